@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""Sync benchmarks: throughput, a boto3 + DuckDB baseline, history growth, latency.
+
+Runs the release binary against `amiq fake-ec2` on 127.0.0.1 and prints its figures.
+Each part can run alone:
+
+    python3 bench/sync.py throughput [--images 1000000]   # images/s and peak RSS, amiq vs boto3
+    python3 bench/sync.py history [--images 1000000 --runs 30 --churn 0.01]
+    python3 bench/sync.py latency [--latency-ms 200]
+
+Build first: cargo build --release (CARGO_TARGET_DIR defaults to ~/.cache/amiq-target).
+The baseline needs boto3 and duckdb from PyPI (installed if missing).
+"""
+
+import argparse
+import json
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/amiq-target"))
+AMIQ = os.path.join(TARGET, "release", "amiq")
+ACCOUNT_IDS = [str(111111111111 * (i + 1)) for i in range(9)]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Fake:
+    """`amiq fake-ec2` in its own process, so its CPU is not counted as amiq's RSS."""
+
+    def __init__(self, **flags):
+        self.port = free_port()
+        args = [AMIQ, "fake-ec2", "--listen", f"127.0.0.1:{self.port}"]
+        for k, v in flags.items():
+            args += [f"--{k.replace('_', '-')}", str(v)]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.time() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise SystemExit("fake-ec2 did not start")
+                time.sleep(0.1)
+
+    def mutate(self, churn, seed):
+        body = f"Action=AmiqMutate&Churn={churn}&Seed={seed}".encode()
+        req = urllib.request.Request(
+            self.url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
+        urllib.request.urlopen(req).read()
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def write_config(path, url, db, accounts, regions, scopes, concurrency):
+    lines = [
+        f'db = "{db}"',
+        f"regions = {json.dumps(regions)}",
+        f"scopes = {json.dumps(scopes)}",
+        f'endpoint_url = "{url}"',
+        f"concurrency = {concurrency}",
+        "max_attempts = 20",
+    ]
+    for a in accounts:
+        lines += ["[[accounts]]", f'role_arn = "arn:aws:iam::{a}:role/Inventory"']
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def run_amiq_sync(config):
+    """Runs one `amiq sync`; returns (seconds, peak RSS in MB)."""
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+               AWS_EC2_METADATA_DISABLED="true")
+    start = time.perf_counter()
+    out = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", AMIQ, "sync", "--config", config, "--log-format", "json"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    seconds = time.perf_counter() - start
+    if out.returncode != 0:
+        sys.exit(f"amiq sync failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    rss_kb = int(out.stderr.strip().splitlines()[-1])
+    return seconds, rss_kb / 1024
+
+
+BASELINE = r'''
+import json, sys, time, boto3, duckdb
+url, out_json, db, *accounts = sys.argv[1:]
+start = time.perf_counter()
+with open(out_json, "w") as f:
+    for account in accounts:
+        sts = boto3.client("sts", region_name="us-east-1", endpoint_url=url,
+                           aws_access_key_id="bench", aws_secret_access_key="bench")
+        c = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/Inventory",
+                            RoleSessionName="baseline")["Credentials"]
+        ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=url,
+                           aws_access_key_id=c["AccessKeyId"],
+                           aws_secret_access_key=c["SecretAccessKey"],
+                           aws_session_token=c["SessionToken"])
+        for page in ec2.get_paginator("describe_images").paginate(
+                Owners=["self"], IncludeDeprecated=True, IncludeDisabled=True,
+                PaginationConfig={"PageSize": 1000}):
+            for image in page["Images"]:
+                image["ViewerAccountId"] = account
+                f.write(json.dumps(image, default=str))
+                f.write("\n")
+fetched = time.perf_counter()
+con = duckdb.connect(db)
+con.execute("CREATE TABLE images AS SELECT * FROM read_json_auto(?, format='newline_delimited')", [out_json])
+n = con.execute("SELECT count(*) FROM images").fetchone()[0]
+con.close()
+print(json.dumps({"fetch_s": fetched - start, "load_s": time.perf_counter() - fetched, "rows": n}))
+'''
+
+
+def ensure_baseline_deps():
+    try:
+        import boto3  # noqa: F401
+        import duckdb  # noqa: F401
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "boto3", "duckdb"], check=True)
+
+
+def throughput(args):
+    accounts = ACCOUNT_IDS[: args.accounts]
+    per = args.images // len(accounts)
+    fake = Fake(accounts=len(accounts), regions="us-east-1", owned=per, amazon=0, marketplace=0)
+    results = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for rep in range(args.repeat):
+                db = os.path.join(tmp, f"t{rep}.duckdb")
+                config = os.path.join(tmp, "bench.toml")
+                write_config(config, fake.url, db, accounts, ["us-east-1"], ["owned"], len(accounts))
+                seconds, rss = run_amiq_sync(config)
+                results.append((seconds, rss))
+                print(f"amiq run {rep + 1}: {seconds:.1f} s, {per * len(accounts) / seconds:,.0f} images/s, peak RSS {rss:.0f} MB", flush=True)
+            base = None
+            if not args.skip_baseline:
+                ensure_baseline_deps()
+                out = subprocess.run(
+                    [sys.executable, "-c", BASELINE, fake.url, os.path.join(tmp, "images.jsonl"),
+                     os.path.join(tmp, "baseline.duckdb"), *accounts],
+                    capture_output=True, text=True,
+                )
+                if out.returncode != 0:
+                    sys.exit(out.stderr[-3000:])
+                base = json.loads(out.stdout.strip().splitlines()[-1])
+    finally:
+        fake.stop()
+    total = per * len(accounts)
+    med = statistics.median(s for s, _ in results)
+    print(f"\nthroughput: {total:,} images, median {med:.1f} s over {len(results)} runs = {total / med:,.0f} images/s; "
+          f"peak RSS max {max(r for _, r in results):.0f} MB")
+    if base:
+        b = base["fetch_s"] + base["load_s"]
+        print(f"baseline boto3 paginator -> JSON -> duckdb: {b:.1f} s (fetch {base['fetch_s']:.1f} s, load {base['load_s']:.1f} s, {base['rows']:,} rows) "
+              f"= {total / b:,.0f} images/s; amiq is {b / med:.1f}x faster")
+
+
+def history(args):
+    accounts = ACCOUNT_IDS[: args.accounts]
+    per = args.images // len(accounts)
+    fake = Fake(accounts=len(accounts), regions="us-east-1", owned=per, amazon=0, marketplace=0)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = os.path.join(tmp, "history.duckdb")
+            config = os.path.join(tmp, "bench.toml")
+            write_config(config, fake.url, db, accounts, ["us-east-1"], ["owned"], len(accounts))
+            sizes = []
+            for run in range(1, args.runs + 1):
+                if run > 1:
+                    fake.mutate(args.churn, run)
+                seconds, rss = run_amiq_sync(config)
+                size = os.path.getsize(db) + (os.path.getsize(db + ".wal") if os.path.exists(db + ".wal") else 0)
+                sizes.append(size)
+                print(f"run {run}: {seconds:.1f} s, peak RSS {rss:.0f} MB, database {size / 2**20:.1f} MiB", flush=True)
+    finally:
+        fake.stop()
+    print(f"\nhistory: {args.runs} runs over {per * len(accounts):,} images at {args.churn:.0%} churn per run: "
+          f"{sizes[0] / 2**20:.1f} MiB after 1 run, {sizes[-1] / 2**20:.1f} MiB after {args.runs} = {sizes[-1] / sizes[0]:.2f}x")
+
+
+def latency(args):
+    accounts = ACCOUNT_IDS[:4]
+    regions = ["us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1"]
+    fake = Fake(accounts=4, regions=",".join(regions), owned=args.per_partition, amazon=0,
+                marketplace=0, latency_ms=args.latency_ms)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = os.path.join(tmp, "latency.duckdb")
+            config = os.path.join(tmp, "bench.toml")
+            write_config(config, fake.url, db, accounts, regions, ["owned"], 16)
+            seconds, _ = run_amiq_sync(config)
+    finally:
+        fake.stop()
+    pages = -(-args.per_partition // 1000)
+    floor = pages * args.latency_ms / 1000
+    print(f"latency: 4 accounts x 4 regions, {args.per_partition} images ({pages} pages) per partition, "
+          f"{args.latency_ms} ms per page: wall {seconds:.2f} s vs longest partition {pages} pages x {args.latency_ms} ms = {floor:.2f} s "
+          f"({seconds / floor:.2f}x)")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="what", required=True)
+    t = sub.add_parser("throughput")
+    t.add_argument("--images", type=int, default=1_000_000)
+    t.add_argument("--accounts", type=int, default=4)
+    t.add_argument("--repeat", type=int, default=3)
+    t.add_argument("--skip-baseline", action="store_true")
+    h = sub.add_parser("history")
+    h.add_argument("--images", type=int, default=1_000_000)
+    h.add_argument("--accounts", type=int, default=4)
+    h.add_argument("--runs", type=int, default=30)
+    h.add_argument("--churn", type=float, default=0.01)
+    lat = sub.add_parser("latency")
+    lat.add_argument("--latency-ms", type=int, default=200)
+    lat.add_argument("--per-partition", type=int, default=10_000)
+    args = p.parse_args()
+    if not os.path.exists(AMIQ):
+        sys.exit(f"{AMIQ} is missing: run cargo build --release first")
+    {"throughput": throughput, "history": history, "latency": latency}[args.what](args)
+
+
+if __name__ == "__main__":
+    main()

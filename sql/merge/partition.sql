@@ -1,0 +1,99 @@
+-- Merges one completed partition into the history.
+--
+-- Runs inside the partition's transaction, after the caller has filled two temp
+-- tables: `stage` (the partition's images, one row per image id, as the batch schema
+-- in src/batch.rs has them) and `merge_args` (one row: run_id, region,
+-- viewer_account_id, scope). now() is the transaction's start: every row this merge
+-- opens or ends carries that one instant.
+
+-- What the merge will do, counted before it does it.
+CREATE OR REPLACE TEMP TABLE merge_counts AS
+WITH open_sightings AS (
+    SELECT g.image_id, g.view_hash
+    FROM image_sightings g, merge_args a
+    WHERE g.valid_to IS NULL AND g.region = a.region
+      AND g.viewer_account_id = a.viewer_account_id AND g.scope = a.scope
+), open_versions AS (
+    SELECT v.image_id, v.content_hash
+    FROM image_versions v, merge_args a
+    WHERE v.valid_to IS NULL AND v.region = a.region
+)
+SELECT
+    (SELECT count(*) FROM stage s ANTI JOIN open_sightings o USING (image_id)) AS added,
+    (SELECT count(*) FROM stage s
+        JOIN open_sightings o USING (image_id)
+        LEFT JOIN open_versions v USING (image_id)
+        WHERE o.view_hash <> s.view_hash
+           OR v.content_hash IS DISTINCT FROM s.content_hash) AS changed,
+    (SELECT count(*) FROM open_sightings o ANTI JOIN stage s USING (image_id)) AS gone;
+
+-- 1. Content changed: end the open version.
+UPDATE image_versions AS v
+SET valid_to_run = a.run_id, valid_to = now()
+FROM stage s, merge_args a
+WHERE v.valid_to IS NULL AND v.region = a.region AND v.image_id = s.image_id
+  AND v.content_hash <> s.content_hash;
+
+-- 2. Seen again, unchanged, after an earlier partition of this same run ended it (the
+--    image moved between scopes or viewers): reopen it rather than store it twice.
+UPDATE image_versions AS v
+SET valid_to_run = NULL, valid_to = NULL
+FROM stage s, merge_args a
+WHERE v.valid_to_run = a.run_id AND v.region = a.region AND v.image_id = s.image_id
+  AND v.content_hash = s.content_hash
+  AND NOT EXISTS (
+      SELECT 1 FROM image_versions o
+      WHERE o.valid_to IS NULL AND o.region = v.region AND o.image_id = v.image_id);
+
+-- 3. New content: one version for each staged image that has no open version.
+INSERT INTO image_versions
+SELECT s.region, s.image_id, s.content_hash, a.run_id, now(), NULL, NULL,
+       s.image_location, s.state, s.owner_id, s.creation_date, s.creation_date_ts,
+       s.public, s.product_codes, s.architecture, s.image_type, s.kernel_id,
+       s.ramdisk_id, s.platform, s.platform_details, s.usage_operation,
+       s.block_device_mappings, s.description, s.ena_support, s.hypervisor,
+       s.image_owner_alias, s.name, s.root_device_name, s.root_device_type,
+       s.sriov_net_support, s.state_reason, s.virtualization_type, s.boot_mode,
+       s.tpm_support, s.deprecation_time, s.deprecation_time_ts, s.imds_support,
+       s.source_instance_id, s.deregistration_protection, s.source_image_id,
+       s.source_image_region, s.free_tier_eligible
+FROM stage s, merge_args a
+WHERE NOT EXISTS (
+    SELECT 1 FROM image_versions v
+    WHERE v.valid_to IS NULL AND v.region = a.region AND v.image_id = s.image_id);
+
+-- 4. End this partition's sightings that the listing no longer returns, or returns
+--    with another view.
+UPDATE image_sightings AS g
+SET valid_to_run = a.run_id, valid_to = now()
+FROM merge_args a
+WHERE g.valid_to IS NULL AND g.region = a.region
+  AND g.viewer_account_id = a.viewer_account_id AND g.scope = a.scope
+  AND NOT EXISTS (
+      SELECT 1 FROM stage s
+      WHERE s.image_id = g.image_id AND s.view_hash = g.view_hash);
+
+-- 5. Open a sighting for every staged image this partition has no open sighting of.
+INSERT INTO image_sightings
+SELECT s.region, s.image_id, a.viewer_account_id, a.scope, s.view_hash,
+       a.run_id, now(), NULL, NULL,
+       s.tags, s.last_launched_time, s.last_launched_time_ts, s.image_allowed
+FROM stage s, merge_args a
+WHERE NOT EXISTS (
+    SELECT 1 FROM image_sightings g
+    WHERE g.valid_to IS NULL AND g.region = a.region
+      AND g.viewer_account_id = a.viewer_account_id AND g.scope = a.scope
+      AND g.image_id = s.image_id);
+
+-- 6. An image with no open sighting left is gone: end its version.
+UPDATE image_versions AS v
+SET valid_to_run = a.run_id, valid_to = now()
+FROM merge_args a
+WHERE v.valid_to IS NULL AND v.region = a.region
+  AND v.image_id IN (
+      SELECT g.image_id FROM image_sightings g
+      WHERE g.region = a.region AND g.viewer_account_id = a.viewer_account_id
+        AND g.scope = a.scope AND g.valid_to_run = a.run_id)
+  AND NOT EXISTS (
+      SELECT 1 FROM image_sightings g
+      WHERE g.valid_to IS NULL AND g.region = v.region AND g.image_id = v.image_id);

@@ -1,0 +1,157 @@
+//! Paginates one partition's DescribeImages call sequence to its end, retrying
+//! throttling, 5xx and connection faults with exponential backoff and full jitter.
+
+use std::time::Duration;
+
+use rand::RngExt;
+
+use super::convert::image_from_sdk;
+use super::error::{ApiFailure, FailureKind};
+use crate::image::Image;
+use crate::plan::ScopeRequest;
+
+/// How pages are requested and retried.
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    pub max_results: i32,
+    /// Attempts per page, the first included.
+    pub max_attempts: u32,
+    /// First backoff; doubles per attempt up to `max_backoff`, with full jitter.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        FetchSettings {
+            max_results: 1000,
+            max_attempts: 8,
+            base_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(20),
+        }
+    }
+}
+
+/// What fetching a partition took.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FetchStats {
+    pub pages: u32,
+    pub images: u64,
+    /// Attempts beyond the first, over all pages.
+    pub retries: u32,
+    /// Of those, the ones the service throttled.
+    pub throttles: u32,
+}
+
+/// A fetch that did not reach the end of the listing.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError<E> {
+    #[error("{failure} (page {page}, after {attempts} attempt(s))")]
+    Api {
+        failure: ApiFailure,
+        page: u32,
+        attempts: u32,
+    },
+    #[error("DescribeImages returned the same NextToken twice at page {page}; the listing cannot be completed")]
+    RepeatedToken { page: u32 },
+    #[error(transparent)]
+    Sink(E),
+}
+
+/// Reads every page of `scope` and hands each to `on_page` in order. Stops at the
+/// first page that fails after its retries, or when `on_page` fails.
+pub async fn fetch_pages<E>(
+    client: &aws_sdk_ec2::Client,
+    scope: &ScopeRequest,
+    settings: &FetchSettings,
+    stats: &mut FetchStats,
+    mut on_page: impl FnMut(Vec<Image>, &FetchStats) -> Result<(), E>,
+) -> Result<(), FetchError<E>> {
+    let mut token: Option<String> = None;
+    loop {
+        let page = stats.pages + 1;
+        let mut attempt = 0u32;
+        let output = loop {
+            attempt += 1;
+            let sent = client
+                .describe_images()
+                .set_owners((!scope.owners.is_empty()).then(|| scope.owners.clone()))
+                .set_executable_users(
+                    (!scope.executable_users.is_empty()).then(|| scope.executable_users.clone()),
+                )
+                .include_deprecated(true)
+                .include_disabled(true)
+                .max_results(settings.max_results)
+                .set_next_token(token.clone())
+                .send()
+                .await;
+            match sent {
+                Ok(output) => break output,
+                Err(err) => {
+                    let failure = ApiFailure::from_sdk("ec2:DescribeImages", &err);
+                    if failure.kind == FailureKind::Permanent || attempt >= settings.max_attempts {
+                        return Err(FetchError::Api {
+                            failure,
+                            page,
+                            attempts: attempt,
+                        });
+                    }
+                    stats.retries += 1;
+                    if failure.kind == FailureKind::Throttled {
+                        stats.throttles += 1;
+                    }
+                    tracing::debug!(page, attempt, error = %failure, "retrying page");
+                    tokio::time::sleep(backoff(settings, attempt)).await;
+                }
+            }
+        };
+        let images: Vec<Image> = output
+            .images
+            .unwrap_or_default()
+            .into_iter()
+            .map(image_from_sdk)
+            .collect();
+        stats.pages = page;
+        stats.images += images.len() as u64;
+        on_page(images, stats).map_err(FetchError::Sink)?;
+        match output.next_token {
+            Some(next) if !next.is_empty() => {
+                if token.as_deref() == Some(next.as_str()) {
+                    return Err(FetchError::RepeatedToken { page });
+                }
+                token = Some(next);
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// Full jitter: a uniform wait between zero and the capped exponential step.
+fn backoff(settings: &FetchSettings, attempt: u32) -> Duration {
+    let step = settings
+        .base_backoff
+        .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+        .min(settings.max_backoff);
+    let millis = step.as_millis().max(1) as u64;
+    Duration::from_millis(rand::rng().random_range(0..=millis))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let s = FetchSettings {
+            base_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(1),
+            ..Default::default()
+        };
+        for attempt in 1..30 {
+            let cap = Duration::from_millis(100 * (1u64 << (attempt - 1).min(16))).min(Duration::from_secs(1));
+            for _ in 0..20 {
+                assert!(backoff(&s, attempt) <= cap);
+            }
+        }
+    }
+}

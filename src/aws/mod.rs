@@ -1,0 +1,11 @@
+//! Everything that talks to AWS. This is the only module that sees SDK types: it hands
+//! the rest of the program plain [`crate::image::Image`] pages and one-line errors.
+
+mod convert;
+mod error;
+mod fetch;
+mod session;
+
+pub use error::{ApiFailure, FailureKind};
+pub use fetch::{FetchSettings, FetchStats, fetch_pages};
+pub use session::{AccountSession, ClientSettings, StaticCredentials};

@@ -1,0 +1,162 @@
+//! One account's credentials and clients: a role assumed through STS, a named profile,
+//! or the default credential chain, all pointed at one optional endpoint.
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+use super::error::ApiFailure;
+use crate::config::AccountConfig;
+
+/// Client settings shared by every account.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// Applies to EC2 and STS alike.
+    pub endpoint_url: Option<String>,
+    /// The region for STS and DescribeRegions.
+    pub home_region: String,
+    /// How long one page request may take.
+    pub attempt_timeout: Duration,
+    /// Base credentials that replace the default chain (the demo and tests use these
+    /// so that nothing reads the machine's AWS setup).
+    pub base_credentials: Option<StaticCredentials>,
+}
+
+/// A fixed access key pair. Its Debug output never shows the secret.
+#[derive(Clone)]
+pub struct StaticCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for StaticCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaticCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// An account whose credentials work, with its id.
+#[derive(Clone)]
+pub struct AccountSession {
+    /// The account the credentials act as, from STS GetCallerIdentity.
+    pub account_id: String,
+    config: SdkConfig,
+    attempt_timeout: Duration,
+}
+
+impl std::fmt::Debug for AccountSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountSession")
+            .field("account_id", &self.account_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AccountSession {
+    /// Resolves the account's credentials and proves them with GetCallerIdentity.
+    pub async fn connect(
+        account: &AccountConfig,
+        settings: &ClientSettings,
+    ) -> Result<AccountSession, ApiFailure> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(settings.home_region.clone()))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .operation_attempt_timeout(settings.attempt_timeout)
+                    .build(),
+            );
+        if let Some(profile) = &account.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &settings.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        if let Some(c) = &settings.base_credentials {
+            loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+                c.access_key_id.clone(),
+                c.secret_access_key.clone(),
+                None,
+                None,
+                "amiq-static",
+            ));
+        }
+        let mut config = loader.load().await;
+        if let Some(role_arn) = &account.role_arn {
+            let mut role = AssumeRoleProvider::builder(role_arn.clone()).session_name("amiq");
+            if let Some(external_id) = &account.external_id {
+                role = role.external_id(external_id.clone());
+            }
+            let provider = role.configure(&config).build().await;
+            config = config
+                .into_builder()
+                .credentials_provider(SharedCredentialsProvider::new(provider))
+                .build();
+        }
+        let sts = aws_sdk_sts::Client::new(&config);
+        let identity = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| ApiFailure::from_sdk("sts:GetCallerIdentity", &e))?;
+        let account_id = identity.account.ok_or_else(|| ApiFailure {
+            kind: super::FailureKind::Permanent,
+            code: None,
+            message: "sts:GetCallerIdentity answered without an account id".into(),
+        })?;
+        Ok(AccountSession {
+            account_id,
+            config,
+            attempt_timeout: settings.attempt_timeout,
+        })
+    }
+
+    /// An EC2 client for `region`. The SDK's own retries are off: the fetch loop
+    /// retries pages itself, so it can count retries and throttles per partition.
+    pub fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
+        let conf = aws_sdk_ec2::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()))
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .operation_attempt_timeout(self.attempt_timeout)
+                    .build(),
+            )
+            .build();
+        aws_sdk_ec2::Client::from_conf(conf)
+    }
+
+    /// Every region the account knows, with whether it is enabled for the account.
+    pub async fn regions(&self) -> Result<Vec<(String, bool)>, ApiFailure> {
+        let home = self
+            .config
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "us-east-1".to_string());
+        let client = aws_sdk_ec2::Client::new(&self.config.clone().into_builder().region(Region::new(home)).build());
+        let out = client
+            .describe_regions()
+            .all_regions(true)
+            .send()
+            .await
+            .map_err(|e| ApiFailure::from_sdk("ec2:DescribeRegions", &e))?;
+        Ok(out
+            .regions
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|r| {
+                let enabled = !matches!(r.opt_in_status.as_deref(), Some("not-opted-in"));
+                r.region_name.map(|name| (name, enabled))
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,108 @@
+//! `amiq fake-ec2`: serve the built-in EC2 endpoint, for trying amiq without AWS,
+//! tests in other languages and benchmarks.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::fake::{FakeConfig, FakeEc2, FakeRegion, Faults};
+
+/// Arguments of `amiq fake-ec2`.
+#[derive(Debug, clap::Args)]
+pub struct FakeEc2Args {
+    /// Address to listen on (loopback only is sensible).
+    #[arg(long, default_value = "127.0.0.1:5000")]
+    pub listen: SocketAddr,
+    /// Accounts that own images: 111111111111, 222222222222, ...
+    #[arg(long, default_value_t = 3)]
+    pub accounts: usize,
+    /// Enabled regions.
+    #[arg(long, value_delimiter = ',', default_value = "us-east-1,eu-west-1")]
+    pub regions: Vec<String>,
+    /// Regions that exist but are not enabled (opt-in).
+    #[arg(long, value_delimiter = ',')]
+    pub disabled_regions: Vec<String>,
+    /// Images each account owns in each region.
+    #[arg(long, default_value_t = 1000)]
+    pub owned: usize,
+    /// Images owned by `amazon` in each region.
+    #[arg(long, default_value_t = 1000)]
+    pub amazon: usize,
+    /// Images owned by `aws-marketplace` in each region.
+    #[arg(long, default_value_t = 200)]
+    pub marketplace: usize,
+    /// Seed of the catalog generator.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Latency added to every DescribeImages page, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Fraction of DescribeImages requests throttled (RequestLimitExceeded).
+    #[arg(long, default_value_t = 0.0)]
+    pub throttle_rate: f64,
+    /// Fraction of DescribeImages requests answered with a 500.
+    #[arg(long, default_value_t = 0.0)]
+    pub error_rate: f64,
+    /// Fraction of DescribeImages responses cut mid-body.
+    #[arg(long, default_value_t = 0.0)]
+    pub reset_rate: f64,
+}
+
+/// The account ids the fake endpoint uses: 111111111111, 222222222222, ...
+pub fn account_ids(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            if i < 9 {
+                (111_111_111_111u64 * (i as u64 + 1)).to_string()
+            } else {
+                format!("{:012}", 100_000_000_000u64 + i as u64)
+            }
+        })
+        .collect()
+}
+
+pub async fn run(args: &FakeEc2Args) -> ExitCode {
+    let mut regions: Vec<FakeRegion> = args
+        .regions
+        .iter()
+        .map(|name| FakeRegion {
+            name: name.clone(),
+            enabled: true,
+        })
+        .collect();
+    regions.extend(args.disabled_regions.iter().map(|name| FakeRegion {
+        name: name.clone(),
+        enabled: false,
+    }));
+    let config = FakeConfig {
+        seed: args.seed,
+        accounts: account_ids(args.accounts),
+        regions,
+        owned_per_account_region: args.owned,
+        amazon_per_region: args.amazon,
+        marketplace_per_region: args.marketplace,
+        faults: Faults {
+            seed: args.seed,
+            throttle_rate: args.throttle_rate,
+            server_error_rate: args.error_rate,
+            reset_rate: args.reset_rate,
+            page_latency: Duration::from_millis(args.latency_ms),
+            ..Faults::default()
+        },
+    };
+    let accounts = config.accounts.clone();
+    let fake = FakeEc2::new(config);
+    let handle = match fake.serve(args.listen).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("amiq fake-ec2: cannot listen on {}: {e}", args.listen);
+            return ExitCode::from(super::exit::BAD_CONFIG);
+        }
+    };
+    println!("fake EC2 endpoint listening on {}", handle.url());
+    println!("accounts: {}", accounts.join(", "));
+    println!("role ARNs: arn:aws:iam::<account>:role/<any name>");
+    super::stop_signal().await;
+    handle.shutdown().await;
+    ExitCode::SUCCESS
+}

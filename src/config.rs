@@ -1,0 +1,442 @@
+//! The sync configuration: a TOML file, overridden by command-line flags.
+//!
+//! Unknown keys are rejected (a typo must not silently drop an account), and every
+//! error names the file, the line and the key, so a scheduled job's log says what to fix.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::plan::Scope;
+
+/// Where the store lives when neither the file nor `--db` says.
+pub const DEFAULT_DB: &str = "amiq.duckdb";
+
+/// A configuration the file could not give.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config {origin}: {message}")]
+    Invalid { origin: String, message: String },
+}
+
+/// One AWS account to inventory, as the `[[accounts]]` table gives it.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    /// A label for reports and `--account`; defaults to the account id.
+    pub name: Option<String>,
+    /// A role assumed through STS; the role's account is the account inventoried.
+    pub role_arn: Option<String>,
+    /// The external id the role's trust policy asks for.
+    pub external_id: Option<String>,
+    /// A named profile from the shared AWS config files.
+    pub profile: Option<String>,
+}
+
+/// The file as written. Every field is optional so flags can supply what is missing.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    db: Option<PathBuf>,
+    regions: Option<Vec<String>>,
+    scopes: Option<Vec<String>>,
+    endpoint_url: Option<String>,
+    accounts: Option<Vec<AccountConfig>>,
+    concurrency: Option<usize>,
+    max_attempts: Option<u32>,
+    page_timeout_secs: Option<u64>,
+    max_results: Option<i32>,
+    memory_limit: Option<String>,
+    staging_dir: Option<PathBuf>,
+    log_format: Option<String>,
+    schedule: Option<String>,
+}
+
+/// How the run reports what it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Progress bars on a terminal, plain log lines otherwise.
+    #[default]
+    Auto,
+    /// Plain text log lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(LogFormat::Auto),
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!(
+                "unknown log format {other:?}; use one of: auto, text, json"
+            )),
+        }
+    }
+}
+
+/// Which regions to sync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Regions {
+    /// Every region DescribeRegions lists as enabled for the account.
+    All,
+    /// These regions, in this order.
+    Listed(Vec<String>),
+}
+
+/// A complete, validated sync configuration.
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    pub db: PathBuf,
+    pub regions: Regions,
+    pub scopes: Vec<Scope>,
+    pub endpoint_url: Option<String>,
+    pub accounts: Vec<AccountConfig>,
+    /// Partitions fetched at once.
+    pub concurrency: usize,
+    /// Attempts per page before the partition fails (throttling, 5xx, connection faults).
+    pub max_attempts: u32,
+    /// How long one page request may take before it is retried.
+    pub page_timeout: Duration,
+    /// DescribeImages MaxResults: 5 to 1000.
+    pub max_results: i32,
+    /// DuckDB's memory limit while merging, e.g. "1GB".
+    pub memory_limit: String,
+    /// Where fetched pages are staged before their partition merges.
+    pub staging_dir: Option<PathBuf>,
+    pub log_format: LogFormat,
+    /// Cron expression for `amiq daemon`.
+    pub schedule: Option<String>,
+    /// Base credentials instead of the default chain; not a file key (the demo and
+    /// tests set it so nothing reads the machine's AWS setup).
+    pub base_credentials: Option<crate::aws::StaticCredentials>,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            db: PathBuf::from(DEFAULT_DB),
+            regions: Regions::Listed(vec!["us-east-1".to_string()]),
+            scopes: vec![Scope::Owned, Scope::Shared],
+            endpoint_url: None,
+            accounts: vec![AccountConfig::default()],
+            concurrency: 8,
+            max_attempts: 8,
+            page_timeout: Duration::from_secs(60),
+            max_results: 1000,
+            memory_limit: "1GB".to_string(),
+            staging_dir: None,
+            log_format: LogFormat::Auto,
+            schedule: None,
+            base_credentials: None,
+        }
+    }
+}
+
+/// Values given on the command line; each replaces the file's.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub db: Option<PathBuf>,
+    pub regions: Vec<String>,
+    pub scopes: Vec<String>,
+    pub endpoint_url: Option<String>,
+    pub concurrency: Option<usize>,
+    pub log_format: Option<LogFormat>,
+}
+
+impl SyncConfig {
+    /// Reads `path` (if any) and applies `overrides` on top.
+    pub fn load(path: Option<&Path>, overrides: &Overrides) -> Result<SyncConfig, ConfigError> {
+        let (file, origin) = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                (parse_file(path, &text)?, path.display().to_string())
+            }
+            None => (FileConfig::default(), "(flags)".to_string()),
+        };
+        build(file, overrides, &origin)
+    }
+
+    /// Parses a configuration from text, as if read from `origin`.
+    pub fn from_toml(text: &str, origin: &str) -> Result<SyncConfig, ConfigError> {
+        let file = parse_file(Path::new(origin), text)?;
+        build(file, &Overrides::default(), origin)
+    }
+}
+
+fn parse_file(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
+    toml::from_str(text).map_err(|e| {
+        let message = match e.span() {
+            Some(span) => {
+                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                let key = text
+                    .lines()
+                    .nth(line - 1)
+                    .and_then(|l| l.split_once('='))
+                    .map(|(k, _)| k.trim())
+                    .filter(|k| !k.is_empty());
+                match key {
+                    Some(key) => format!("line {line}, key `{key}`: {}", e.message()),
+                    None => format!("line {line}: {}", e.message()),
+                }
+            }
+            None => e.message().to_string(),
+        };
+        ConfigError::Parse {
+            path: path.to_path_buf(),
+            message,
+        }
+    })
+}
+
+fn build(file: FileConfig, o: &Overrides, origin: &str) -> Result<SyncConfig, ConfigError> {
+    let invalid = |message: String| ConfigError::Invalid {
+        origin: origin.to_string(),
+        message,
+    };
+    let defaults = SyncConfig::default();
+
+    let regions = if !o.regions.is_empty() {
+        o.regions.clone()
+    } else {
+        file.regions.unwrap_or_else(|| vec!["us-east-1".to_string()])
+    };
+    let regions = parse_regions(&regions).map_err(invalid)?;
+
+    let scope_names = if !o.scopes.is_empty() {
+        o.scopes.clone()
+    } else {
+        file.scopes
+            .unwrap_or_else(|| vec!["owned".to_string(), "shared".to_string()])
+    };
+    if scope_names.is_empty() {
+        return Err(invalid("key `scopes`: the list is empty; name at least one scope".into()));
+    }
+    let mut scopes: Vec<Scope> = Vec::new();
+    for name in &scope_names {
+        let scope: Scope = name
+            .parse()
+            .map_err(|e: String| invalid(format!("key `scopes`: {e}")))?;
+        if !scopes.contains(&scope) {
+            scopes.push(scope);
+        }
+    }
+
+    let accounts = file.accounts.unwrap_or_else(|| vec![AccountConfig::default()]);
+    if accounts.is_empty() {
+        return Err(invalid(
+            "key `accounts`: the list is empty; add an [[accounts]] table or remove the key to use the default credentials".into(),
+        ));
+    }
+    for (i, account) in accounts.iter().enumerate() {
+        if account.role_arn.is_some() && account.profile.is_some() {
+            return Err(invalid(format!(
+                "accounts[{i}]: give either `role_arn` or `profile`, not both (the profile's credentials assume the role? use the profile's own role_arn setting)"
+            )));
+        }
+        if let Some(arn) = &account.role_arn {
+            crate::plan::account_of_role_arn(arn).ok_or_else(|| {
+                invalid(format!(
+                    "accounts[{i}].role_arn: {arn:?} is not a role ARN like arn:aws:iam::111111111111:role/Name"
+                ))
+            })?;
+        }
+        if account.external_id.is_some() && account.role_arn.is_none() {
+            return Err(invalid(format!(
+                "accounts[{i}]: `external_id` needs a `role_arn`"
+            )));
+        }
+    }
+    let mut names = std::collections::HashSet::new();
+    for account in &accounts {
+        if let Some(name) = &account.name
+            && !names.insert(name.clone())
+        {
+            return Err(invalid(format!(
+                "accounts: the name {name:?} is used twice; names must be unique"
+            )));
+        }
+    }
+
+    let concurrency = o.concurrency.or(file.concurrency).unwrap_or(defaults.concurrency);
+    if concurrency == 0 {
+        return Err(invalid("key `concurrency`: must be at least 1".into()));
+    }
+    let max_attempts = file.max_attempts.unwrap_or(defaults.max_attempts);
+    if max_attempts == 0 {
+        return Err(invalid("key `max_attempts`: must be at least 1".into()));
+    }
+    let max_results = file.max_results.unwrap_or(defaults.max_results);
+    if !(5..=1000).contains(&max_results) {
+        return Err(invalid(format!(
+            "key `max_results`: {max_results} is out of range; DescribeImages accepts 5 to 1000"
+        )));
+    }
+    let page_timeout = match file.page_timeout_secs {
+        Some(0) => return Err(invalid("key `page_timeout_secs`: must be at least 1".into())),
+        Some(s) => Duration::from_secs(s),
+        None => defaults.page_timeout,
+    };
+    let log_format = match (o.log_format, &file.log_format) {
+        (Some(f), _) => f,
+        (None, Some(s)) => s
+            .parse()
+            .map_err(|e: String| invalid(format!("key `log_format`: {e}")))?,
+        (None, None) => LogFormat::Auto,
+    };
+    let endpoint_url = o.endpoint_url.clone().or(file.endpoint_url);
+    if let Some(url) = &endpoint_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(invalid(format!(
+            "key `endpoint_url`: {url:?} must start with http:// or https://"
+        )));
+    }
+
+    Ok(SyncConfig {
+        db: o.db.clone().or(file.db).unwrap_or(defaults.db),
+        regions,
+        scopes,
+        endpoint_url,
+        accounts,
+        concurrency,
+        max_attempts,
+        page_timeout,
+        max_results,
+        memory_limit: file.memory_limit.unwrap_or(defaults.memory_limit),
+        staging_dir: file.staging_dir,
+        log_format,
+        schedule: file.schedule,
+        base_credentials: None,
+    })
+}
+
+fn parse_regions(names: &[String]) -> Result<Regions, String> {
+    if names.is_empty() {
+        return Err("key `regions`: the list is empty; name regions or use [\"all\"]".into());
+    }
+    if names.iter().any(|r| r == "all") {
+        if names.len() > 1 {
+            return Err("key `regions`: \"all\" cannot be combined with named regions".into());
+        }
+        return Ok(Regions::All);
+    }
+    let mut out: Vec<String> = Vec::new();
+    for name in names {
+        let ok = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !ok {
+            return Err(format!(
+                "key `regions`: {name:?} is not a region name like \"us-east-1\""
+            ));
+        }
+        if !out.contains(name) {
+            out.push(name.clone());
+        }
+    }
+    Ok(Regions::Listed(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<SyncConfig, String> {
+        SyncConfig::from_toml(text, "amiq.toml").map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn documented_example_parses() {
+        let c = parse(
+            r#"
+db = "inv.duckdb"
+regions = ["us-east-1", "eu-west-1"]
+scopes = ["owned", "shared", "amazon"]
+endpoint_url = "http://127.0.0.1:5000"
+
+[[accounts]]
+name = "prod"
+role_arn = "arn:aws:iam::111111111111:role/AmiInventory"
+external_id = "x"
+
+[[accounts]]
+profile = "dev"
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.db, PathBuf::from("inv.duckdb"));
+        assert_eq!(
+            c.regions,
+            Regions::Listed(vec!["us-east-1".into(), "eu-west-1".into()])
+        );
+        assert_eq!(c.scopes, vec![Scope::Owned, Scope::Shared, Scope::Amazon]);
+        assert_eq!(c.accounts.len(), 2);
+        assert_eq!(c.accounts[0].name.as_deref(), Some("prod"));
+        assert_eq!(c.accounts[1].profile.as_deref(), Some("dev"));
+    }
+
+    #[test]
+    fn defaults_apply_when_keys_are_absent() {
+        let c = parse("").unwrap();
+        assert_eq!(c.db, PathBuf::from(DEFAULT_DB));
+        assert_eq!(c.scopes, vec![Scope::Owned, Scope::Shared]);
+        assert_eq!(c.accounts, vec![AccountConfig::default()]);
+    }
+
+    #[test]
+    fn bad_input_names_the_key_and_line() {
+        let cases: &[(&str, &[&str])] = &[
+            ("regions = [\"us-east-1\"]\nbogus = 1\n", &["line 2", "bogus"]),
+            ("regions = \"us-east-1\"\n", &["line 1", "sequence"]),
+            ("scopes = [\"owned\", \"everything\"]", &["everything", "owned, shared, amazon"]),
+            ("[[accounts]]\nrole_arn = \"arn:aws:iam::1:role\"\n", &["role_arn", "not a role ARN"]),
+            ("[[accounts]]\nname = \"a\"\nprofil = \"x\"\n", &["line 3", "profil"]),
+            ("concurrency = 0", &["concurrency"]),
+            ("max_results = 2000", &["max_results", "5 to 1000"]),
+            ("regions = [\"all\", \"us-east-1\"]", &["all"]),
+            ("regions = [\"US East\"]", &["US East"]),
+            ("endpoint_url = \"localhost:5000\"", &["endpoint_url"]),
+            ("[[accounts]]\nname=\"a\"\n[[accounts]]\nname=\"a\"\n", &["used twice"]),
+        ];
+        for (text, needles) in cases {
+            let err = parse(text).expect_err(text);
+            assert!(err.contains("amiq.toml"), "{err}");
+            for needle in *needles {
+                assert!(err.contains(needle), "{text:?}: {err:?} lacks {needle:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn flags_override_the_file() {
+        let file = FileConfig {
+            db: Some("a.duckdb".into()),
+            regions: Some(vec!["us-east-1".into()]),
+            ..Default::default()
+        };
+        let o = Overrides {
+            db: Some("b.duckdb".into()),
+            regions: vec!["eu-west-1".into()],
+            ..Default::default()
+        };
+        let c = build(file, &o, "x").unwrap();
+        assert_eq!(c.db, PathBuf::from("b.duckdb"));
+        assert_eq!(c.regions, Regions::Listed(vec!["eu-west-1".into()]));
+    }
+}

@@ -1,0 +1,340 @@
+//! The fake world's state: per region, one catalog per owner, each a compact list of
+//! entries. An entry is 12 bytes (index, revision, traits); the image itself is rendered
+//! from it on demand, which is what lets a million images fit in a few tens of MB.
+//!
+//! Invariant: a catalog's entries are sorted by index, and new images get indices above
+//! every index ever used. Page positions (`NextToken`) are image indices, so a page
+//! sequence stays consistent while mutations remove or append entries in between.
+
+use std::collections::HashSet;
+
+use super::config::{AMAZON_OWNER_ID, FakeConfig, MARKETPLACE_OWNER_ID};
+use super::dice::{Dice, mix};
+use super::generate::{revision_seed, traits};
+
+/// What kind of publisher owns a catalog; decides the families of images in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OwnerKind {
+    /// One of the configured accounts: private images, a few shared or public.
+    Account,
+    /// Alias `amazon`: Amazon Linux, Windows and the like, all public.
+    Amazon,
+    /// Alias `aws-marketplace`: vendor images with product codes, all public.
+    Marketplace,
+}
+
+/// An image owner. Its ordinal is its position in `World::owners` and in each region's
+/// catalogs; configured accounts come first, in config order.
+#[derive(Debug, Clone)]
+pub(crate) struct Owner {
+    pub ordinal: u16,
+    pub id: String,
+    pub kind: OwnerKind,
+}
+
+impl Owner {
+    /// The `imageOwnerAlias` EC2 reports (absent for ordinary accounts).
+    pub(crate) fn alias(&self) -> Option<&'static str> {
+        match self.kind {
+            OwnerKind::Account => None,
+            OwnerKind::Amazon => Some("amazon"),
+            OwnerKind::Marketplace => Some("aws-marketplace"),
+        }
+    }
+}
+
+/// The life-cycle state of an image, as far as visibility needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lifecycle {
+    Available,
+    Pending,
+    Failed,
+    Disabled,
+}
+
+/// What the visibility rules need to know about an image without rendering it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Traits {
+    pub lifecycle: Lifecycle,
+    pub public: bool,
+    /// Its DeprecationTime is in the past (generated times are either before mid-2025
+    /// or after 2030, so this does not drift with the clock).
+    pub deprecated: bool,
+}
+
+/// One image of a catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub index: u32,
+    /// Bumped by a modification; the rendered content depends on it.
+    pub revision: u32,
+    pub traits: Traits,
+}
+
+/// The images one owner has in one region.
+#[derive(Debug, Clone)]
+pub(crate) struct Catalog {
+    pub entries: Vec<Entry>,
+    next_index: u32,
+}
+
+impl Catalog {
+    /// The position of the first entry whose index is `index` or above.
+    pub(crate) fn position_of(&self, index: u32) -> usize {
+        self.entries.partition_point(|e| e.index < index)
+    }
+
+    pub(crate) fn get(&self, index: u32) -> Option<&Entry> {
+        self.entries
+            .get(self.position_of(index))
+            .filter(|e| e.index == index)
+    }
+}
+
+/// One region and its catalogs (none when the region is not enabled).
+#[derive(Debug, Clone)]
+pub(crate) struct Region {
+    pub name: String,
+    pub ordinal: u16,
+    pub enabled: bool,
+    /// Indexed by owner ordinal.
+    pub catalogs: Vec<Catalog>,
+}
+
+/// Everything the fake serves.
+#[derive(Debug, Clone)]
+pub(crate) struct World {
+    pub seed: u64,
+    pub owners: Vec<Owner>,
+    pub regions: Vec<Region>,
+}
+
+/// What one mutation did, summed over every catalog.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MutationSummary {
+    pub added: usize,
+    pub deregistered: usize,
+    pub modified: usize,
+}
+
+impl World {
+    pub(crate) fn new(config: &FakeConfig) -> World {
+        let mut owners: Vec<Owner> = config
+            .accounts
+            .iter()
+            .map(|id| (id.clone(), OwnerKind::Account))
+            .chain([
+                (AMAZON_OWNER_ID.to_string(), OwnerKind::Amazon),
+                (MARKETPLACE_OWNER_ID.to_string(), OwnerKind::Marketplace),
+            ])
+            .enumerate()
+            .map(|(ordinal, (id, kind))| Owner {
+                ordinal: ordinal as u16,
+                id,
+                kind,
+            })
+            .collect();
+        owners.shrink_to_fit();
+        let mut world = World {
+            seed: config.seed,
+            owners,
+            regions: Vec::new(),
+        };
+        for (ordinal, region) in config.regions.iter().enumerate() {
+            let ordinal = ordinal as u16;
+            let catalogs = if region.enabled {
+                world
+                    .owners
+                    .iter()
+                    .map(|owner| {
+                        let size = match owner.kind {
+                            OwnerKind::Account => config.owned_per_account_region,
+                            OwnerKind::Amazon => config.amazon_per_region,
+                            OwnerKind::Marketplace => config.marketplace_per_region,
+                        };
+                        let mut catalog = Catalog {
+                            entries: Vec::with_capacity(size),
+                            next_index: 0,
+                        };
+                        world.append(&mut catalog, ordinal, owner, size);
+                        catalog
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            world.regions.push(Region {
+                name: region.name.clone(),
+                ordinal,
+                enabled: region.enabled,
+                catalogs,
+            });
+        }
+        world
+    }
+
+    pub(crate) fn region(&self, name: &str) -> Option<&Region> {
+        self.regions.iter().find(|r| r.name == name)
+    }
+
+    pub(crate) fn owner_by_id(&self, id: &str) -> Option<&Owner> {
+        self.owners.iter().find(|o| o.id == id)
+    }
+
+    /// The seed every rendered value of an entry derives from.
+    pub(crate) fn entry_seed(&self, region: u16, owner: u16, entry: &Entry) -> u64 {
+        revision_seed(self.seed, region, owner, entry.index, entry.revision)
+    }
+
+    fn append(&self, catalog: &mut Catalog, region: u16, owner: &Owner, count: usize) {
+        for _ in 0..count {
+            let index = catalog.next_index;
+            catalog.next_index += 1;
+            catalog.entries.push(self.entry(region, owner, index, 0));
+        }
+    }
+
+    fn entry(&self, region: u16, owner: &Owner, index: u32, revision: u32) -> Entry {
+        let seed = revision_seed(self.seed, region, owner.ordinal, index, revision);
+        Entry {
+            index,
+            revision,
+            traits: traits(owner.kind, seed),
+        }
+    }
+
+    /// Modifies, deregisters and adds about `churn / 3` of every catalog each.
+    pub(crate) fn mutate(&mut self, churn: f64, seed: u64) -> MutationSummary {
+        let mut summary = MutationSummary::default();
+        let churn = churn.clamp(0.0, 1.5);
+        let owners = self.owners.clone();
+        let mut regions = std::mem::take(&mut self.regions);
+        for region in regions.iter_mut() {
+            for (catalog, owner) in region.catalogs.iter_mut().zip(&owners) {
+                let each = (catalog.entries.len() as f64 * churn / 3.0).round() as usize;
+                let mut dice = Dice::new(mix(seed, &[region.ordinal.into(), owner.ordinal.into()]));
+                let chosen = distinct_positions(&mut dice, catalog.entries.len(), 2 * each);
+                let (modify, remove) = chosen.split_at(each.min(chosen.len()));
+                for &position in modify {
+                    let old = catalog.entries[position];
+                    catalog.entries[position] =
+                        self.entry(region.ordinal, owner, old.index, old.revision + 1);
+                }
+                let remove: HashSet<usize> = remove.iter().copied().collect();
+                let mut position = 0;
+                catalog.entries.retain(|_| {
+                    position += 1;
+                    !remove.contains(&(position - 1))
+                });
+                self.append(catalog, region.ordinal, owner, each);
+                summary.modified += modify.len();
+                summary.deregistered += remove.len();
+                summary.added += each;
+            }
+        }
+        self.regions = regions;
+        summary
+    }
+
+    /// Number of images in enabled regions.
+    pub(crate) fn image_count(&self) -> usize {
+        self.regions
+            .iter()
+            .flat_map(|r| &r.catalogs)
+            .map(|c| c.entries.len())
+            .sum()
+    }
+}
+
+/// `count` distinct positions below `len` (fewer if `len` is smaller), in draw order
+/// (Floyd's algorithm: no shuffle of the whole catalog).
+fn distinct_positions(dice: &mut Dice, len: usize, count: usize) -> Vec<usize> {
+    let count = count.min(len);
+    let mut seen = HashSet::with_capacity(count);
+    let mut out = Vec::with_capacity(count);
+    for j in len - count..len {
+        let t = dice.below(j as u64 + 1) as usize;
+        let pick = if seen.contains(&t) { j } else { t };
+        seen.insert(pick);
+        out.push(pick);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake::config::{FakeRegion, Faults};
+
+    fn config() -> FakeConfig {
+        FakeConfig {
+            seed: 3,
+            accounts: vec!["111111111111".into(), "222222222222".into()],
+            regions: vec![
+                FakeRegion {
+                    name: "us-east-1".into(),
+                    enabled: true,
+                },
+                FakeRegion {
+                    name: "me-central-1".into(),
+                    enabled: false,
+                },
+            ],
+            owned_per_account_region: 600,
+            amazon_per_region: 900,
+            marketplace_per_region: 300,
+            faults: Faults::default(),
+        }
+    }
+
+    #[test]
+    fn catalogs_have_the_configured_sizes() {
+        let world = World::new(&config());
+        let sizes: Vec<usize> = world.regions[0]
+            .catalogs
+            .iter()
+            .map(|c| c.entries.len())
+            .collect();
+        assert_eq!(sizes, vec![600, 600, 900, 300]);
+        assert!(world.regions[1].catalogs.is_empty());
+        assert_eq!(world.image_count(), 2400);
+    }
+
+    #[test]
+    fn mutation_counts_follow_churn_and_are_deterministic() {
+        let mut a = World::new(&config());
+        let mut b = World::new(&config());
+        let summary = a.mutate(0.03, 7);
+        // 1% each of 600 + 600 + 900 + 300 images.
+        assert_eq!(
+            summary,
+            MutationSummary {
+                added: 24,
+                deregistered: 24,
+                modified: 24
+            }
+        );
+        assert_eq!(b.mutate(0.03, 7), summary);
+        assert_eq!(
+            a.regions[0].catalogs[0].entries,
+            b.regions[0].catalogs[0].entries
+        );
+        assert_eq!(a.image_count(), 2400);
+        let catalog = &a.regions[0].catalogs[0];
+        assert!(catalog.entries.windows(2).all(|w| w[0].index < w[1].index));
+        assert_eq!(
+            catalog.entries.iter().filter(|e| e.revision == 1).count(),
+            6
+        );
+        assert_eq!(catalog.entries.last().unwrap().index, 605);
+    }
+
+    #[test]
+    fn distinct_positions_are_distinct() {
+        let mut dice = Dice::new(1);
+        let mut picks = distinct_positions(&mut dice, 50, 50);
+        picks.sort();
+        assert_eq!(picks, (0..50).collect::<Vec<_>>());
+        assert_eq!(distinct_positions(&mut dice, 3, 10).len(), 3);
+    }
+}

@@ -1,0 +1,102 @@
+//! What the fake endpoint serves: which accounts own images where, how many, and what
+//! goes wrong on the way.
+
+use std::time::Duration;
+
+/// Owner id of images whose alias is `amazon`, as on the real API.
+pub const AMAZON_OWNER_ID: &str = "137112412989";
+/// Owner id of images whose alias is `aws-marketplace`, as on the real API.
+pub const MARKETPLACE_OWNER_ID: &str = "679593333241";
+
+/// The world the fake endpoint pretends to be. Everything it serves is a function of
+/// this value (and of later mutations with their own seeds), so two fakes built from
+/// equal configs answer identically.
+#[derive(Debug, Clone)]
+pub struct FakeConfig {
+    /// Seeds the catalog generator: names, ids, disks, tags, sharing.
+    pub seed: u64,
+    /// 12-digit account ids that own images. `accounts[0]` is the caller for credentials
+    /// the fake cannot map to an account (static test keys, for example).
+    pub accounts: Vec<String>,
+    /// Regions in the order DescribeRegions lists them.
+    pub regions: Vec<FakeRegion>,
+    /// Images each account owns in each enabled region.
+    pub owned_per_account_region: usize,
+    /// Public images with owner alias `amazon` in each enabled region.
+    pub amazon_per_region: usize,
+    /// Public images with owner alias `aws-marketplace` in each enabled region.
+    pub marketplace_per_region: usize,
+    /// Failures injected into DescribeImages; changeable later with `FakeEc2::set_faults`.
+    pub faults: Faults,
+}
+
+/// One region of the fake world.
+#[derive(Debug, Clone)]
+pub struct FakeRegion {
+    pub name: String,
+    /// `false` models an opt-in region the accounts have not opted in to: it is listed
+    /// by `DescribeRegions AllRegions=true` and answers DescribeImages with AuthFailure.
+    pub enabled: bool,
+}
+
+/// Failures the endpoint injects so clients can prove their retries and resumption.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Seeds the per-request draw, so a run with faults is reproducible.
+    pub seed: u64,
+    /// Fraction of DescribeImages requests answered 503 `RequestLimitExceeded`.
+    pub throttle_rate: f64,
+    /// Fraction answered 500 `InternalError`.
+    pub server_error_rate: f64,
+    /// Fraction whose connection is cut mid-body: headers and part of the body are sent,
+    /// then the connection is dropped.
+    pub reset_rate: f64,
+    /// Added to every DescribeImages response, to make latency-bound behaviour visible.
+    pub page_latency: Duration,
+    /// Regions (optionally for one caller only) that always fail.
+    pub failing_regions: Vec<FailingRegion>,
+}
+
+/// A region that answers every DescribeImages with a 500 or 503.
+#[derive(Debug, Clone)]
+pub struct FailingRegion {
+    pub region: String,
+    /// `None` fails the region for every caller.
+    pub account: Option<String>,
+}
+
+impl FakeConfig {
+    /// The world `amiq demo` shows: three accounts, three enabled regions and one
+    /// opt-in region nobody opted in to, a few thousand images per region, no faults.
+    pub fn demo() -> FakeConfig {
+        let region = |name: &str, enabled| FakeRegion {
+            name: name.to_string(),
+            enabled,
+        };
+        FakeConfig {
+            seed: 20241010,
+            accounts: ["111111111111", "222222222222", "333333333333"]
+                .map(String::from)
+                .to_vec(),
+            regions: vec![
+                region("us-east-1", true),
+                region("eu-west-1", true),
+                region("ap-southeast-2", true),
+                region("me-central-1", false),
+            ],
+            owned_per_account_region: 300,
+            amazon_per_region: 1500,
+            marketplace_per_region: 300,
+            faults: Faults::default(),
+        }
+    }
+}
+
+impl Faults {
+    /// Whether DescribeImages from `account` in `region` always fails.
+    pub(crate) fn region_fails(&self, region: &str, account: &str) -> bool {
+        self.failing_regions
+            .iter()
+            .any(|f| f.region == region && f.account.as_deref().is_none_or(|a| a == account))
+    }
+}

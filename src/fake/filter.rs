@@ -1,0 +1,319 @@
+//! DescribeImages filters, matched against the image as the caller sees it. Values of
+//! one filter are ORed, filters are ANDed, names and values are case-sensitive.
+//!
+//! Choices (see docs/ec2-semantics.md): `?` matches zero or one character (AWS's current
+//! user guide; switch with [`QUESTION_MARK`]); a backslash escapes `*`, `?` and `\`;
+//! each `block-device-mapping.*` filter is satisfied by any mapping, independently of
+//! the other such filters.
+
+use crate::image::Image;
+
+use super::request::ApiError;
+
+/// How `?` in a filter value matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuestionMark {
+    ZeroOrOne,
+    ExactlyOne,
+}
+
+/// The fake's reading of `?`; AWS documents both.
+pub const QUESTION_MARK: QuestionMark = QuestionMark::ZeroOrOne;
+
+/// The filter names DescribeImages accepts (besides `tag:<key>`).
+const NAMES: [&str; 38] = [
+    "architecture",
+    "block-device-mapping.delete-on-termination",
+    "block-device-mapping.device-name",
+    "block-device-mapping.snapshot-id",
+    "block-device-mapping.volume-size",
+    "block-device-mapping.volume-type",
+    "block-device-mapping.encrypted",
+    "creation-date",
+    "deprecation-time",
+    "description",
+    "ena-support",
+    "free-tier-eligible",
+    "hypervisor",
+    "image-allowed",
+    "image-id",
+    "image-type",
+    "is-public",
+    "kernel-id",
+    "manifest-location",
+    "name",
+    "owner-alias",
+    "owner-id",
+    "platform",
+    "platform-details",
+    "product-code",
+    "product-code.type",
+    "ramdisk-id",
+    "root-device-name",
+    "root-device-type",
+    "source-image-id",
+    "source-image-region",
+    "source-instance-id",
+    "state",
+    "state-reason-code",
+    "state-reason-message",
+    "sriov-net-support",
+    "tag-key",
+    "virtualization-type",
+];
+
+/// One parsed filter: a name and its compiled value patterns.
+#[derive(Debug, Clone)]
+pub(crate) struct Filter {
+    name: String,
+    patterns: Vec<Pattern>,
+}
+
+impl Filter {
+    pub(crate) fn parse(name: &str, values: &[String]) -> Result<Filter, ApiError> {
+        if !(NAMES.contains(&name) || name.strip_prefix("tag:").is_some_and(|k| !k.is_empty())) {
+            return Err(ApiError::invalid_value(format!(
+                "The filter '{name}' is invalid"
+            )));
+        }
+        if values.is_empty() {
+            return Err(ApiError::invalid_value(format!(
+                "The filter '{name}' has no values; give at least one value"
+            )));
+        }
+        Ok(Filter {
+            name: name.to_string(),
+            patterns: values.iter().map(|v| Pattern::compile(v)).collect(),
+        })
+    }
+
+    pub(crate) fn matches(&self, image: &Image) -> bool {
+        let mut found = false;
+        candidates(&self.name, image, &mut |text| {
+            found = found || self.patterns.iter().any(|p| p.matches(text));
+        });
+        found
+    }
+}
+
+/// Calls `each` with every text of `image` the filter `name` looks at.
+fn candidates(name: &str, image: &Image, each: &mut dyn FnMut(&str)) {
+    let mut text = |value: &Option<String>| {
+        if let Some(v) = value {
+            each(v)
+        }
+    };
+    let flag = |value: Option<bool>| value.map(|b| b.to_string());
+    let mappings = image.block_device_mappings.iter().flatten();
+    let ebs = mappings.clone().filter_map(|m| m.ebs.as_ref());
+    match name {
+        "architecture" => text(&image.architecture),
+        "creation-date" => text(&image.creation_date),
+        "deprecation-time" => text(&image.deprecation_time),
+        "description" => text(&image.description),
+        "ena-support" => text(&flag(image.ena_support)),
+        "free-tier-eligible" => text(&flag(image.free_tier_eligible)),
+        "hypervisor" => text(&image.hypervisor),
+        "image-allowed" => text(&flag(image.image_allowed)),
+        "image-id" => text(&image.image_id),
+        "image-type" => text(&image.image_type),
+        "is-public" => text(&flag(image.public)),
+        "kernel-id" => text(&image.kernel_id),
+        "manifest-location" => text(&image.image_location),
+        "name" => text(&image.name),
+        "owner-alias" => text(&image.image_owner_alias),
+        "owner-id" => text(&image.owner_id),
+        "platform" => text(&image.platform),
+        "platform-details" => text(&image.platform_details),
+        "ramdisk-id" => text(&image.ramdisk_id),
+        "root-device-name" => text(&image.root_device_name),
+        "root-device-type" => text(&image.root_device_type),
+        "source-image-id" => text(&image.source_image_id),
+        "source-image-region" => text(&image.source_image_region),
+        "source-instance-id" => text(&image.source_instance_id),
+        "state" => text(&image.state),
+        "state-reason-code" => text(&image.state_reason.as_ref().and_then(|r| r.code.clone())),
+        "state-reason-message" => {
+            text(&image.state_reason.as_ref().and_then(|r| r.message.clone()))
+        }
+        "sriov-net-support" => text(&image.sriov_net_support),
+        "virtualization-type" => text(&image.virtualization_type),
+        "product-code" => image
+            .product_codes
+            .iter()
+            .flatten()
+            .for_each(|p| text(&p.product_code_id)),
+        "product-code.type" => image
+            .product_codes
+            .iter()
+            .flatten()
+            .for_each(|p| text(&p.product_code_type)),
+        "tag-key" => image.tags.iter().flatten().for_each(|t| text(&t.key)),
+        "block-device-mapping.device-name" => mappings.for_each(|m| text(&m.device_name)),
+        "block-device-mapping.snapshot-id" => ebs.for_each(|e| text(&e.snapshot_id)),
+        "block-device-mapping.volume-type" => ebs.for_each(|e| text(&e.volume_type)),
+        "block-device-mapping.volume-size" => {
+            ebs.for_each(|e| text(&e.volume_size.map(|s| s.to_string())))
+        }
+        "block-device-mapping.encrypted" => ebs.for_each(|e| text(&flag(e.encrypted))),
+        "block-device-mapping.delete-on-termination" => {
+            ebs.for_each(|e| text(&flag(e.delete_on_termination)))
+        }
+        tag => {
+            let key = tag.strip_prefix("tag:").unwrap_or_default();
+            image
+                .tags
+                .iter()
+                .flatten()
+                .filter(|t| t.key.as_deref() == Some(key))
+                .for_each(|t| text(&t.value));
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Token {
+    Literal(char),
+    /// `*`: any run of characters.
+    Any,
+    /// `?`: see [`QUESTION_MARK`].
+    Optional,
+}
+
+/// A filter value compiled for matching.
+#[derive(Debug, Clone)]
+pub(crate) struct Pattern {
+    tokens: Vec<Token>,
+}
+
+impl Pattern {
+    pub(crate) fn compile(value: &str) -> Pattern {
+        let mut tokens = Vec::with_capacity(value.len());
+        let mut chars = value.chars();
+        while let Some(c) = chars.next() {
+            tokens.push(match c {
+                '\\' => Token::Literal(chars.next().unwrap_or('\\')),
+                '*' => Token::Any,
+                '?' => Token::Optional,
+                c => Token::Literal(c),
+            });
+        }
+        Pattern { tokens }
+    }
+
+    /// Runs the pattern as an NFA over the text: linear in text × pattern, no
+    /// backtracking blow-up on values like `*a*a*a*`.
+    pub(crate) fn matches(&self, text: &str) -> bool {
+        let n = self.tokens.len();
+        let mut states = vec![false; n + 1];
+        let mut next = vec![false; n + 1];
+        states[0] = true;
+        self.close(&mut states);
+        for c in text.chars() {
+            next.iter_mut().for_each(|s| *s = false);
+            for (i, token) in self.tokens.iter().enumerate() {
+                if !states[i] {
+                    continue;
+                }
+                match *token {
+                    Token::Any => next[i] = true,
+                    Token::Optional => next[i + 1] = true,
+                    Token::Literal(l) if l == c => next[i + 1] = true,
+                    Token::Literal(_) => {}
+                }
+            }
+            self.close(&mut next);
+            std::mem::swap(&mut states, &mut next);
+            if !states.contains(&true) {
+                return false;
+            }
+        }
+        states[n]
+    }
+
+    /// Follows the moves that consume nothing: `*` and (zero-or-one) `?` may match empty.
+    fn close(&self, states: &mut [bool]) {
+        for (i, token) in self.tokens.iter().enumerate() {
+            let empty_ok = match token {
+                Token::Any => true,
+                Token::Optional => QUESTION_MARK == QuestionMark::ZeroOrOne,
+                Token::Literal(_) => false,
+            };
+            if states[i] && empty_ok {
+                states[i + 1] = true;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::Tag;
+
+    #[test]
+    fn wildcards_follow_the_user_guide() {
+        let table = [
+            ("prod?", "prod", true),
+            ("prod?", "prods", true),
+            ("prod?", "prodss", false),
+            (
+                "al2023-*-x86_64",
+                "al2023-ami-2023.6-kernel-6.1-x86_64",
+                true,
+            ),
+            ("al2023-*-x86_64", "al2023-ami-arm64", false),
+            ("*", "", true),
+            ("", "", true),
+            ("", "a", false),
+            ("a*b*c", "aXbYc", true),
+            ("a*b*c", "aXbY", false),
+            ("\\*amazon\\?\\\\", "*amazon?\\", true),
+            ("\\*amazon\\?\\\\", "xamazon?\\", false),
+            ("2021-09-29T*", "2021-09-29T11:04:43.305Z", true),
+            ("Windows_*", "windows_server", false),
+            (
+                "*a*a*a*a*a*b",
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                false,
+            ),
+        ];
+        for (pattern, text, expected) in table {
+            assert_eq!(
+                Pattern::compile(pattern).matches(text),
+                expected,
+                "{pattern:?} on {text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn filters_read_the_right_member() {
+        let image = Image {
+            name: Some("acme-web".into()),
+            public: Some(false),
+            tags: Some(vec![Tag {
+                key: Some("env".into()),
+                value: Some("prod".into()),
+            }]),
+            ..Default::default()
+        };
+        let filter = |name: &str, value: &str| Filter::parse(name, &[value.to_string()]).unwrap();
+        assert!(filter("name", "acme-*").matches(&image));
+        assert!(filter("is-public", "false").matches(&image));
+        assert!(!filter("is-public", "true").matches(&image));
+        assert!(filter("tag:env", "prod").matches(&image));
+        assert!(!filter("tag:team", "*").matches(&image));
+        assert!(filter("tag-key", "e?v").matches(&image));
+        assert!(!filter("owner-alias", "*").matches(&image));
+    }
+
+    #[test]
+    fn unknown_filters_are_refused_by_name() {
+        let err = Filter::parse("colour", &["red".into()]).unwrap_err();
+        assert_eq!(err.code, "InvalidParameterValue");
+        assert!(err.message.contains("'colour'"));
+        assert!(Filter::parse("tag:", &["x".into()]).is_err());
+        assert!(Filter::parse("name", &[]).is_err());
+    }
+}

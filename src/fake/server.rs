@@ -1,0 +1,279 @@
+//! The HTTP front end: one endpoint for EC2, STS and the control actions, dispatched on
+//! `Action`, with the configured faults injected into DescribeImages.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::FakeEc2;
+use super::caller::{Caller, CredentialScope};
+use super::dice::{Dice, mix};
+use super::request::{ApiError, Params};
+use super::stats::Counters;
+use super::{control, describe_images, regions, sts, xml};
+
+/// A running fake endpoint. Dropping it leaves the server running until the runtime
+/// ends; call [`FakeHandle::shutdown`] to stop it.
+#[derive(Debug)]
+pub struct FakeHandle {
+    addr: SocketAddr,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl FakeHandle {
+    /// `http://127.0.0.1:PORT`, for an SDK's `endpoint_url`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting connections and waits for the requests in flight.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.task.await;
+    }
+}
+
+pub(crate) async fn serve(fake: Arc<FakeEc2>, addr: SocketAddr) -> io::Result<FakeHandle> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let app = Router::new().fallback(handle).with_state(fake);
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        });
+        if let Err(error) = server.await {
+            tracing::warn!(%error, "fake EC2 endpoint stopped");
+        }
+    });
+    Ok(FakeHandle {
+        addr,
+        shutdown,
+        task,
+    })
+}
+
+/// Which error format an answer uses.
+#[derive(Clone, Copy)]
+enum Service {
+    Ec2,
+    Sts,
+}
+
+async fn handle(
+    State(fake): State<Arc<FakeEc2>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let n = Counters::bump(&fake.counters.requests);
+    let request_id = request_id(n);
+    let mut params = Params::default();
+    if let Some(query) = uri.query() {
+        params.extend_from_form(query.as_bytes());
+    }
+    params.extend_from_form(&body);
+    let scope = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(CredentialScope::from_authorization);
+    let action = params.get("Action").unwrap_or_default().to_string();
+    let service = match action.as_str() {
+        "AssumeRole" | "GetCallerIdentity" => Service::Sts,
+        _ => Service::Ec2,
+    };
+    let result = match action.as_str() {
+        "DescribeImages" => return describe(fake, params, scope, request_id).await,
+        "DescribeRegions" => authenticated(&scope)
+            .map(|_| regions::describe_regions(&fake.world(), &params, &request_id)),
+        "AssumeRole" => authenticated(&scope).and_then(|scope| {
+            let world = fake.world();
+            let caller = Caller::from_access_key(&world, &scope.access_key);
+            sts::assume_role(&world, &caller, &params, &request_id)
+        }),
+        "GetCallerIdentity" => authenticated(&scope).map(|scope| {
+            let caller = Caller::from_access_key(&fake.world(), &scope.access_key);
+            sts::get_caller_identity(&caller, &scope.access_key, &request_id)
+        }),
+        "AmiqMutate" => control::mutate(&fake, &params),
+        "AmiqStats" => Ok(control::stats(&fake)),
+        "AmiqSetFaults" => control::set_faults(&fake, &params),
+        other => Err(ApiError::new(
+            400,
+            "InvalidAction",
+            format!("The action '{other}' is not valid for this web service."),
+        )),
+    };
+    match result {
+        Ok(body) => xml_response(StatusCode::OK, &request_id, Body::from(body), None),
+        Err(error) => error_response(service, &error, &request_id),
+    }
+}
+
+fn authenticated(scope: &Option<CredentialScope>) -> Result<&CredentialScope, ApiError> {
+    scope.as_ref().ok_or_else(ApiError::auth_failure)
+}
+
+/// DescribeImages with faults: latency first, then a failing region or a drawn fault,
+/// else the page (cut mid-body if a reset was drawn).
+async fn describe(
+    fake: Arc<FakeEc2>,
+    params: Params,
+    scope: Option<CredentialScope>,
+    request_id: String,
+) -> Response {
+    let n = Counters::bump(&fake.counters.describe_images_requests);
+    let faults = fake.faults();
+    if !faults.page_latency.is_zero() {
+        tokio::time::sleep(faults.page_latency).await;
+    }
+    let scope = match scope {
+        Some(scope) => scope,
+        None => return error_response(Service::Ec2, &ApiError::auth_failure(), &request_id),
+    };
+    let caller = Caller::from_access_key(&fake.world(), &scope.access_key);
+    let roll = Dice::new(mix(faults.seed, &[n])).unit();
+    let fault = if faults.region_fails(&scope.region, &caller.account) {
+        Some(n % 2 == 0)
+    } else if roll < faults.throttle_rate {
+        Some(true)
+    } else if roll < faults.throttle_rate + faults.server_error_rate {
+        Some(false)
+    } else {
+        None
+    };
+    match fault {
+        Some(true) => {
+            Counters::bump(&fake.counters.throttled);
+            let error = ApiError::new(503, "RequestLimitExceeded", "Request limit exceeded.");
+            return error_response(Service::Ec2, &error, &request_id);
+        }
+        Some(false) => {
+            Counters::bump(&fake.counters.server_errors);
+            let error = ApiError::new(500, "InternalError", "An internal error has occurred");
+            return error_response(Service::Ec2, &error, &request_id);
+        }
+        None => {}
+    }
+    let reset = roll < faults.throttle_rate + faults.server_error_rate + faults.reset_rate;
+
+    let worker = Arc::clone(&fake);
+    let id = request_id.clone();
+    // A page renders up to a thousand images: keep it off the async workers.
+    let answer = tokio::task::spawn_blocking(move || {
+        let request = params.describe_request()?;
+        let world = worker.world();
+        let page = describe_images::page(&world, &caller, &scope.region, &request)?;
+        let body = xml::describe_images_response(&id, &page.images, page.next_token.as_deref());
+        Ok::<_, ApiError>((body, page.images.len()))
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(ApiError::new(
+            500,
+            "InternalError",
+            format!("fake endpoint failure: {e}"),
+        ))
+    });
+    let (body, count) = match answer {
+        Ok(answer) => answer,
+        Err(error) => return error_response(Service::Ec2, &error, &request_id),
+    };
+    if reset {
+        Counters::bump(&fake.counters.resets);
+        return cut_mid_body(body, &request_id);
+    }
+    Counters::bump(&fake.counters.pages);
+    Counters::add(&fake.counters.images_served, count as u64);
+    xml_response(StatusCode::OK, &request_id, Body::from(body), None)
+}
+
+/// Sends the headers (with the full Content-Length) and half the body, then fails the
+/// body stream, which makes the server drop the connection: a reset mid-transfer.
+fn cut_mid_body(body: String, request_id: &str) -> Response {
+    let body = Bytes::from(body);
+    let length = body.len();
+    let half = body.slice(..length / 2);
+    let stream = futures::stream::unfold(0u8, move |step| {
+        let half = half.clone();
+        async move {
+            match step {
+                0 => Some((Ok(half), 1)),
+                1 => {
+                    // Let the first half reach the socket before the connection drops.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    Some((
+                        Err(io::Error::new(
+                            io::ErrorKind::ConnectionReset,
+                            "fault: connection reset",
+                        )),
+                        2,
+                    ))
+                }
+                _ => None,
+            }
+        }
+    });
+    xml_response(
+        StatusCode::OK,
+        request_id,
+        Body::from_stream(stream),
+        Some(length),
+    )
+}
+
+fn error_response(service: Service, error: &ApiError, request_id: &str) -> Response {
+    let body = match service {
+        Service::Ec2 => xml::ec2_error(error, request_id),
+        Service::Sts => xml::sts_error(error, request_id),
+    };
+    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
+    xml_response(status, request_id, Body::from(body), None)
+}
+
+fn xml_response(
+    status: StatusCode,
+    request_id: &str,
+    body: Body,
+    length: Option<usize>,
+) -> Response {
+    let mut response = Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, "text/xml;charset=UTF-8")
+        .header("x-amzn-requestid", request_id);
+    if let Some(length) = length {
+        response = response.header(CONTENT_LENGTH, length);
+    }
+    response
+        .body(body)
+        .unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
+/// A UUID-shaped request id, unique per request of this endpoint.
+fn request_id(n: u64) -> String {
+    let a = mix(0x7265_7175_6573_74, &[n]);
+    let b = mix(a, &[n]);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        0x8000 | ((b >> 48) & 0x3fff),
+        b & 0xffff_ffff_ffff
+    )
+}

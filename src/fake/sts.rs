@@ -1,0 +1,154 @@
+//! The two STS actions a multi-account sync needs: AssumeRole into a configured account
+//! (its credentials carry the account, see `caller`) and GetCallerIdentity.
+
+use std::fmt::Write;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use super::caller::{ASSUMED_KEY_PREFIX, Caller, is_account_id};
+use super::catalog::{OwnerKind, World};
+use super::request::{ApiError, Params};
+use super::xml::{DECLARATION, STS_NAMESPACE, element};
+
+/// `arn:aws:iam::<account>:role/<path/name>` split into account and role name.
+fn parse_role_arn(arn: &str) -> Option<(&str, &str)> {
+    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let (account, resource) = rest.split_once(':')?;
+    let path = resource.strip_prefix("role/")?;
+    let name = path.rsplit('/').next()?;
+    (is_account_id(account) && !name.is_empty()).then_some((account, name))
+}
+
+/// Answers AssumeRole: credentials for the role's account, valid for an hour.
+pub(crate) fn assume_role(
+    world: &World,
+    caller: &Caller,
+    params: &Params,
+    request_id: &str,
+) -> Result<String, ApiError> {
+    let arn = params.get("RoleArn").unwrap_or_default();
+    let (account, role) = parse_role_arn(arn).ok_or_else(|| {
+        ApiError::new(
+            400,
+            "ValidationError",
+            format!("{arn:?} is not a valid role ARN; expected arn:aws:iam::<12-digit account>:role/<name>"),
+        )
+    })?;
+    if !world
+        .owner_by_id(account)
+        .is_some_and(|o| o.kind == OwnerKind::Account)
+    {
+        return Err(ApiError::new(
+            403,
+            "AccessDenied",
+            format!(
+                "User: arn:aws:iam::{}:user/amiq-fake is not authorized to perform: sts:AssumeRole on resource: {arn}",
+                caller.account
+            ),
+        ));
+    }
+    let session = params.get("RoleSessionName").unwrap_or("amiq");
+    let expiration = (chrono::Utc::now() + chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%SZ");
+    let token = STANDARD.encode(format!("amiq-fake-session:{account}:{role}:{session}"));
+
+    let mut out = String::with_capacity(1024);
+    out.push_str(DECLARATION);
+    let _ = write!(
+        out,
+        r#"<AssumeRoleResponse xmlns="{STS_NAMESPACE}"><AssumeRoleResult>"#
+    );
+    out.push_str("<AssumedRoleUser>");
+    element(
+        &mut out,
+        "AssumedRoleId",
+        &format!("AROAFAKE{account}:{session}"),
+    );
+    element(
+        &mut out,
+        "Arn",
+        &format!("arn:aws:sts::{account}:assumed-role/{role}/{session}"),
+    );
+    out.push_str("</AssumedRoleUser><Credentials>");
+    element(
+        &mut out,
+        "AccessKeyId",
+        &format!("{ASSUMED_KEY_PREFIX}{account}"),
+    );
+    element(
+        &mut out,
+        "SecretAccessKey",
+        &format!("amiqFakeSecretKey/{account}/not-a-real-secret"),
+    );
+    element(
+        &mut out,
+        "SessionToken",
+        &format!("AmiqFakeSessionToken/{token}"),
+    );
+    element(&mut out, "Expiration", &expiration.to_string());
+    out.push_str("</Credentials></AssumeRoleResult>");
+    response_metadata(&mut out, request_id);
+    out.push_str("</AssumeRoleResponse>");
+    Ok(out)
+}
+
+/// Answers GetCallerIdentity for the account the credentials stand for.
+pub(crate) fn get_caller_identity(caller: &Caller, access_key: &str, request_id: &str) -> String {
+    let account = &caller.account;
+    let (user_id, arn) = if access_key.starts_with(ASSUMED_KEY_PREFIX) {
+        (
+            format!("AROAFAKE{account}:amiq"),
+            format!("arn:aws:sts::{account}:assumed-role/amiq-fake/amiq"),
+        )
+    } else {
+        (
+            format!("AIDAFAKE{account}"),
+            format!("arn:aws:iam::{account}:user/amiq-fake"),
+        )
+    };
+    let mut out = String::with_capacity(512);
+    out.push_str(DECLARATION);
+    let _ = write!(
+        out,
+        r#"<GetCallerIdentityResponse xmlns="{STS_NAMESPACE}"><GetCallerIdentityResult>"#
+    );
+    element(&mut out, "Arn", &arn);
+    element(&mut out, "UserId", &user_id);
+    element(&mut out, "Account", account);
+    out.push_str("</GetCallerIdentityResult>");
+    response_metadata(&mut out, request_id);
+    out.push_str("</GetCallerIdentityResponse>");
+    out
+}
+
+fn response_metadata(out: &mut String, request_id: &str) {
+    out.push_str("<ResponseMetadata>");
+    element(out, "RequestId", request_id);
+    out.push_str("</ResponseMetadata>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_arns() {
+        assert_eq!(
+            parse_role_arn("arn:aws:iam::222222222222:role/amiq-reader"),
+            Some(("222222222222", "amiq-reader"))
+        );
+        assert_eq!(
+            parse_role_arn("arn:aws:iam::222222222222:role/org/amiq"),
+            Some(("222222222222", "amiq"))
+        );
+        for bad in [
+            "",
+            "arn:aws:iam::22222222222:role/x",
+            "arn:aws:iam::222222222222:user/x",
+            "arn:aws:iam::222222222222:role/",
+            "role/x",
+        ] {
+            assert_eq!(parse_role_arn(bad), None, "{bad}");
+        }
+    }
+}

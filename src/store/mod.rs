@@ -1,0 +1,239 @@
+//! The DuckDB store: the only module that talks to DuckDB.
+//!
+//! A store is one database file. Writers open it only to merge (the DuckDB file lock
+//! is exclusive, so readers in other processes are blocked only while a partition
+//! merges, never while pages are fetched). Every partition merges in one transaction:
+//! a crash leaves the store as it was before that partition.
+
+mod ledger;
+mod merge;
+mod stage;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use duckdb::{AccessMode, Config, Connection};
+
+pub use ledger::{PartitionRecord, PartitionStatus, RunRecord, RunStatus};
+pub use merge::MergeCounts;
+pub use stage::{PartitionStage, StagedPartition};
+
+/// The numbered migrations, in order. Never edit one that has shipped: add a new one.
+const MIGRATIONS: &[(i32, &str, &str)] = &[(
+    1,
+    "store",
+    include_str!("../../sql/migrations/0001_store.sql"),
+)];
+
+/// Views and macros over the tables; replaced on every write open.
+const VIEWS: &str = include_str!("../../sql/views.sql");
+
+/// Something the store could not do, said for the person running amiq.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database {path} is in use by another process and stayed locked for {waited:?}; wait for it to finish or raise --lock-timeout")]
+    Locked { path: PathBuf, waited: Duration },
+    #[error("the database {path} does not exist; run `amiq sync` (or `amiq demo`) first, or pass --db")]
+    Missing { path: PathBuf },
+    #[error("the database {path} was written by a newer amiq (schema {found}, this amiq knows up to {known}); upgrade amiq")]
+    TooNew { path: PathBuf, found: i32, known: i32 },
+    #[error("database {path}: {source}")]
+    Db {
+        path: PathBuf,
+        #[source]
+        source: duckdb::Error,
+    },
+    #[error("staging {path}: {message}")]
+    Stage { path: PathBuf, message: String },
+}
+
+/// How a store is opened.
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    /// DuckDB's memory limit, e.g. "1GB".
+    pub memory_limit: String,
+    /// How long to wait for another process's lock before giving up.
+    pub lock_timeout: Duration,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings {
+            memory_limit: "1GB".to_string(),
+            lock_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// An open store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store for writing, migrating it to this
+    /// release's schema. Waits for another process's lock up to the timeout.
+    pub fn open_write(path: &Path, settings: &StoreSettings) -> Result<Store, StoreError> {
+        let config = || {
+            Config::default()
+                .access_mode(AccessMode::ReadWrite)?
+                .max_memory(&settings.memory_limit)?
+                .enable_autoload_extension(false)
+        };
+        let conn = open_waiting(path, settings.lock_timeout, config)?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens an existing store read-only.
+    pub fn open_read(path: &Path, settings: &StoreSettings) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        let config = || {
+            Config::default()
+                .access_mode(AccessMode::ReadOnly)?
+                .max_memory(&settings.memory_limit)?
+                .enable_autoload_extension(false)
+        };
+        let conn = open_waiting(path, settings.lock_timeout, config)?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        let version = store.schema_version()?;
+        let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: store.path.clone(),
+                found: version,
+                known,
+            });
+        }
+        Ok(store)
+    }
+
+    /// The DuckDB connection, for the query layer.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn db_err(&self, source: duckdb::Error) -> StoreError {
+        StoreError::Db {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn schema_version(&self) -> Result<i32, StoreError> {
+        let exists: bool = self
+            .conn
+            .query_row(
+                "SELECT count(*) > 0 FROM duckdb_tables() WHERE table_name = 'amiq_migrations'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.db_err(e))?;
+        if !exists {
+            return Ok(0);
+        }
+        self.conn
+            .query_row(
+                "SELECT coalesce(max(version), 0) FROM amiq_migrations",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.db_err(e))
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(
+                "CREATE TABLE IF NOT EXISTS amiq_migrations (
+                     version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
+                     applied_at TIMESTAMPTZ NOT NULL)",
+            )
+            .map_err(|e| self.db_err(e))?;
+        let current = self.schema_version()?;
+        let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
+        if current > known {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: current,
+                known,
+            });
+        }
+        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+            let tx = format!(
+                "BEGIN TRANSACTION;\n{sql}\nINSERT INTO amiq_migrations VALUES ({version}, '{name}', now());\nCOMMIT;"
+            );
+            if let Err(e) = self.conn.execute_batch(&tx) {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(self.db_err(e));
+            }
+        }
+        self.conn
+            .execute_batch(&format!("BEGIN TRANSACTION;\n{VIEWS}\nCOMMIT;"))
+            .map_err(|e| {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                self.db_err(e)
+            })
+    }
+}
+
+/// Opens the database, waiting while another process holds its lock.
+fn open_waiting(
+    path: &Path,
+    timeout: Duration,
+    config: impl Fn() -> duckdb::Result<Config>,
+) -> Result<Connection, StoreError> {
+    let started = Instant::now();
+    let mut told = false;
+    let mut pause = Duration::from_millis(20);
+    loop {
+        let config = config().map_err(|source| StoreError::Db {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        match Connection::open_with_flags(path, config) {
+            Ok(conn) => return Ok(conn),
+            Err(e) if is_lock_conflict(&e) => {
+                if started.elapsed() >= timeout {
+                    return Err(StoreError::Locked {
+                        path: path.to_path_buf(),
+                        waited: started.elapsed(),
+                    });
+                }
+                if !told {
+                    tracing::info!(db = %path.display(), "database is busy in another process; waiting");
+                    told = true;
+                }
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(500));
+            }
+            Err(source) => {
+                return Err(StoreError::Db {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        }
+    }
+}
+
+fn is_lock_conflict(e: &duckdb::Error) -> bool {
+    let text = e.to_string();
+    text.contains("Could not set lock") || text.contains("Conflicting lock")
+}

@@ -1,0 +1,356 @@
+//! One sync run: resolve accounts, plan partitions, fetch them concurrently, merge
+//! each completed one atomically, and keep the ledger.
+//!
+//! Invariant: a partition that does not complete changes nothing but its own ledger
+//! row. Pages are staged on disk and only a partition whose every page was read is
+//! merged.
+
+mod merger;
+pub mod progress;
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use tokio::sync::Semaphore;
+
+use crate::aws::{AccountSession, ClientSettings, FetchSettings, FetchStats};
+use crate::batch::{PageOrigin, to_record_batch};
+use crate::config::{AccountConfig, Regions, SyncConfig};
+use crate::plan::{Partition, ResolvedAccount, plan};
+use crate::store::{
+    PartitionRecord, PartitionStage, PartitionStatus, RunStatus, StagedPartition, Store, StoreError,
+    StoreSettings,
+};
+use merger::Merger;
+pub use progress::Progress;
+
+/// What a run did, for the summary and the exit code.
+#[derive(Debug, Clone)]
+pub struct SyncOutcome {
+    pub run_id: i64,
+    pub status: RunStatus,
+    pub partitions: Vec<PartitionRecord>,
+    /// Set when a signal stopped the run before every partition was done.
+    pub interrupted: bool,
+}
+
+impl SyncOutcome {
+    pub fn failed(&self) -> impl Iterator<Item = &PartitionRecord> {
+        self.partitions
+            .iter()
+            .filter(|p| p.status == PartitionStatus::Failed)
+    }
+}
+
+/// Runs one sync. `stop` resolves when the run should stop early (Ctrl-C, SIGTERM):
+/// partitions being fetched are dropped (they change nothing), a merge in progress
+/// finishes or rolls back.
+pub async fn run_sync(
+    config: &SyncConfig,
+    progress: Arc<dyn Progress>,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<SyncOutcome, StoreError> {
+    let store_settings = StoreSettings {
+        memory_limit: config.memory_limit.clone(),
+        ..StoreSettings::default()
+    };
+    // Fail early, before any AWS call, if the store cannot be opened or migrated.
+    drop(Store::open_write(&config.db, &store_settings)?);
+
+    let client_settings = ClientSettings {
+        endpoint_url: config.endpoint_url.clone(),
+        home_region: match &config.regions {
+            Regions::Listed(list) => list[0].clone(),
+            Regions::All => "us-east-1".to_string(),
+        },
+        attempt_timeout: config.page_timeout,
+        base_credentials: config.base_credentials.clone(),
+    };
+    let (sessions, resolved, failed_accounts) =
+        resolve_accounts(&config.accounts, &client_settings, &config.regions).await;
+
+    let listed = match &config.regions {
+        Regions::Listed(list) => Some(list.as_slice()),
+        Regions::All => None,
+    };
+    let partitions = plan(&resolved, listed, &config.scopes);
+    let mut unreachable = Vec::new();
+    for (index, account, reason) in &failed_accounts {
+        let name = account
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("account #{}", index + 1));
+        let regions: Vec<String> = match &config.regions {
+            Regions::Listed(list) => list.clone(),
+            Regions::All => vec!["all".to_string()],
+        };
+        for region in regions {
+            for scope in &config.scopes {
+                unreachable.push((name.clone(), region.clone(), scope.to_string(), reason.clone()));
+            }
+        }
+    }
+
+    let run_id = {
+        let store = Store::open_write(&config.db, &store_settings)?;
+        store.begin_run(partitions.len() + unreachable.len())?
+    };
+    tracing::info!(run_id, partitions = partitions.len(), "sync run started");
+    progress.run_started(run_id, &partitions);
+
+    let merger = Arc::new(Merger::start(config.db.clone(), store_settings.clone()));
+    let mut records = Vec::new();
+    for (name, region, scope, reason) in unreachable {
+        let record = PartitionRecord {
+            run_id,
+            account_id: name.clone(),
+            account_name: name,
+            region,
+            scope,
+            catalog: false,
+            status: PartitionStatus::Failed,
+            started_at: Utc::now(),
+            finished_at: Some(Utc::now()),
+            pages: 0,
+            images: 0,
+            retries: 0,
+            throttles: 0,
+            added: None,
+            changed: None,
+            gone: None,
+            error: Some(reason),
+        };
+        merger.record_failure(record.clone()).await?;
+        progress.partition_finished(None, &record);
+        records.push(record);
+    }
+
+    let fetch_settings = FetchSettings {
+        max_results: config.max_results,
+        max_attempts: config.max_attempts,
+        ..FetchSettings::default()
+    };
+    let limit = Arc::new(Semaphore::new(config.concurrency));
+    let sessions = Arc::new(sessions);
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, partition) in partitions.into_iter().enumerate() {
+        let limit = limit.clone();
+        let merger = merger.clone();
+        let sessions = sessions.clone();
+        let progress = progress.clone();
+        let fetch_settings = fetch_settings.clone();
+        let staging_dir = config.staging_dir.clone();
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await.expect("semaphore is never closed");
+            let session = sessions[partition.account_index]
+                .as_ref()
+                .expect("planned partitions have a session");
+            sync_partition(
+                run_id,
+                index,
+                &partition,
+                session,
+                &fetch_settings,
+                staging_dir.as_deref(),
+                &merger,
+                progress.as_ref(),
+            )
+            .await
+        });
+    }
+
+    let mut interrupted = false;
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            next = tasks.join_next() => match next {
+                Some(Ok(record)) => records.push(record),
+                Some(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Some(Err(_)) => {}
+                None => break,
+            },
+            _ = &mut stop, if !interrupted => {
+                interrupted = true;
+                tracing::warn!(run_id, "stopping: partitions in flight are abandoned, merges in progress finish");
+                tasks.abort_all();
+            }
+        }
+    }
+    match Arc::try_unwrap(merger) {
+        Ok(m) => m.finish(),
+        Err(_) => unreachable!("every partition task has ended"),
+    }
+
+    let status = {
+        let store = Store::open_write(&config.db, &store_settings)?;
+        store.finish_run(run_id, interrupted)?
+    };
+    let outcome = SyncOutcome {
+        run_id,
+        status,
+        partitions: records,
+        interrupted,
+    };
+    progress.run_finished(&outcome);
+    Ok(outcome)
+}
+
+type AccountResolution = (
+    Vec<Option<AccountSession>>,
+    Vec<ResolvedAccount>,
+    Vec<(usize, AccountConfig, String)>,
+);
+
+/// Resolves every account's credentials and regions, concurrently.
+async fn resolve_accounts(
+    accounts: &[AccountConfig],
+    settings: &ClientSettings,
+    regions: &Regions,
+) -> AccountResolution {
+    let attempts = futures::future::join_all(accounts.iter().map(|account| async move {
+        let session = AccountSession::connect(account, settings).await?;
+        let known = match session.regions().await {
+            Ok(list) => Some(list),
+            Err(e) if *regions == Regions::All => return Err(e),
+            Err(e) => {
+                tracing::warn!(account = %session.account_id, error = %e,
+                    "cannot list regions; trying the configured regions as given");
+                None
+            }
+        };
+        Ok((session, known))
+    }))
+    .await;
+    let mut sessions = Vec::new();
+    let mut resolved = Vec::new();
+    let mut failed = Vec::new();
+    for (index, (account, attempt)) in accounts.iter().zip(attempts).enumerate() {
+        match attempt {
+            Ok((session, known)) => {
+                resolved.push(ResolvedAccount {
+                    id: session.account_id.clone(),
+                    name: account
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| session.account_id.clone()),
+                    regions: known,
+                });
+                sessions.push(Some(session));
+            }
+            Err(e) => {
+                let who = account
+                    .role_arn
+                    .as_deref()
+                    .or(account.profile.as_deref())
+                    .unwrap_or("default credentials");
+                failed.push((index, account.clone(), format!("cannot use {who}: {e}")));
+                sessions.push(None);
+            }
+        }
+    }
+    // Plan indices refer to resolved accounts: keep only their sessions, in order.
+    let sessions = sessions.into_iter().filter(Option::is_some).collect();
+    (sessions, resolved, failed)
+}
+
+/// Errors while turning a page into staged rows.
+#[derive(Debug, thiserror::Error)]
+enum PageError {
+    #[error(transparent)]
+    Convert(#[from] crate::batch::MissingImageId),
+    #[error(transparent)]
+    Stage(#[from] StoreError),
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn sync_partition(
+    run_id: i64,
+    index: usize,
+    partition: &Partition,
+    session: &AccountSession,
+    settings: &FetchSettings,
+    staging_dir: Option<&std::path::Path>,
+    merger: &Merger,
+    progress: &dyn Progress,
+) -> PartitionRecord {
+    let started_at = Utc::now();
+    let mut stats = FetchStats::default();
+    progress.partition_started(index, partition);
+    let staged = match &partition.precondition_failure {
+        Some(reason) => Err(reason.clone()),
+        None => fetch(run_id, index, partition, session, settings, staging_dir, progress, &mut stats).await,
+    };
+    let mut record = PartitionRecord {
+        run_id,
+        account_id: partition.account_id.clone(),
+        account_name: partition.account_name.clone(),
+        region: partition.region.clone(),
+        scope: partition.scope.to_string(),
+        catalog: partition.catalog,
+        status: PartitionStatus::Completed,
+        started_at,
+        finished_at: None,
+        pages: stats.pages,
+        images: stats.images,
+        retries: stats.retries,
+        throttles: stats.throttles,
+        added: None,
+        changed: None,
+        gone: None,
+        error: None,
+    };
+    let merged = match staged {
+        Ok(staged) => merger.merge(staged, record.clone()).await.map_err(|e| {
+            format!("merge failed, nothing of this partition was stored: {e}")
+        }),
+        Err(reason) => Err(reason),
+    };
+    record.finished_at = Some(Utc::now());
+    match merged {
+        Ok(counts) => {
+            record.added = Some(counts.added);
+            record.changed = Some(counts.changed);
+            record.gone = Some(counts.gone);
+        }
+        Err(reason) => {
+            record.status = PartitionStatus::Failed;
+            record.error = Some(reason);
+            if let Err(e) = merger.record_failure(record.clone()).await {
+                tracing::error!(partition = %partition, error = %e, "cannot record the failed partition");
+            }
+        }
+    }
+    progress.partition_finished(Some(index), &record);
+    record
+}
+
+/// Reads every page of the partition into a staging file.
+#[allow(clippy::too_many_arguments)]
+async fn fetch(
+    run_id: i64,
+    index: usize,
+    partition: &Partition,
+    session: &AccountSession,
+    settings: &FetchSettings,
+    staging_dir: Option<&std::path::Path>,
+    progress: &dyn Progress,
+    stats: &mut FetchStats,
+) -> Result<StagedPartition, String> {
+    let origin = PageOrigin {
+        run_id,
+        region: partition.region.clone(),
+        viewer_account_id: partition.account_id.clone(),
+        scope: partition.scope.to_string(),
+    };
+    let client = session.ec2(&partition.region);
+    let mut stage = PartitionStage::create(staging_dir).map_err(|e| e.to_string())?;
+    crate::aws::fetch_pages(&client, &partition.scope.request(), settings, stats, |images, stats| {
+        let batch = to_record_batch(&origin, &images)?;
+        stage.write(&batch)?;
+        progress.page(index, stats);
+        Ok::<(), PageError>(())
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    stage.finish().map_err(|e| e.to_string())
+}

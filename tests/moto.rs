@@ -1,0 +1,177 @@
+//! A sync of several accounts (through STS AssumeRole) and regions against moto stores
+//! exactly what moto returns. moto is started here on 127.0.0.1; `.ci/run` installs it.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use amiq::aws::StaticCredentials;
+use amiq::config::{AccountConfig, LogFormat, Regions, SyncConfig};
+use amiq::store::{RunStatus, Store, StoreSettings};
+use amiq::sync::progress::LogLines;
+use serde_json::Value;
+
+struct Moto(Child);
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_moto() -> (Moto, String) {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto_server is installed (.ci/run installs moto[server])");
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto_server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (Moto(child), url)
+}
+
+/// The fields compared per image: enough to catch a lost or altered member.
+type Row = (String, Option<String>, Option<String>, Option<String>, Option<String>, Option<bool>, Option<String>, Option<String>, Vec<String>, Vec<String>);
+
+fn row_from_moto(i: &Value) -> Row {
+    let s = |k: &str| i.get(k).and_then(Value::as_str).map(str::to_string);
+    let mut tags: Vec<String> = i
+        .get("Tags")
+        .and_then(Value::as_array)
+        .map(|t| {
+            t.iter()
+                .map(|t| format!("{}={}", t["Key"].as_str().unwrap(), t["Value"].as_str().unwrap()))
+                .collect()
+        })
+        .unwrap_or_default();
+    tags.sort();
+    let devices: Vec<String> = i
+        .get("BlockDeviceMappings")
+        .and_then(Value::as_array)
+        .map(|m| m.iter().filter_map(|m| m["DeviceName"].as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    (
+        s("ImageId").unwrap(),
+        s("Name"),
+        s("State"),
+        s("OwnerId"),
+        s("CreationDate"),
+        i.get("Public").and_then(Value::as_bool),
+        s("Description"),
+        s("Architecture"),
+        tags,
+        devices,
+    )
+}
+
+fn stored_rows(store: &Store, viewer: &str, region: &str, scope: &str) -> BTreeSet<Row> {
+    let mut stmt = store
+        .connection()
+        .prepare(
+            "SELECT image_id, name, state, owner_id, creation_date, public, description, architecture,
+                    coalesce(list_sort([t.key || '=' || t.value FOR t IN tags]), []),
+                    coalesce([m.device_name FOR m IN block_device_mappings], [])
+             FROM image_views_as_of(now())
+             WHERE viewer_account_id = ? AND region = ? AND scope = ?",
+        )
+        .unwrap();
+    stmt.query_map([viewer, region, scope], |r| {
+        let list = |v: duckdb::types::Value| -> Vec<String> {
+            match v {
+                duckdb::types::Value::List(items) => items
+                    .into_iter()
+                    .map(|i| match i {
+                        duckdb::types::Value::Text(t) => t,
+                        other => format!("{other:?}"),
+                    })
+                    .collect(),
+                _ => vec![],
+            }
+        };
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get(7)?,
+            list(r.get(8)?),
+            list(r.get(9)?),
+        ))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_of_moto_stores_exactly_what_moto_returns() {
+    let (_moto, url) = start_moto();
+    let accounts = ["111111111111", "222222222222"];
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/moto/prepare.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(&url)
+        .args(accounts)
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let truth: BTreeMap<String, Vec<Value>> = serde_json::from_slice(&out.stdout).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = SyncConfig {
+        db: dir.path().join("moto.duckdb"),
+        regions: Regions::Listed(vec!["us-east-1".into(), "eu-west-1".into()]),
+        scopes: ["owned", "shared", "amazon"].iter().map(|s| s.parse().unwrap()).collect(),
+        endpoint_url: Some(url.clone()),
+        accounts: accounts
+            .iter()
+            .map(|id| AccountConfig {
+                role_arn: Some(format!("arn:aws:iam::{id}:role/Inventory")),
+                ..Default::default()
+            })
+            .collect(),
+        log_format: LogFormat::Text,
+        base_credentials: Some(StaticCredentials {
+            access_key_id: "testing".into(),
+            secret_access_key: "testing".into(),
+        }),
+        ..SyncConfig::default()
+    };
+    let outcome = amiq::sync::run_sync(&config, Arc::new(LogLines), std::future::pending())
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, RunStatus::Completed, "{:?}", outcome.partitions);
+
+    let store = Store::open_read(&config.db, &StoreSettings::default()).unwrap();
+    let mut compared = 0;
+    for (key, images) in &truth {
+        let parts: Vec<&str> = key.split('/').collect();
+        let (account, region, scope) = (parts[0], parts[1], parts[2]);
+        // The amazon catalog is fetched once per region, by the first account.
+        if scope == "amazon" && account != accounts[0] {
+            continue;
+        }
+        let expected: BTreeSet<Row> = images.iter().map(row_from_moto).collect();
+        assert_eq!(expected.len(), images.len(), "{key}: duplicate ids from moto");
+        let got = stored_rows(&store, account, region, scope);
+        assert_eq!(got, expected, "{key}");
+        compared += expected.len();
+    }
+    assert!(compared > 1000, "compared {compared} images");
+    // The shared image is visible to the second account under `shared`.
+    assert!(!truth[&format!("{}/us-east-1/shared", accounts[1])].is_empty());
+}

@@ -1,0 +1,152 @@
+//! Shared set-up for the integration tests: the fake endpoint, configs, store reads.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use amiq::aws::StaticCredentials;
+use amiq::config::{AccountConfig, LogFormat, Regions, SyncConfig};
+use amiq::fake::{DescribeRequest, FakeConfig, FakeEc2, FakeHandle, FakeRegion, Faults};
+use amiq::plan::Scope;
+use amiq::store::{Store, StoreSettings};
+use amiq::sync::SyncOutcome;
+use amiq::sync::progress::LogLines;
+
+pub const A: &str = "111111111111";
+pub const B: &str = "222222222222";
+
+/// A small catalog: two accounts, two enabled regions and one that is not enabled.
+pub fn small_catalog() -> FakeConfig {
+    FakeConfig {
+        seed: 42,
+        accounts: vec![A.into(), B.into()],
+        regions: vec![
+            FakeRegion { name: "us-east-1".into(), enabled: true },
+            FakeRegion { name: "eu-west-1".into(), enabled: true },
+            FakeRegion { name: "me-central-1".into(), enabled: false },
+        ],
+        owned_per_account_region: 120,
+        amazon_per_region: 150,
+        marketplace_per_region: 20,
+        faults: Faults::default(),
+    }
+}
+
+pub struct Env {
+    pub fake: Arc<FakeEc2>,
+    pub handle: FakeHandle,
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub async fn start(catalog: FakeConfig) -> Env {
+        let fake = FakeEc2::new(catalog);
+        let handle = fake.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        Env { fake, handle, dir: tempfile::tempdir().unwrap() }
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("amiq.duckdb")
+    }
+
+    /// A config syncing both accounts (through AssumeRole) in both enabled regions.
+    pub fn config(&self, scopes: &[&str]) -> SyncConfig {
+        SyncConfig {
+            db: self.db(),
+            regions: Regions::Listed(vec!["us-east-1".into(), "eu-west-1".into()]),
+            scopes: scopes.iter().map(|s| s.parse::<Scope>().unwrap()).collect(),
+            endpoint_url: Some(self.handle.url()),
+            accounts: [A, B]
+                .iter()
+                .enumerate()
+                .map(|(i, id)| AccountConfig {
+                    name: Some(["prod", "dev"][i].to_string()),
+                    role_arn: Some(format!("arn:aws:iam::{id}:role/Inventory")),
+                    ..Default::default()
+                })
+                .collect(),
+            concurrency: 4,
+            max_results: 50,
+            page_timeout: Duration::from_secs(10),
+            log_format: LogFormat::Text,
+            base_credentials: Some(StaticCredentials {
+                access_key_id: "AKIATESTTESTTESTTEST".into(),
+                secret_access_key: "test-secret".into(),
+            }),
+            ..SyncConfig::default()
+        }
+    }
+
+    pub async fn sync(&self, config: &SyncConfig) -> SyncOutcome {
+        amiq::sync::run_sync(config, Arc::new(LogLines), std::future::pending())
+            .await
+            .expect("the store opens")
+    }
+
+    pub fn store(&self) -> Store {
+        Store::open_read(&self.db(), &StoreSettings::default()).unwrap()
+    }
+
+    /// What the endpoint returns to `caller` in `region` for `scope`, all pages.
+    pub fn truth(&self, caller: &str, region: &str, scope: &str) -> Vec<amiq::image::Image> {
+        let request = scope.parse::<Scope>().unwrap().request();
+        self.fake
+            .describe(
+                caller,
+                region,
+                &DescribeRequest {
+                    owners: request.owners,
+                    executable_users: request.executable_users,
+                    image_ids: vec![],
+                    include_deprecated: true,
+                    include_disabled: true,
+                    max_results: None,
+                    next_token: None,
+                    filters: vec![],
+                },
+            )
+            .unwrap()
+    }
+}
+
+/// (image id, content hash, view hash) of every image in a list, as the store keys them.
+pub fn keyed(images: &[amiq::image::Image]) -> BTreeSet<(String, i64, i64)> {
+    images
+        .iter()
+        .map(|i| {
+            (
+                i.image_id.clone().unwrap(),
+                amiq::batch::content_hash(i),
+                amiq::batch::view_hash(i),
+            )
+        })
+        .collect()
+}
+
+/// The same triples for what the store holds open for one partition at `at` (SQL
+/// timestamp expression).
+pub fn stored(store: &Store, viewer: &str, region: &str, scope: &str, at: &str) -> BTreeSet<(String, i64, i64)> {
+    let sql = format!(
+        "SELECT g.image_id, v.content_hash, g.view_hash
+         FROM image_sightings g JOIN image_versions v USING (region, image_id)
+         WHERE g.viewer_account_id = ? AND g.region = ? AND g.scope = ?
+           AND g.valid_from <= {at} AND (g.valid_to IS NULL OR g.valid_to > {at})
+           AND v.valid_from <= {at} AND (v.valid_to IS NULL OR v.valid_to > {at})"
+    );
+    let conn = store.connection();
+    let mut stmt = conn.prepare(&sql).unwrap();
+    stmt.query_map([viewer, region, scope], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+pub fn count(store: &Store, sql: &str) -> i64 {
+    store.connection().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+pub fn exists(path: &Path) -> bool {
+    path.exists()
+}

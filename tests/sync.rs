@@ -1,0 +1,200 @@
+//! The sync worker and history store against the project's fake EC2 endpoint.
+
+mod support;
+
+use amiq::fake::{FailingRegion, Faults};
+use amiq::store::{PartitionStatus, RunStatus};
+use support::*;
+
+const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_stores_exactly_what_every_partition_returned() {
+    let env = Env::start(small_catalog()).await;
+    let config = env.config(&["owned", "shared", "amazon"]);
+    let outcome = env.sync(&config).await;
+    assert_eq!(outcome.status, RunStatus::Completed, "{:?}", outcome.partitions);
+    // 2 accounts x 2 regions x (owned, shared) + amazon once per region.
+    assert_eq!(outcome.partitions.len(), 2 * 2 * 2 + 2);
+    let amazon: Vec<_> = outcome.partitions.iter().filter(|p| p.scope == "amazon").collect();
+    assert!(amazon.iter().all(|p| p.catalog && p.account_id == A));
+
+    let store = env.store();
+    for region in REGIONS {
+        for (viewer, scope) in [(A, "owned"), (A, "shared"), (B, "owned"), (B, "shared"), (A, "amazon")] {
+            let truth = keyed(&env.truth(viewer, region, scope));
+            assert!(!truth.is_empty(), "{viewer}/{region}/{scope} has images");
+            let got = stored(&store, viewer, region, scope, "now()");
+            assert_eq!(got, truth, "{viewer}/{region}/{scope}");
+        }
+    }
+    // Pages were really paginated (max_results 50).
+    let owned = outcome.partitions.iter().find(|p| p.scope == "owned").unwrap();
+    assert!(owned.pages > 1, "{owned:?}");
+    assert_eq!(owned.images as usize, env.truth(&owned.account_id, &owned.region, "owned").len());
+
+    // The images view has one row per region and image id, every image present.
+    let distinct = count(&store, "SELECT count(DISTINCT (region, image_id)) FROM image_sightings");
+    assert_eq!(count(&store, "SELECT count(*) FROM images"), distinct);
+    // Nested members and original timestamp text survive the trip.
+    let (bdm, text): (i64, String) = store
+        .connection()
+        .query_row(
+            "SELECT len(block_device_mappings), creation_date FROM images
+             WHERE block_device_mappings IS NOT NULL AND creation_date IS NOT NULL LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(bdm >= 1);
+    assert!(text.ends_with('Z') && text.contains('T'), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_keeps_every_version_and_time_travels() {
+    let env = Env::start(small_catalog()).await;
+    let config = env.config(&["owned", "shared"]);
+    let first = env.sync(&config).await;
+    assert_eq!(first.status, RunStatus::Completed);
+    let before: Vec<_> = REGIONS.iter().map(|r| keyed(&env.truth(A, r, "owned"))).collect();
+    let versions_after_one = count(&env.store(), "SELECT count(*) FROM image_versions");
+
+    // No change: no new version, no new sighting.
+    let second = env.sync(&config).await;
+    assert_eq!(second.status, RunStatus::Completed);
+    assert_eq!(count(&env.store(), "SELECT count(*) FROM image_versions"), versions_after_one);
+    assert!(second.partitions.iter().all(|p| p.added == Some(0) && p.changed == Some(0) && p.gone == Some(0)));
+
+    let summary = env.fake.mutate(0.1, 7);
+    assert!(summary.added > 0 && summary.deregistered > 0 && summary.modified > 0);
+    let third = env.sync(&config).await;
+    assert_eq!(third.status, RunStatus::Completed);
+    let gone: i64 = third.partitions.iter().map(|p| p.gone.unwrap()).sum();
+    let added: i64 = third.partitions.iter().map(|p| p.added.unwrap()).sum();
+    assert!(gone > 0 && added > 0, "{:?}", third.partitions);
+
+    let store = env.store();
+    for (i, region) in REGIONS.iter().enumerate() {
+        // Now: the mutated catalog.
+        assert_eq!(stored(&store, A, region, "owned", "now()"), keyed(&env.truth(A, region, "owned")));
+        // As run 1 left it: the catalog before the change.
+        let at = format!("run_time({})", first.run_id);
+        assert_eq!(stored(&store, A, region, "owned", &at), before[i], "{region} as of run 1");
+    }
+    // Gone images end their version at the run that saw them go.
+    let ended = count(
+        &store,
+        &format!("SELECT count(*) FROM image_history WHERE valid_to_run = {}", third.run_id),
+    );
+    assert!(ended > 0);
+    // Changed images have two versions, one closed and one open.
+    let multi = count(
+        &store,
+        "SELECT count(*) FROM (SELECT region, image_id FROM image_versions GROUP BY ALL
+                               HAVING count(*) > 1 AND count(*) FILTER (WHERE valid_to IS NULL) = 1)",
+    );
+    assert!(multi > 0);
+    // The time-travel macro answers for the first run with the first run's count.
+    let then = count(&store, &format!("SELECT count(*) FROM images_as_of(run_time({}))", first.run_id));
+    assert_eq!(then, count(&store, "SELECT count(DISTINCT (region, image_id)) FROM image_sightings WHERE valid_from_run = 1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_partition_changes_nothing_and_marks_nothing_gone() {
+    let env = Env::start(small_catalog()).await;
+    let config = env.config(&["owned"]);
+    env.sync(&config).await;
+    let open_before = count(&env.store(), "SELECT count(*) FROM image_sightings WHERE region = 'eu-west-1' AND valid_to IS NULL");
+
+    env.fake.mutate(0.2, 3);
+    env.fake.set_faults(Faults {
+        failing_regions: vec![FailingRegion { region: "eu-west-1".into(), account: None }],
+        ..Faults::default()
+    });
+    let mut quick = config.clone();
+    quick.max_attempts = 2;
+    let outcome = env.sync(&quick).await;
+    assert_eq!(outcome.status, RunStatus::Partial);
+    for p in &outcome.partitions {
+        let expected = if p.region == "eu-west-1" { PartitionStatus::Failed } else { PartitionStatus::Completed };
+        assert_eq!(p.status, expected, "{p:?}");
+        if p.status == PartitionStatus::Failed {
+            let error = p.error.as_deref().unwrap();
+            assert!(error.contains("DescribeImages") && !error.contains('\n'), "{error}");
+        }
+    }
+    let store = env.store();
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM image_sightings WHERE region = 'eu-west-1' AND valid_to IS NULL"),
+        open_before,
+        "a failed partition ends no sighting"
+    );
+    assert_eq!(count(&store, "SELECT count(*) FROM image_sightings WHERE region = 'eu-west-1' AND valid_from_run = 2"), 0);
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM sync_partitions WHERE run_id = 2 AND status = 'failed'"),
+        2
+    );
+    // The completed region took the change.
+    assert_eq!(stored(&store, A, "us-east-1", "owned", "now()"), keyed(&env.truth(A, "us-east-1", "owned")));
+
+    // The next run, without the fault, completes the failed partitions.
+    env.fake.set_faults(Faults::default());
+    let outcome = env.sync(&config).await;
+    assert_eq!(outcome.status, RunStatus::Completed);
+    assert_eq!(stored(&env.store(), B, "eu-west-1", "owned", "now()"), keyed(&env.truth(B, "eu-west-1", "owned")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_and_server_errors_are_retried_and_counted() {
+    let mut catalog = small_catalog();
+    catalog.faults = Faults { seed: 9, throttle_rate: 0.25, server_error_rate: 0.1, reset_rate: 0.05, ..Faults::default() };
+    let env = Env::start(catalog).await;
+    let mut config = env.config(&["owned"]);
+    config.max_attempts = 30;
+    let outcome = env.sync(&config).await;
+    assert_eq!(outcome.status, RunStatus::Completed, "{:?}", outcome.partitions);
+    let retries: u32 = outcome.partitions.iter().map(|p| p.retries).sum();
+    let throttles: u32 = outcome.partitions.iter().map(|p| p.throttles).sum();
+    assert!(retries > throttles && throttles > 0, "retries {retries}, throttles {throttles}");
+    let store = env.store();
+    for region in REGIONS {
+        assert_eq!(stored(&store, B, region, "owned", "now()"), keyed(&env.truth(B, region, "owned")));
+    }
+    let recorded = count(&store, "SELECT sum(throttles) FROM sync_partitions");
+    assert_eq!(recorded, throttles as i64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regions_that_are_missing_or_not_enabled_fail_with_their_reason() {
+    let env = Env::start(small_catalog()).await;
+    let mut config = env.config(&["owned"]);
+    config.regions = amiq::config::Regions::Listed(vec!["us-east-1".into(), "me-central-1".into(), "xx-nowhere-1".into()]);
+    let outcome = env.sync(&config).await;
+    assert_eq!(outcome.status, RunStatus::Partial);
+    for p in &outcome.partitions {
+        let error = p.error.clone().unwrap_or_default();
+        match p.region.as_str() {
+            "us-east-1" => assert_eq!(p.status, PartitionStatus::Completed),
+            "me-central-1" => assert!(error.contains("not enabled"), "{error}"),
+            _ => assert!(error.contains("does not exist"), "{error}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_endpoint_is_one_clear_line_per_partition() {
+    let env = Env::start(small_catalog()).await;
+    let mut config = env.config(&["owned", "shared"]);
+    config.endpoint_url = Some("http://127.0.0.1:9".into());
+    config.page_timeout = std::time::Duration::from_secs(2);
+    let outcome = env.sync(&config).await;
+    assert_eq!(outcome.status, RunStatus::Failed);
+    assert_eq!(outcome.partitions.len(), 2 * 2 * 2);
+    for p in &outcome.partitions {
+        let error = p.error.as_deref().unwrap();
+        assert!(!error.contains('\n'), "{error}");
+        assert!(error.contains("arn:aws:iam::"), "names the account: {error}");
+        assert!(error.contains("GetCallerIdentity") || error.contains("AssumeRole"), "{error}");
+        assert!(!error.contains("test-secret"), "{error}");
+    }
+}
