@@ -125,7 +125,11 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         utf8("root_device_name"),
         utf8("root_device_type"),
         utf8("sriov_net_support"),
-        Field::new("state_reason", DataType::Struct(state_reason_fields()), true),
+        Field::new(
+            "state_reason",
+            DataType::Struct(state_reason_fields()),
+            true,
+        ),
         list_of("tags", tag_fields()),
         utf8("virtualization_type"),
         utf8("boot_mode"),
@@ -152,13 +156,18 @@ pub struct MissingImageId {
 }
 
 /// Converts one page of images into a record batch.
-pub fn to_record_batch(origin: &PageOrigin, images: &[Image]) -> Result<RecordBatch, MissingImageId> {
+pub fn to_record_batch(
+    origin: &PageOrigin,
+    images: &[Image],
+) -> Result<RecordBatch, MissingImageId> {
     if let Some(index) = images.iter().position(|i| i.image_id.is_none()) {
         return Err(MissingImageId { index });
     }
     let n = images.len();
     let s = |f: fn(&Image) -> Option<&String>| -> ArrayRef {
-        Arc::new(StringArray::from_iter(images.iter().map(|i| f(i).map(String::as_str))))
+        Arc::new(StringArray::from_iter(
+            images.iter().map(|i| f(i).map(String::as_str)),
+        ))
     };
     let b = |f: fn(&Image) -> Option<bool>| -> ArrayRef {
         Arc::new(BooleanArray::from_iter(images.iter().map(f)))
@@ -171,14 +180,18 @@ pub fn to_record_batch(origin: &PageOrigin, images: &[Image]) -> Result<RecordBa
             .with_timezone("UTC"),
         )
     };
-    let constant = |v: &str| -> ArrayRef { Arc::new(StringArray::from_iter_values(std::iter::repeat_n(v, n))) };
+    let constant = |v: &str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(std::iter::repeat_n(v, n)))
+    };
 
     let columns: Vec<ArrayRef> = vec![
         Arc::new(Int64Array::from_value(origin.run_id, n)),
         constant(&origin.region),
         constant(&origin.viewer_account_id),
         constant(&origin.scope),
-        Arc::new(Int64Array::from_iter_values(images.iter().map(content_hash))),
+        Arc::new(Int64Array::from_iter_values(
+            images.iter().map(content_hash),
+        )),
         Arc::new(Int64Array::from_iter_values(images.iter().map(view_hash))),
         s(|i| i.image_id.as_ref()),
         s(|i| i.image_location.as_ref()),
@@ -261,7 +274,9 @@ fn list_column<'a, T: 'a>(
 }
 
 fn strs<'a, T>(items: &[&'a T], f: impl Fn(&'a T) -> Option<&'a String>) -> ArrayRef {
-    Arc::new(StringArray::from_iter(items.iter().map(|i| f(*i).map(String::as_str))))
+    Arc::new(StringArray::from_iter(
+        items.iter().map(|i| f(*i).map(String::as_str)),
+    ))
 }
 fn bools<T>(items: &[&T], f: impl Fn(&T) -> Option<bool>) -> ArrayRef {
     Arc::new(BooleanArray::from_iter(items.iter().map(|i| f(*i))))
@@ -271,18 +286,31 @@ fn ints<T>(items: &[&T], f: impl Fn(&T) -> Option<i32>) -> ArrayRef {
 }
 
 fn product_codes(images: &[Image]) -> ArrayRef {
-    list_column(images, |i| i.product_codes.as_ref(), product_code_fields(), |items: &[&ProductCode]| {
-        vec![
-            strs(items, |p| p.product_code_id.as_ref()),
-            strs(items, |p| p.product_code_type.as_ref()),
-        ]
-    })
+    list_column(
+        images,
+        |i| i.product_codes.as_ref(),
+        product_code_fields(),
+        |items: &[&ProductCode]| {
+            vec![
+                strs(items, |p| p.product_code_id.as_ref()),
+                strs(items, |p| p.product_code_type.as_ref()),
+            ]
+        },
+    )
 }
 
 fn tags(images: &[Image]) -> ArrayRef {
-    list_column(images, |i| i.tags.as_ref(), tag_fields(), |items: &[&Tag]| {
-        vec![strs(items, |t| t.key.as_ref()), strs(items, |t| t.value.as_ref())]
-    })
+    list_column(
+        images,
+        |i| i.tags.as_ref(),
+        tag_fields(),
+        |items: &[&Tag]| {
+            vec![
+                strs(items, |t| t.key.as_ref()),
+                strs(items, |t| t.value.as_ref()),
+            ]
+        },
+    )
 }
 
 fn block_device_mappings(images: &[Image]) -> ArrayRef {
@@ -292,7 +320,8 @@ fn block_device_mappings(images: &[Image]) -> ArrayRef {
         block_device_mapping_fields(),
         |items: &[&BlockDeviceMapping]| {
             let ebs: Vec<Option<&EbsBlockDevice>> = items.iter().map(|m| m.ebs.as_ref()).collect();
-            let present: Vec<&EbsBlockDevice> = ebs.iter().map(|e| e.unwrap_or(&EMPTY_EBS)).collect();
+            let present: Vec<&EbsBlockDevice> =
+                ebs.iter().map(|e| e.unwrap_or(&EMPTY_EBS)).collect();
             let e = present.as_slice();
             let ebs_children = vec![
                 bools(e, |x| x.delete_on_termination),
@@ -421,7 +450,8 @@ pub fn content_hash(i: &Image) -> i64 {
         .str(i.creation_date.as_ref())
         .bool(i.public)
         .list(i.product_codes.as_ref(), |h, p| {
-            h.str(p.product_code_id.as_ref()).str(p.product_code_type.as_ref());
+            h.str(p.product_code_id.as_ref())
+                .str(p.product_code_type.as_ref());
         })
         .str(i.architecture.as_ref())
         .str(i.image_type.as_ref())
@@ -528,7 +558,17 @@ mod tests {
 
     #[test]
     fn a_page_keeps_every_member_and_the_timestamp_text() {
-        let batch = to_record_batch(&origin(), &[image("ami-1"), Image { image_id: Some("ami-2".into()), ..Default::default() }]).unwrap();
+        let batch = to_record_batch(
+            &origin(),
+            &[
+                image("ami-1"),
+                Image {
+                    image_id: Some("ami-2".into()),
+                    ..Default::default()
+                },
+            ],
+        )
+        .unwrap();
         assert_eq!(batch.num_rows(), 2);
         assert_eq!(batch.num_columns(), 6 + 37 + 3);
         let ts = batch
@@ -540,7 +580,10 @@ mod tests {
         assert_eq!(ts.value(0), 1_632_913_483_305_000);
         assert!(ts.is_null(1));
         let tags = batch.column_by_name("tags").unwrap();
-        assert!(tags.is_valid(0), "an empty tag set is kept as an empty list");
+        assert!(
+            tags.is_valid(0),
+            "an empty tag set is kept as an empty list"
+        );
         assert!(tags.is_null(1), "an absent tag set is kept as NULL");
         let bdm = batch
             .column_by_name("block_device_mappings")
@@ -564,13 +607,20 @@ mod tests {
     fn hashes_separate_shared_content_from_the_viewers_view() {
         let a = image("ami-1");
         let mut tagged = a.clone();
-        tagged.tags = Some(vec![Tag { key: Some("k".into()), value: Some("v".into()) }]);
+        tagged.tags = Some(vec![Tag {
+            key: Some("k".into()),
+            value: Some("v".into()),
+        }]);
         assert_eq!(content_hash(&a), content_hash(&tagged));
         assert_ne!(view_hash(&a), view_hash(&tagged));
 
         let mut no_tags = a.clone();
         no_tags.tags = None;
-        assert_ne!(view_hash(&a), view_hash(&no_tags), "empty and absent differ");
+        assert_ne!(
+            view_hash(&a),
+            view_hash(&no_tags),
+            "empty and absent differ"
+        );
 
         let mut described = a.clone();
         described.description = Some("x".into());

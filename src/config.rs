@@ -213,7 +213,8 @@ fn build(file: FileConfig, o: &Overrides, origin: &str) -> Result<SyncConfig, Co
     let regions = if !o.regions.is_empty() {
         o.regions.clone()
     } else {
-        file.regions.unwrap_or_else(|| vec!["us-east-1".to_string()])
+        file.regions
+            .unwrap_or_else(|| vec!["us-east-1".to_string()])
     };
     let regions = parse_regions(&regions).map_err(invalid)?;
 
@@ -224,7 +225,9 @@ fn build(file: FileConfig, o: &Overrides, origin: &str) -> Result<SyncConfig, Co
             .unwrap_or_else(|| vec!["owned".to_string(), "shared".to_string()])
     };
     if scope_names.is_empty() {
-        return Err(invalid("key `scopes`: the list is empty; name at least one scope".into()));
+        return Err(invalid(
+            "key `scopes`: the list is empty; name at least one scope".into(),
+        ));
     }
     let mut scopes: Vec<Scope> = Vec::new();
     for name in &scope_names {
@@ -236,7 +239,9 @@ fn build(file: FileConfig, o: &Overrides, origin: &str) -> Result<SyncConfig, Co
         }
     }
 
-    let accounts = file.accounts.unwrap_or_else(|| vec![AccountConfig::default()]);
+    let accounts = file
+        .accounts
+        .unwrap_or_else(|| vec![AccountConfig::default()]);
     if accounts.is_empty() {
         return Err(invalid(
             "key `accounts`: the list is empty; add an [[accounts]] table or remove the key to use the default credentials".into(),
@@ -272,7 +277,10 @@ fn build(file: FileConfig, o: &Overrides, origin: &str) -> Result<SyncConfig, Co
         }
     }
 
-    let concurrency = o.concurrency.or(file.concurrency).unwrap_or(defaults.concurrency);
+    let concurrency = o
+        .concurrency
+        .or(file.concurrency)
+        .unwrap_or(defaults.concurrency);
     if concurrency == 0 {
         return Err(invalid("key `concurrency`: must be at least 1".into()));
     }
@@ -287,7 +295,11 @@ fn build(file: FileConfig, o: &Overrides, origin: &str) -> Result<SyncConfig, Co
         )));
     }
     let page_timeout = match file.page_timeout_secs {
-        Some(0) => return Err(invalid("key `page_timeout_secs`: must be at least 1".into())),
+        Some(0) => {
+            return Err(invalid(
+                "key `page_timeout_secs`: must be at least 1".into(),
+            ));
+        }
         Some(s) => Duration::from_secs(s),
         None => defaults.page_timeout,
     };
@@ -402,17 +414,32 @@ profile = "dev"
     #[test]
     fn bad_input_names_the_key_and_line() {
         let cases: &[(&str, &[&str])] = &[
-            ("regions = [\"us-east-1\"]\nbogus = 1\n", &["line 2", "bogus"]),
+            (
+                "regions = [\"us-east-1\"]\nbogus = 1\n",
+                &["line 2", "bogus"],
+            ),
             ("regions = \"us-east-1\"\n", &["line 1", "sequence"]),
-            ("scopes = [\"owned\", \"everything\"]", &["everything", "owned, shared, amazon"]),
-            ("[[accounts]]\nrole_arn = \"arn:aws:iam::1:role\"\n", &["role_arn", "not a role ARN"]),
-            ("[[accounts]]\nname = \"a\"\nprofil = \"x\"\n", &["line 3", "profil"]),
+            (
+                "scopes = [\"owned\", \"everything\"]",
+                &["everything", "owned, shared, amazon"],
+            ),
+            (
+                "[[accounts]]\nrole_arn = \"arn:aws:iam::1:role\"\n",
+                &["role_arn", "not a role ARN"],
+            ),
+            (
+                "[[accounts]]\nname = \"a\"\nprofil = \"x\"\n",
+                &["line 3", "profil"],
+            ),
             ("concurrency = 0", &["concurrency"]),
             ("max_results = 2000", &["max_results", "5 to 1000"]),
             ("regions = [\"all\", \"us-east-1\"]", &["all"]),
             ("regions = [\"US East\"]", &["US East"]),
             ("endpoint_url = \"localhost:5000\"", &["endpoint_url"]),
-            ("[[accounts]]\nname=\"a\"\n[[accounts]]\nname=\"a\"\n", &["used twice"]),
+            (
+                "[[accounts]]\nname=\"a\"\n[[accounts]]\nname=\"a\"\n",
+                &["used twice"],
+            ),
         ];
         for (text, needles) in cases {
             let err = parse(text).expect_err(text);

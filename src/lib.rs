@@ -4,12 +4,12 @@
 //! (Arrow) -> `store` (DuckDB, history) -> commands. `fake` is an EC2 endpoint for
 //! tests, the demo and benchmarks. See ARCHITECTURE.md for the map and its invariants.
 
-pub mod fake;
-pub mod image;
 pub mod aws;
 pub mod batch;
 pub mod cmd;
 pub mod config;
+pub mod fake;
+pub mod image;
 pub mod plan;
 pub mod store;
 pub mod sync;

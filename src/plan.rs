@@ -221,11 +221,7 @@ pub fn plan(
     partitions
 }
 
-fn region_problem(
-    region: &str,
-    account: &str,
-    known: Option<&[(String, bool)]>,
-) -> Option<String> {
+fn region_problem(region: &str, account: &str, known: Option<&[(String, bool)]>) -> Option<String> {
     let known = known?;
     match known.iter().find(|(name, _)| name == region) {
         None => Some(format!(
@@ -258,7 +254,12 @@ mod tests {
         }
         let err = "everything".parse::<Scope>().unwrap_err();
         assert!(err.contains(SCOPE_NAMES), "{err}");
-        assert!("owner:12".parse::<Scope>().unwrap_err().contains("12-digit"));
+        assert!(
+            "owner:12"
+                .parse::<Scope>()
+                .unwrap_err()
+                .contains("12-digit")
+        );
     }
 
     #[test]
@@ -320,7 +321,11 @@ mod tests {
         let amazon: Vec<_> = p.iter().filter(|p| p.scope == Scope::Amazon).collect();
         assert_eq!(owned, 4);
         assert_eq!(amazon.len(), 2);
-        assert!(amazon.iter().all(|p| p.catalog && p.account_id == "111111111111"));
+        assert!(
+            amazon
+                .iter()
+                .all(|p| p.catalog && p.account_id == "111111111111")
+        );
     }
 
     #[test]
@@ -350,15 +355,29 @@ mod tests {
         let p = plan(&accounts, Some(&regions), &[Scope::Owned]);
         assert_eq!(p.len(), 3);
         assert_eq!(p[0].precondition_failure, None);
-        assert!(p[1].precondition_failure.as_ref().unwrap().contains("not enabled"));
-        assert!(p[2].precondition_failure.as_ref().unwrap().contains("does not exist"));
+        assert!(
+            p[1].precondition_failure
+                .as_ref()
+                .unwrap()
+                .contains("not enabled")
+        );
+        assert!(
+            p[2].precondition_failure
+                .as_ref()
+                .unwrap()
+                .contains("does not exist")
+        );
     }
 
     #[test]
     fn all_regions_means_the_enabled_ones() {
         let accounts = [account(
             "111111111111",
-            &[("us-east-1", true), ("me-central-1", false), ("eu-west-1", true)],
+            &[
+                ("us-east-1", true),
+                ("me-central-1", false),
+                ("eu-west-1", true),
+            ],
         )];
         let p = plan(&accounts, None, &[Scope::Owned]);
         let regions: Vec<_> = p.iter().map(|p| p.region.as_str()).collect();

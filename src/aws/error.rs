@@ -68,7 +68,11 @@ impl ApiFailure {
                     code.as_deref().unwrap_or("error"),
                     e.message().unwrap_or("no message")
                 );
-                ApiFailure { kind, code, message }
+                ApiFailure {
+                    kind,
+                    code,
+                    message,
+                }
             }
             SdkError::TimeoutError(_) => ApiFailure {
                 kind: FailureKind::Transient,

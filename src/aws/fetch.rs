@@ -52,7 +52,9 @@ pub enum FetchError<E> {
         page: u32,
         attempts: u32,
     },
-    #[error("DescribeImages returned the same NextToken twice at page {page}; the listing cannot be completed")]
+    #[error(
+        "DescribeImages returned the same NextToken twice at page {page}; the listing cannot be completed"
+    )]
     RepeatedToken { page: u32 },
     #[error(transparent)]
     Sink(E),
@@ -148,7 +150,8 @@ mod tests {
             ..Default::default()
         };
         for attempt in 1..30 {
-            let cap = Duration::from_millis(100 * (1u64 << (attempt - 1).min(16))).min(Duration::from_secs(1));
+            let cap = Duration::from_millis(100 * (1u64 << (attempt - 1).min(16)))
+                .min(Duration::from_secs(1));
             for _ in 0..20 {
                 assert!(backoff(&s, attempt) <= cap);
             }

@@ -142,7 +142,14 @@ impl AccountSession {
             .region()
             .map(|r| r.to_string())
             .unwrap_or_else(|| "us-east-1".to_string());
-        let client = aws_sdk_ec2::Client::new(&self.config.clone().into_builder().region(Region::new(home)).build());
+        let client = aws_sdk_ec2::Client::new(
+            &self
+                .config
+                .clone()
+                .into_builder()
+                .region(Region::new(home))
+                .build(),
+        );
         let out = client
             .describe_regions()
             .all_regions(true)

@@ -39,14 +39,22 @@ pub async fn run(args: &DemoArgs, log_format: Option<LogFormat>) -> ExitCode {
         .iter()
         .enumerate()
         .map(|(i, id)| AccountConfig {
-            name: Some(NAMES.get(i).map(|s| s.to_string()).unwrap_or_else(|| id.clone())),
+            name: Some(
+                NAMES
+                    .get(i)
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| id.clone()),
+            ),
             role_arn: Some(format!("arn:aws:iam::{id}:role/AmiInventory")),
             external_id: None,
             profile: None,
         })
         .collect();
     let fake = FakeEc2::new(fake_config);
-    let handle = match fake.serve("127.0.0.1:0".parse().expect("valid address")).await {
+    let handle = match fake
+        .serve("127.0.0.1:0".parse().expect("valid address"))
+        .await
+    {
         Ok(h) => h,
         Err(e) => {
             eprintln!("amiq demo: cannot start the demo endpoint on 127.0.0.1: {e}");

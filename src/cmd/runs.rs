@@ -32,8 +32,15 @@ pub fn run(args: &RunsArgs) -> ExitCode {
     };
     let latest = runs.first().map(|r| r.run_id);
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-        "run", "started", "finished", "status", "partitions", "completed", "failed", "images",
+    table.load_style(UTF8_FULL_CONDENSED).set_header(vec![
+        "run",
+        "started",
+        "finished",
+        "status",
+        "partitions",
+        "completed",
+        "failed",
+        "images",
         "failures",
     ]);
     for run in &runs {
@@ -54,14 +61,20 @@ pub fn run(args: &RunsArgs) -> ExitCode {
             run.started_at.clone(),
             run.finished_at.clone().unwrap_or_default(),
             status,
-            run.partitions_planned.map(|v| v.to_string()).unwrap_or_default(),
+            run.partitions_planned
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
             run.partitions
                 .iter()
                 .filter(|p| p.status == PartitionStatus::Completed)
                 .count()
                 .to_string(),
             failures.len().to_string(),
-            run.partitions.iter().map(|p| p.images).sum::<u64>().to_string(),
+            run.partitions
+                .iter()
+                .map(|p| p.images)
+                .sum::<u64>()
+                .to_string(),
             failures.join(", "),
         ]);
     }
@@ -69,9 +82,19 @@ pub fn run(args: &RunsArgs) -> ExitCode {
     if args.partitions {
         for run in &runs {
             let mut t = Table::new();
-            t.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-                "account", "region", "scope", "status", "pages", "images", "added", "changed",
-                "gone", "retries", "throttles", "error",
+            t.load_style(UTF8_FULL_CONDENSED).set_header(vec![
+                "account",
+                "region",
+                "scope",
+                "status",
+                "pages",
+                "images",
+                "added",
+                "changed",
+                "gone",
+                "retries",
+                "throttles",
+                "error",
             ]);
             for p in &run.partitions {
                 let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();

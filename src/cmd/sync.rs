@@ -38,7 +38,10 @@ pub struct SyncArgs {
 
 impl SyncArgs {
     /// The configuration these arguments give, file and flags together.
-    pub fn load(&self, log_format: Option<LogFormat>) -> Result<SyncConfig, crate::config::ConfigError> {
+    pub fn load(
+        &self,
+        log_format: Option<LogFormat>,
+    ) -> Result<SyncConfig, crate::config::ConfigError> {
         let overrides = Overrides {
             db: self.db.clone(),
             regions: self.region.clone(),
@@ -87,16 +90,33 @@ pub fn exit_code(outcome: &SyncOutcome) -> ExitCode {
 /// Prints one line per partition, then the failures with their reasons.
 pub fn print_summary(outcome: &SyncOutcome) {
     let mut rows = outcome.partitions.clone();
-    rows.sort_by(|a, b| (&a.account_name, &a.region, &a.scope).cmp(&(&b.account_name, &b.region, &b.scope)));
+    rows.sort_by(|a, b| {
+        (&a.account_name, &a.region, &a.scope).cmp(&(&b.account_name, &b.region, &b.scope))
+    });
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-        "account", "region", "scope", "status", "pages", "images", "added", "changed", "gone",
-        "retries", "throttles", "seconds",
+    table.load_style(UTF8_FULL_CONDENSED).set_header(vec![
+        "account",
+        "region",
+        "scope",
+        "status",
+        "pages",
+        "images",
+        "added",
+        "changed",
+        "gone",
+        "retries",
+        "throttles",
+        "seconds",
     ]);
     for r in &rows {
         let seconds = r
             .finished_at
-            .map(|f| format!("{:.1}", (f - r.started_at).num_milliseconds() as f64 / 1000.0))
+            .map(|f| {
+                format!(
+                    "{:.1}",
+                    (f - r.started_at).num_milliseconds() as f64 / 1000.0
+                )
+            })
             .unwrap_or_default();
         let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
         table.add_row(vec![
@@ -115,7 +135,10 @@ pub fn print_summary(outcome: &SyncOutcome) {
         ]);
     }
     println!("{table}");
-    let failed: Vec<_> = rows.iter().filter(|r| r.status == PartitionStatus::Failed).collect();
+    let failed: Vec<_> = rows
+        .iter()
+        .filter(|r| r.status == PartitionStatus::Failed)
+        .collect();
     let images: u64 = rows.iter().map(|r| r.images).sum();
     println!(
         "run {}: {} ({} partitions, {} failed, {} images listed){}",
@@ -124,7 +147,11 @@ pub fn print_summary(outcome: &SyncOutcome) {
         rows.len(),
         failed.len(),
         images,
-        if outcome.interrupted { ", interrupted" } else { "" }
+        if outcome.interrupted {
+            ", interrupted"
+        } else {
+            ""
+        }
     );
     for r in failed {
         eprintln!(

@@ -385,7 +385,7 @@ fn fingerprint(caller: &Caller, region: &str, r: &DescribeRequest) -> u64 {
         r.include_disabled,
         r.filters
     );
-    mix_text(0x70_6b65_6e, &text)
+    mix_text(0x706b_656e, &text)
 }
 
 #[cfg(test)]

@@ -489,7 +489,11 @@ fn speed_at_a_million_images() {
     let (mut images, mut bytes, mut pages) = (0, 0, 0);
     while pages < 200 {
         let page = page(&world, &caller, "us-east-1", &request).unwrap();
-        let body = crate::fake::xml::describe_images_response("r", &page.images, page.next_token.as_deref());
+        let body = crate::fake::xml::describe_images_response(
+            "r",
+            &page.images,
+            page.next_token.as_deref(),
+        );
         images += page.images.len();
         bytes += body.len();
         pages += 1;

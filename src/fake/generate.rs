@@ -169,13 +169,13 @@ pub(crate) fn render(scene: &Scene, entry: &Entry) -> Image {
         _ if dice.chance(0.03) => None,
         _ => Some(blueprint.description.clone()),
     };
-    let tags = if is_owner {
-        tags(&mut dice, &blueprint.name)
-    } else {
-        None
-    };
-    let last_launched_time = (is_owner && dice.chance(0.6))
-        .then(|| iso8601(dice.range(created, instant::Y2025_10), dice.below(1000)));
+    // Owner-only members are drawn for every viewer and then hidden, so the dice stay
+    // in step and the members every viewer sees come out the same for all of them.
+    let owner_tags = tags(&mut dice, &blueprint.name);
+    let tags = if is_owner { owner_tags } else { None };
+    let launched = dice.chance(0.6);
+    let launched_at = iso8601(dice.range(created, instant::Y2025_10), dice.below(1000));
+    let last_launched_time = (is_owner && launched).then_some(launched_at);
     let deregistration_protection = (owner.kind == OwnerKind::Account).then(|| {
         dice.weighted(&[
             (80, "disabled"),
@@ -184,7 +184,7 @@ pub(crate) fn render(scene: &Scene, entry: &Entry) -> Image {
         ])
         .to_string()
     });
-    let image_allowed = is_owner || mix_text(base, &scene.viewer.account) % 10 != 0;
+    let image_allowed = is_owner || !mix_text(base, &scene.viewer.account).is_multiple_of(10);
 
     Image {
         image_id: Some(image_id(scene.world_seed, key)),
@@ -197,7 +197,7 @@ pub(crate) fn render(scene: &Scene, entry: &Entry) -> Image {
         architecture: Some(blueprint.architecture.into()),
         image_type: Some("machine".into()),
         kernel_id: legacy.then(|| short_id("aki-", base)),
-        ramdisk_id: (legacy && base % 2 == 0).then(|| short_id("ari-", base >> 32)),
+        ramdisk_id: (legacy && base.is_multiple_of(2)).then(|| short_id("ari-", base >> 32)),
         platform: family.is_windows().then(|| "windows".into()),
         platform_details: Some(blueprint.platform_details.into()),
         usage_operation: Some(blueprint.usage_operation.into()),

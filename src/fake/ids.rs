@@ -60,7 +60,8 @@ pub(crate) fn short_id(prefix: &str, value: u64) -> String {
 /// A four-round Feistel network over 64 bits, keyed by the seed: a bijection.
 fn feistel(seed: u64, block: u64, decrypt: bool) -> u64 {
     let (mut left, mut right) = ((block >> 32) as u32, block as u32);
-    let round_key = |round: u64, half: u32| mix(seed, &[0xfe15_7e1, round, u64::from(half)]) as u32;
+    let round_key =
+        |round: u64, half: u32| mix(seed, &[0x0fe1_57e1, round, u64::from(half)]) as u32;
     if decrypt {
         for round in (0..4).rev() {
             (left, right) = (right ^ round_key(round, left), left);

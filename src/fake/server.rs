@@ -149,7 +149,7 @@ async fn describe(
     let caller = Caller::from_access_key(&fake.world(), &scope.access_key);
     let roll = Dice::new(mix(faults.seed, &[n])).unit();
     let fault = if faults.region_fails(&scope.region, &caller.account) {
-        Some(n % 2 == 0)
+        Some(n.is_multiple_of(2))
     } else if roll < faults.throttle_rate {
         Some(true)
     } else if roll < faults.throttle_rate + faults.server_error_rate {
@@ -266,7 +266,7 @@ fn xml_response(
 
 /// A UUID-shaped request id, unique per request of this endpoint.
 fn request_id(n: u64) -> String {
-    let a = mix(0x7265_7175_6573_74, &[n]);
+    let a = mix(0x0072_6571_7565_7374, &[n]);
     let b = mix(a, &[n]);
     format!(
         "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",

@@ -64,20 +64,21 @@ impl Store {
             "CREATE OR REPLACE TEMP TABLE merge_args AS
              SELECT ?::BIGINT AS run_id, ?::VARCHAR AS region,
                     ?::VARCHAR AS viewer_account_id, ?::VARCHAR AS scope",
-            params![record.run_id, record.region, record.account_id, record.scope],
+            params![
+                record.run_id,
+                record.region,
+                record.account_id,
+                record.scope
+            ],
         )?;
         conn.execute_batch(MERGE_SQL)?;
-        let counts = conn.query_row(
-            "SELECT added, changed, gone FROM merge_counts",
-            [],
-            |r| {
-                Ok(MergeCounts {
-                    added: r.get(0)?,
-                    changed: r.get(1)?,
-                    gone: r.get(2)?,
-                })
-            },
-        )?;
+        let counts = conn.query_row("SELECT added, changed, gone FROM merge_counts", [], |r| {
+            Ok(MergeCounts {
+                added: r.get(0)?,
+                changed: r.get(1)?,
+                gone: r.get(2)?,
+            })
+        })?;
         let mut record = record.clone();
         record.added = Some(counts.added);
         record.changed = Some(counts.changed);

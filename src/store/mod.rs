@@ -31,12 +31,22 @@ const VIEWS: &str = include_str!("../../sql/views.sql");
 /// Something the store could not do, said for the person running amiq.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("the database {path} is in use by another process and stayed locked for {waited:?}; wait for it to finish or raise --lock-timeout")]
+    #[error(
+        "the database {path} is in use by another process and stayed locked for {waited:?}; wait for it to finish or raise --lock-timeout"
+    )]
     Locked { path: PathBuf, waited: Duration },
-    #[error("the database {path} does not exist; run `amiq sync` (or `amiq demo`) first, or pass --db")]
+    #[error(
+        "the database {path} does not exist; run `amiq sync` (or `amiq demo`) first, or pass --db"
+    )]
     Missing { path: PathBuf },
-    #[error("the database {path} was written by a newer amiq (schema {found}, this amiq knows up to {known}); upgrade amiq")]
-    TooNew { path: PathBuf, found: i32, known: i32 },
+    #[error(
+        "the database {path} was written by a newer amiq (schema {found}, this amiq knows up to {known}); upgrade amiq"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i32,
+        known: i32,
+    },
     #[error("database {path}: {source}")]
     Db {
         path: PathBuf,

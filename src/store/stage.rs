@@ -41,7 +41,9 @@ impl StagedPartition {
 impl PartitionStage {
     /// Creates a staging file in `dir` (the system's temp dir when `None`).
     pub fn create(dir: Option<&Path>) -> Result<PartitionStage, StoreError> {
-        let dir: PathBuf = dir.map(Path::to_path_buf).unwrap_or_else(std::env::temp_dir);
+        let dir: PathBuf = dir
+            .map(Path::to_path_buf)
+            .unwrap_or_else(std::env::temp_dir);
         let named = tempfile::Builder::new()
             .prefix("amiq-stage-")
             .suffix(".parquet")
@@ -53,14 +55,15 @@ impl PartitionStage {
         let (file, path) = named.into_parts();
         let props = WriterProperties::builder()
             .set_compression(Compression::UNCOMPRESSED)
-            .set_max_row_group_size(ROW_GROUP_ROWS)
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .build();
-        let writer = ArrowWriter::try_new(file, crate::batch::schema(), Some(props)).map_err(
-            |e| StoreError::Stage {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            },
-        )?;
+        let writer =
+            ArrowWriter::try_new(file, crate::batch::schema(), Some(props)).map_err(|e| {
+                StoreError::Stage {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                }
+            })?;
         Ok(PartitionStage {
             writer,
             file: path,

@@ -18,8 +18,8 @@ use crate::batch::{PageOrigin, to_record_batch};
 use crate::config::{AccountConfig, Regions, SyncConfig};
 use crate::plan::{Partition, ResolvedAccount, plan};
 use crate::store::{
-    PartitionRecord, PartitionStage, PartitionStatus, RunStatus, StagedPartition, Store, StoreError,
-    StoreSettings,
+    PartitionRecord, PartitionStage, PartitionStatus, RunStatus, StagedPartition, Store,
+    StoreError, StoreSettings,
 };
 use merger::Merger;
 pub use progress::Progress;
@@ -86,7 +86,12 @@ pub async fn run_sync(
         };
         for region in regions {
             for scope in &config.scopes {
-                unreachable.push((name.clone(), region.clone(), scope.to_string(), reason.clone()));
+                unreachable.push((
+                    name.clone(),
+                    region.clone(),
+                    scope.to_string(),
+                    reason.clone(),
+                ));
             }
         }
     }
@@ -141,7 +146,10 @@ pub async fn run_sync(
         let fetch_settings = fetch_settings.clone();
         let staging_dir = config.staging_dir.clone();
         tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await.expect("semaphore is never closed");
+            let _permit = limit
+                .acquire_owned()
+                .await
+                .expect("semaphore is never closed");
             let session = sessions[partition.account_index]
                 .as_ref()
                 .expect("planned partitions have a session");
@@ -278,7 +286,19 @@ async fn sync_partition(
     progress.partition_started(index, partition);
     let staged = match &partition.precondition_failure {
         Some(reason) => Err(reason.clone()),
-        None => fetch(run_id, index, partition, session, settings, staging_dir, progress, &mut stats).await,
+        None => {
+            fetch(
+                run_id,
+                index,
+                partition,
+                session,
+                settings,
+                staging_dir,
+                progress,
+                &mut stats,
+            )
+            .await
+        }
     };
     let mut record = PartitionRecord {
         run_id,
@@ -300,9 +320,10 @@ async fn sync_partition(
         error: None,
     };
     let merged = match staged {
-        Ok(staged) => merger.merge(staged, record.clone()).await.map_err(|e| {
-            format!("merge failed, nothing of this partition was stored: {e}")
-        }),
+        Ok(staged) => merger
+            .merge(staged, record.clone())
+            .await
+            .map_err(|e| format!("merge failed, nothing of this partition was stored: {e}")),
         Err(reason) => Err(reason),
     };
     record.finished_at = Some(Utc::now());
@@ -344,12 +365,18 @@ async fn fetch(
     };
     let client = session.ec2(&partition.region);
     let mut stage = PartitionStage::create(staging_dir).map_err(|e| e.to_string())?;
-    crate::aws::fetch_pages(&client, &partition.scope.request(), settings, stats, |images, stats| {
-        let batch = to_record_batch(&origin, &images)?;
-        stage.write(&batch)?;
-        progress.page(index, stats);
-        Ok::<(), PageError>(())
-    })
+    crate::aws::fetch_pages(
+        &client,
+        &partition.scope.request(),
+        settings,
+        stats,
+        |images, stats| {
+            let batch = to_record_batch(&origin, &images)?;
+            stage.write(&batch)?;
+            progress.page(index, stats);
+            Ok::<(), PageError>(())
+        },
+    )
     .await
     .map_err(|e| e.to_string())?;
     stage.finish().map_err(|e| e.to_string())

@@ -89,8 +89,8 @@ impl Default for Bars {
 
 impl Progress for Bars {
     fn run_started(&self, _run_id: i64, partitions: &[Partition]) {
-        let style = ProgressStyle::with_template("{spinner} {prefix:<40} {msg}")
-            .expect("valid template");
+        let style =
+            ProgressStyle::with_template("{spinner} {prefix:<40} {msg}").expect("valid template");
         let mut bars = self.bars.lock().expect("bars lock");
         for p in partitions {
             let bar = self.multi.add(ProgressBar::new_spinner());
@@ -115,7 +115,10 @@ impl Progress for Bars {
             } else {
                 String::new()
             };
-            bar.set_message(format!("{} pages, {} images{retries}", stats.pages, stats.images));
+            bar.set_message(format!(
+                "{} pages, {} images{retries}",
+                stats.pages, stats.images
+            ));
         }
     }
 

@@ -1,10 +1,8 @@
 //! The sync worker and history store against the project's fake EC2 endpoint.
 
-mod support;
-
+use crate::support::*;
 use amiq::fake::{FailingRegion, Faults};
 use amiq::store::{PartitionStatus, RunStatus};
-use support::*;
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 
@@ -13,15 +11,30 @@ async fn a_run_stores_exactly_what_every_partition_returned() {
     let env = Env::start(small_catalog()).await;
     let config = env.config(&["owned", "shared", "amazon"]);
     let outcome = env.sync(&config).await;
-    assert_eq!(outcome.status, RunStatus::Completed, "{:?}", outcome.partitions);
+    assert_eq!(
+        outcome.status,
+        RunStatus::Completed,
+        "{:?}",
+        outcome.partitions
+    );
     // 2 accounts x 2 regions x (owned, shared) + amazon once per region.
     assert_eq!(outcome.partitions.len(), 2 * 2 * 2 + 2);
-    let amazon: Vec<_> = outcome.partitions.iter().filter(|p| p.scope == "amazon").collect();
+    let amazon: Vec<_> = outcome
+        .partitions
+        .iter()
+        .filter(|p| p.scope == "amazon")
+        .collect();
     assert!(amazon.iter().all(|p| p.catalog && p.account_id == A));
 
     let store = env.store();
     for region in REGIONS {
-        for (viewer, scope) in [(A, "owned"), (A, "shared"), (B, "owned"), (B, "shared"), (A, "amazon")] {
+        for (viewer, scope) in [
+            (A, "owned"),
+            (A, "shared"),
+            (B, "owned"),
+            (B, "shared"),
+            (A, "amazon"),
+        ] {
             let truth = keyed(&env.truth(viewer, region, scope));
             assert!(!truth.is_empty(), "{viewer}/{region}/{scope} has images");
             let got = stored(&store, viewer, region, scope, "now()");
@@ -29,12 +42,22 @@ async fn a_run_stores_exactly_what_every_partition_returned() {
         }
     }
     // Pages were really paginated (max_results 50).
-    let owned = outcome.partitions.iter().find(|p| p.scope == "owned").unwrap();
+    let owned = outcome
+        .partitions
+        .iter()
+        .find(|p| p.scope == "owned")
+        .unwrap();
     assert!(owned.pages > 1, "{owned:?}");
-    assert_eq!(owned.images as usize, env.truth(&owned.account_id, &owned.region, "owned").len());
+    assert_eq!(
+        owned.images as usize,
+        env.truth(&owned.account_id, &owned.region, "owned").len()
+    );
 
     // The images view has one row per region and image id, every image present.
-    let distinct = count(&store, "SELECT count(DISTINCT (region, image_id)) FROM image_sightings");
+    let distinct = count(
+        &store,
+        "SELECT count(DISTINCT (region, image_id)) FROM image_sightings",
+    );
     assert_eq!(count(&store, "SELECT count(*) FROM images"), distinct);
     // Nested members and original timestamp text survive the trip.
     let (bdm, text): (i64, String) = store
@@ -56,14 +79,25 @@ async fn history_keeps_every_version_and_time_travels() {
     let config = env.config(&["owned", "shared"]);
     let first = env.sync(&config).await;
     assert_eq!(first.status, RunStatus::Completed);
-    let before: Vec<_> = REGIONS.iter().map(|r| keyed(&env.truth(A, r, "owned"))).collect();
+    let before: Vec<_> = REGIONS
+        .iter()
+        .map(|r| keyed(&env.truth(A, r, "owned")))
+        .collect();
     let versions_after_one = count(&env.store(), "SELECT count(*) FROM image_versions");
 
     // No change: no new version, no new sighting.
     let second = env.sync(&config).await;
     assert_eq!(second.status, RunStatus::Completed);
-    assert_eq!(count(&env.store(), "SELECT count(*) FROM image_versions"), versions_after_one);
-    assert!(second.partitions.iter().all(|p| p.added == Some(0) && p.changed == Some(0) && p.gone == Some(0)));
+    assert_eq!(
+        count(&env.store(), "SELECT count(*) FROM image_versions"),
+        versions_after_one
+    );
+    assert!(
+        second
+            .partitions
+            .iter()
+            .all(|p| p.added == Some(0) && p.changed == Some(0) && p.gone == Some(0))
+    );
 
     let summary = env.fake.mutate(0.1, 7);
     assert!(summary.added > 0 && summary.deregistered > 0 && summary.modified > 0);
@@ -76,15 +110,25 @@ async fn history_keeps_every_version_and_time_travels() {
     let store = env.store();
     for (i, region) in REGIONS.iter().enumerate() {
         // Now: the mutated catalog.
-        assert_eq!(stored(&store, A, region, "owned", "now()"), keyed(&env.truth(A, region, "owned")));
+        assert_eq!(
+            stored(&store, A, region, "owned", "now()"),
+            keyed(&env.truth(A, region, "owned"))
+        );
         // As run 1 left it: the catalog before the change.
         let at = format!("run_time({})", first.run_id);
-        assert_eq!(stored(&store, A, region, "owned", &at), before[i], "{region} as of run 1");
+        assert_eq!(
+            stored(&store, A, region, "owned", &at),
+            before[i],
+            "{region} as of run 1"
+        );
     }
     // Gone images end their version at the run that saw them go.
     let ended = count(
         &store,
-        &format!("SELECT count(*) FROM image_history WHERE valid_to_run = {}", third.run_id),
+        &format!(
+            "SELECT count(*) FROM image_history WHERE valid_to_run = {}",
+            third.run_id
+        ),
     );
     assert!(ended > 0);
     // Changed images have two versions, one closed and one open.
@@ -95,8 +139,20 @@ async fn history_keeps_every_version_and_time_travels() {
     );
     assert!(multi > 0);
     // The time-travel macro answers for the first run with the first run's count.
-    let then = count(&store, &format!("SELECT count(*) FROM images_as_of(run_time({}))", first.run_id));
-    assert_eq!(then, count(&store, "SELECT count(DISTINCT (region, image_id)) FROM image_sightings WHERE valid_from_run = 1"));
+    let then = count(
+        &store,
+        &format!(
+            "SELECT count(*) FROM images_as_of(run_time({}))",
+            first.run_id
+        ),
+    );
+    assert_eq!(
+        then,
+        count(
+            &store,
+            "SELECT count(DISTINCT (region, image_id)) FROM image_sightings WHERE valid_from_run = 1"
+        )
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,11 +160,17 @@ async fn a_failed_partition_changes_nothing_and_marks_nothing_gone() {
     let env = Env::start(small_catalog()).await;
     let config = env.config(&["owned"]);
     env.sync(&config).await;
-    let open_before = count(&env.store(), "SELECT count(*) FROM image_sightings WHERE region = 'eu-west-1' AND valid_to IS NULL");
+    let open_before = count(
+        &env.store(),
+        "SELECT count(*) FROM image_sightings WHERE region = 'eu-west-1' AND valid_to IS NULL",
+    );
 
     env.fake.mutate(0.2, 3);
     env.fake.set_faults(Faults {
-        failing_regions: vec![FailingRegion { region: "eu-west-1".into(), account: None }],
+        failing_regions: vec![FailingRegion {
+            region: "eu-west-1".into(),
+            account: None,
+        }],
         ..Faults::default()
     });
     let mut quick = config.clone();
@@ -116,49 +178,96 @@ async fn a_failed_partition_changes_nothing_and_marks_nothing_gone() {
     let outcome = env.sync(&quick).await;
     assert_eq!(outcome.status, RunStatus::Partial);
     for p in &outcome.partitions {
-        let expected = if p.region == "eu-west-1" { PartitionStatus::Failed } else { PartitionStatus::Completed };
+        let expected = if p.region == "eu-west-1" {
+            PartitionStatus::Failed
+        } else {
+            PartitionStatus::Completed
+        };
         assert_eq!(p.status, expected, "{p:?}");
         if p.status == PartitionStatus::Failed {
             let error = p.error.as_deref().unwrap();
-            assert!(error.contains("DescribeImages") && !error.contains('\n'), "{error}");
+            assert!(
+                error.contains("DescribeImages") && !error.contains('\n'),
+                "{error}"
+            );
         }
     }
     let store = env.store();
     assert_eq!(
-        count(&store, "SELECT count(*) FROM image_sightings WHERE region = 'eu-west-1' AND valid_to IS NULL"),
+        count(
+            &store,
+            "SELECT count(*) FROM image_sightings WHERE region = 'eu-west-1' AND valid_to IS NULL"
+        ),
         open_before,
         "a failed partition ends no sighting"
     );
-    assert_eq!(count(&store, "SELECT count(*) FROM image_sightings WHERE region = 'eu-west-1' AND valid_from_run = 2"), 0);
     assert_eq!(
-        count(&store, "SELECT count(*) FROM sync_partitions WHERE run_id = 2 AND status = 'failed'"),
+        count(
+            &store,
+            "SELECT count(*) FROM image_sightings WHERE region = 'eu-west-1' AND valid_from_run = 2"
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM sync_partitions WHERE run_id = 2 AND status = 'failed'"
+        ),
         2
     );
     // The completed region took the change.
-    assert_eq!(stored(&store, A, "us-east-1", "owned", "now()"), keyed(&env.truth(A, "us-east-1", "owned")));
+    assert_eq!(
+        stored(&store, A, "us-east-1", "owned", "now()"),
+        keyed(&env.truth(A, "us-east-1", "owned"))
+    );
 
     // The next run, without the fault, completes the failed partitions.
     env.fake.set_faults(Faults::default());
     let outcome = env.sync(&config).await;
     assert_eq!(outcome.status, RunStatus::Completed);
-    assert_eq!(stored(&env.store(), B, "eu-west-1", "owned", "now()"), keyed(&env.truth(B, "eu-west-1", "owned")));
+    assert_eq!(
+        stored(&env.store(), B, "eu-west-1", "owned", "now()"),
+        keyed(&env.truth(B, "eu-west-1", "owned"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_and_server_errors_are_retried_and_counted() {
     let mut catalog = small_catalog();
-    catalog.faults = Faults { seed: 9, throttle_rate: 0.25, server_error_rate: 0.1, reset_rate: 0.05, ..Faults::default() };
+    catalog.faults = Faults {
+        seed: 9,
+        throttle_rate: 0.25,
+        server_error_rate: 0.1,
+        reset_rate: 0.05,
+        ..Faults::default()
+    };
     let env = Env::start(catalog).await;
     let mut config = env.config(&["owned"]);
     config.max_attempts = 30;
     let outcome = env.sync(&config).await;
-    assert_eq!(outcome.status, RunStatus::Completed, "{:?}", outcome.partitions);
+    assert_eq!(
+        outcome.status,
+        RunStatus::Completed,
+        "{:?}",
+        outcome.partitions
+    );
     let retries: u32 = outcome.partitions.iter().map(|p| p.retries).sum();
     let throttles: u32 = outcome.partitions.iter().map(|p| p.throttles).sum();
-    assert!(retries > throttles && throttles > 0, "retries {retries}, throttles {throttles}");
+    // Every injected fault cost exactly one retry, and throttles are told apart.
+    let injected = env.fake.stats();
+    assert!(injected.throttled > 0, "{injected:?}");
+    assert_eq!(throttles as u64, injected.throttled, "{injected:?}");
+    assert_eq!(
+        retries as u64,
+        injected.throttled + injected.server_errors + injected.resets,
+        "{injected:?}"
+    );
     let store = env.store();
     for region in REGIONS {
-        assert_eq!(stored(&store, B, region, "owned", "now()"), keyed(&env.truth(B, region, "owned")));
+        assert_eq!(
+            stored(&store, B, region, "owned", "now()"),
+            keyed(&env.truth(B, region, "owned"))
+        );
     }
     let recorded = count(&store, "SELECT sum(throttles) FROM sync_partitions");
     assert_eq!(recorded, throttles as i64);
@@ -168,7 +277,11 @@ async fn throttling_and_server_errors_are_retried_and_counted() {
 async fn regions_that_are_missing_or_not_enabled_fail_with_their_reason() {
     let env = Env::start(small_catalog()).await;
     let mut config = env.config(&["owned"]);
-    config.regions = amiq::config::Regions::Listed(vec!["us-east-1".into(), "me-central-1".into(), "xx-nowhere-1".into()]);
+    config.regions = amiq::config::Regions::Listed(vec![
+        "us-east-1".into(),
+        "me-central-1".into(),
+        "xx-nowhere-1".into(),
+    ]);
     let outcome = env.sync(&config).await;
     assert_eq!(outcome.status, RunStatus::Partial);
     for p in &outcome.partitions {
@@ -193,8 +306,14 @@ async fn an_unreachable_endpoint_is_one_clear_line_per_partition() {
     for p in &outcome.partitions {
         let error = p.error.as_deref().unwrap();
         assert!(!error.contains('\n'), "{error}");
-        assert!(error.contains("arn:aws:iam::"), "names the account: {error}");
-        assert!(error.contains("GetCallerIdentity") || error.contains("AssumeRole"), "{error}");
+        assert!(
+            error.contains("arn:aws:iam::"),
+            "names the account: {error}"
+        );
+        assert!(
+            error.contains("GetCallerIdentity") || error.contains("AssumeRole"),
+            "{error}"
+        );
         assert!(!error.contains("test-secret"), "{error}");
     }
 }

@@ -23,9 +23,18 @@ pub fn small_catalog() -> FakeConfig {
         seed: 42,
         accounts: vec![A.into(), B.into()],
         regions: vec![
-            FakeRegion { name: "us-east-1".into(), enabled: true },
-            FakeRegion { name: "eu-west-1".into(), enabled: true },
-            FakeRegion { name: "me-central-1".into(), enabled: false },
+            FakeRegion {
+                name: "us-east-1".into(),
+                enabled: true,
+            },
+            FakeRegion {
+                name: "eu-west-1".into(),
+                enabled: true,
+            },
+            FakeRegion {
+                name: "me-central-1".into(),
+                enabled: false,
+            },
         ],
         owned_per_account_region: 120,
         amazon_per_region: 150,
@@ -44,7 +53,11 @@ impl Env {
     pub async fn start(catalog: FakeConfig) -> Env {
         let fake = FakeEc2::new(catalog);
         let handle = fake.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
-        Env { fake, handle, dir: tempfile::tempdir().unwrap() }
+        Env {
+            fake,
+            handle,
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     pub fn db(&self) -> PathBuf {
@@ -127,7 +140,13 @@ pub fn keyed(images: &[amiq::image::Image]) -> BTreeSet<(String, i64, i64)> {
 
 /// The same triples for what the store holds open for one partition at `at` (SQL
 /// timestamp expression).
-pub fn stored(store: &Store, viewer: &str, region: &str, scope: &str, at: &str) -> BTreeSet<(String, i64, i64)> {
+pub fn stored(
+    store: &Store,
+    viewer: &str,
+    region: &str,
+    scope: &str,
+    at: &str,
+) -> BTreeSet<(String, i64, i64)> {
     let sql = format!(
         "SELECT g.image_id, v.content_hash, g.view_hash
          FROM image_sightings g JOIN image_versions v USING (region, image_id)
@@ -137,10 +156,12 @@ pub fn stored(store: &Store, viewer: &str, region: &str, scope: &str, at: &str) 
     );
     let conn = store.connection();
     let mut stmt = conn.prepare(&sql).unwrap();
-    stmt.query_map([viewer, region, scope], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+    stmt.query_map([viewer, region, scope], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
 }
 
 pub fn count(store: &Store, sql: &str) -> i64 {

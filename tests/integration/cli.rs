@@ -22,8 +22,17 @@ fn stderr(o: &Output) -> String {
 fn bad_config_names_the_key_and_line_and_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let cases: &[(&str, &[&str])] = &[
-        ("regions = [\"us-east-1\"]\nconcurency = 4\n", &["line 2", "concurency", "amiq.toml"]),
-        ("scopes = [\"owned\", \"mine\"]\n", &["unknown scope \"mine\"", "owned, shared, amazon, marketplace"]),
+        (
+            "regions = [\"us-east-1\"]\nconcurency = 4\n",
+            &["line 2", "concurency", "amiq.toml"],
+        ),
+        (
+            "scopes = [\"owned\", \"mine\"]\n",
+            &[
+                "unknown scope \"mine\"",
+                "owned, shared, amazon, marketplace",
+            ],
+        ),
         ("db = 5\n", &["line 1", "db"]),
     ];
     for (text, needles) in cases {
@@ -35,7 +44,10 @@ fn bad_config_names_the_key_and_line_and_exits_2() {
             assert!(err.contains(needle), "{text}: {err:?} lacks {needle:?}");
         }
         assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
-        assert!(!dir.path().join("amiq.duckdb").exists(), "nothing is created");
+        assert!(
+            !dir.path().join("amiq.duckdb").exists(),
+            "nothing is created"
+        );
     }
 }
 
@@ -53,7 +65,10 @@ fn runs_on_a_missing_store_says_what_to_do() {
     let out = amiq(&["runs", "--db", "missing.duckdb"], dir.path());
     assert_eq!(out.status.code(), Some(4));
     let err = stderr(&out);
-    assert!(err.contains("missing.duckdb") && err.contains("amiq sync"), "{err}");
+    assert!(
+        err.contains("missing.duckdb") && err.contains("amiq sync"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -64,7 +79,17 @@ fn unreachable_endpoint_fails_partitions_with_exit_3_and_no_secret() {
         "regions = [\"us-east-1\"]\nendpoint_url = \"http://127.0.0.1:9\"\npage_timeout_secs = 2\n",
     )
     .unwrap();
-    let out = amiq(&["-vv", "sync", "--config", "amiq.toml", "--log-format", "text"], dir.path());
+    let out = amiq(
+        &[
+            "-vv",
+            "sync",
+            "--config",
+            "amiq.toml",
+            "--log-format",
+            "text",
+        ],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -86,8 +111,14 @@ fn demo_runs_the_main_job_without_aws() {
     assert!(stdout.contains("run 2: completed"), "{stdout}");
     assert!(stdout.contains("amiq runs --db"), "{stdout}");
     assert!(dir.path().join("amiq-demo.duckdb").exists());
-    let runs = amiq(&["runs", "--db", "amiq-demo.duckdb", "--partitions"], dir.path());
+    let runs = amiq(
+        &["runs", "--db", "amiq-demo.duckdb", "--partitions"],
+        dir.path(),
+    );
     assert_eq!(runs.status.code(), Some(0));
     let table = String::from_utf8_lossy(&runs.stdout);
-    assert!(table.contains("completed") && table.contains("amazon"), "{table}");
+    assert!(
+        table.contains("completed") && table.contains("amazon"),
+        "{table}"
+    );
 }
