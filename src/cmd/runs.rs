@@ -81,39 +81,17 @@ pub fn run(args: &RunsArgs) -> ExitCode {
     println!("{table}");
     if args.partitions {
         for run in &runs {
-            let mut t = Table::new();
-            t.load_style(UTF8_FULL_CONDENSED).set_header(vec![
-                "account",
-                "region",
-                "scope",
-                "status",
-                "pages",
-                "images",
-                "added",
-                "changed",
-                "gone",
-                "retries",
-                "throttles",
-                "error",
-            ]);
-            for p in &run.partitions {
-                let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-                t.add_row(vec![
-                    p.account_name.clone(),
-                    p.region.clone(),
-                    p.scope.clone(),
-                    p.status.as_str().to_string(),
-                    p.pages.to_string(),
-                    p.images.to_string(),
-                    opt(p.added),
-                    opt(p.changed),
-                    opt(p.gone),
-                    p.retries.to_string(),
-                    p.throttles.to_string(),
-                    p.error.clone().unwrap_or_default(),
-                ]);
-            }
+            let t = super::sync::partition_table(&run.partitions);
             println!("run {}:\n{t}", run.run_id);
+            for p in run.partitions.iter().filter(|p| p.error.is_some()) {
+                println!(
+                    "  failed: {}/{}/{}: {}",
+                    p.account_name,
+                    p.region,
+                    p.scope,
+                    p.error.as_deref().unwrap_or_default()
+                );
+            }
         }
     }
     ExitCode::SUCCESS

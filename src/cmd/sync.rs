@@ -9,7 +9,7 @@ use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 
 use super::exit;
 use crate::config::{LogFormat, Overrides, SyncConfig};
-use crate::store::PartitionStatus;
+use crate::store::{PartitionRecord, PartitionStatus};
 use crate::sync::progress::{Bars, LogLines};
 use crate::sync::{Progress, SyncOutcome, run_sync};
 
@@ -87,12 +87,8 @@ pub fn exit_code(outcome: &SyncOutcome) -> ExitCode {
     }
 }
 
-/// Prints one line per partition, then the failures with their reasons.
-pub fn print_summary(outcome: &SyncOutcome) {
-    let mut rows = outcome.partitions.clone();
-    rows.sort_by(|a, b| {
-        (&a.account_name, &a.region, &a.scope).cmp(&(&b.account_name, &b.region, &b.scope))
-    });
+/// One line per partition: what it fetched, what it changed, how long it took.
+pub fn partition_table(rows: &[PartitionRecord]) -> Table {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED).set_header(vec![
         "account",
@@ -108,7 +104,8 @@ pub fn print_summary(outcome: &SyncOutcome) {
         "throttles",
         "seconds",
     ]);
-    for r in &rows {
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for r in rows {
         let seconds = r
             .finished_at
             .map(|f| {
@@ -118,7 +115,6 @@ pub fn print_summary(outcome: &SyncOutcome) {
                 )
             })
             .unwrap_or_default();
-        let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
         table.add_row(vec![
             r.account_name.clone(),
             r.region.clone(),
@@ -134,6 +130,16 @@ pub fn print_summary(outcome: &SyncOutcome) {
             seconds,
         ]);
     }
+    table
+}
+
+/// Prints one line per partition, then the failures with their reasons.
+pub fn print_summary(outcome: &SyncOutcome) {
+    let mut rows = outcome.partitions.clone();
+    rows.sort_by(|a, b| {
+        (&a.account_name, &a.region, &a.scope).cmp(&(&b.account_name, &b.region, &b.scope))
+    });
+    let table = partition_table(&rows);
     println!("{table}");
     let failed: Vec<_> = rows
         .iter()

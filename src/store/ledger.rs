@@ -70,6 +70,38 @@ pub struct PartitionRecord {
     pub error: Option<String>,
 }
 
+impl PartitionRecord {
+    /// A partition that starts now, with nothing fetched yet.
+    pub fn started(
+        run_id: i64,
+        account_id: &str,
+        account_name: &str,
+        region: &str,
+        scope: &str,
+        catalog: bool,
+    ) -> PartitionRecord {
+        PartitionRecord {
+            run_id,
+            account_id: account_id.to_string(),
+            account_name: account_name.to_string(),
+            region: region.to_string(),
+            scope: scope.to_string(),
+            catalog,
+            status: PartitionStatus::Completed,
+            started_at: Utc::now(),
+            finished_at: None,
+            pages: 0,
+            images: 0,
+            retries: 0,
+            throttles: 0,
+            added: None,
+            changed: None,
+            gone: None,
+            error: None,
+        }
+    }
+}
+
 /// One run, as the ledger keeps it.
 #[derive(Debug, Clone)]
 pub struct RunRecord {

@@ -106,25 +106,10 @@ pub async fn run_sync(
     let merger = Arc::new(Merger::start(config.db.clone(), store_settings.clone()));
     let mut records = Vec::new();
     for (name, region, scope, reason) in unreachable {
-        let record = PartitionRecord {
-            run_id,
-            account_id: name.clone(),
-            account_name: name,
-            region,
-            scope,
-            catalog: false,
-            status: PartitionStatus::Failed,
-            started_at: Utc::now(),
-            finished_at: Some(Utc::now()),
-            pages: 0,
-            images: 0,
-            retries: 0,
-            throttles: 0,
-            added: None,
-            changed: None,
-            gone: None,
-            error: Some(reason),
-        };
+        let mut record = PartitionRecord::started(run_id, &name, &name, &region, &scope, false);
+        record.status = PartitionStatus::Failed;
+        record.finished_at = Some(Utc::now());
+        record.error = Some(reason);
         merger.record_failure(record.clone()).await?;
         progress.partition_finished(None, &record);
         records.push(record);
@@ -300,25 +285,19 @@ async fn sync_partition(
             .await
         }
     };
-    let mut record = PartitionRecord {
+    let mut record = PartitionRecord::started(
         run_id,
-        account_id: partition.account_id.clone(),
-        account_name: partition.account_name.clone(),
-        region: partition.region.clone(),
-        scope: partition.scope.to_string(),
-        catalog: partition.catalog,
-        status: PartitionStatus::Completed,
-        started_at,
-        finished_at: None,
-        pages: stats.pages,
-        images: stats.images,
-        retries: stats.retries,
-        throttles: stats.throttles,
-        added: None,
-        changed: None,
-        gone: None,
-        error: None,
-    };
+        &partition.account_id,
+        &partition.account_name,
+        &partition.region,
+        &partition.scope.to_string(),
+        partition.catalog,
+    );
+    record.started_at = started_at;
+    record.pages = stats.pages;
+    record.images = stats.images;
+    record.retries = stats.retries;
+    record.throttles = stats.throttles;
     let merged = match staged {
         Ok(staged) => merger
             .merge(staged, record.clone())
