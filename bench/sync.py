@@ -67,7 +67,7 @@ class Fake:
         self.proc.wait()
 
 
-def write_config(path, url, db, accounts, regions, scopes, concurrency):
+def write_config(path, url, db, accounts, regions, scopes, concurrency, max_results=1000):
     lines = [
         f'db = "{db}"',
         f"regions = {json.dumps(regions)}",
@@ -75,6 +75,7 @@ def write_config(path, url, db, accounts, regions, scopes, concurrency):
         f'endpoint_url = "{url}"',
         f"concurrency = {concurrency}",
         "max_attempts = 20",
+        f"max_results = {max_results}",
     ]
     for a in accounts:
         lines += ["[[accounts]]", f'role_arn = "arn:aws:iam::{a}:role/Inventory"']
@@ -205,11 +206,11 @@ def latency(args):
         with tempfile.TemporaryDirectory() as tmp:
             db = os.path.join(tmp, "latency.duckdb")
             config = os.path.join(tmp, "bench.toml")
-            write_config(config, fake.url, db, accounts, regions, ["owned"], 16)
+            write_config(config, fake.url, db, accounts, regions, ["owned"], 16, args.page_size)
             seconds, _ = run_amiq_sync(config)
     finally:
         fake.stop()
-    pages = -(-args.per_partition // 1000)
+    pages = -(-args.per_partition // args.page_size)
     floor = pages * args.latency_ms / 1000
     print(f"latency: 4 accounts x 4 regions, {args.per_partition} images ({pages} pages) per partition, "
           f"{args.latency_ms} ms per page: wall {seconds:.2f} s vs longest partition {pages} pages x {args.latency_ms} ms = {floor:.2f} s "
@@ -231,7 +232,8 @@ def main():
     h.add_argument("--churn", type=float, default=0.01)
     lat = sub.add_parser("latency")
     lat.add_argument("--latency-ms", type=int, default=200)
-    lat.add_argument("--per-partition", type=int, default=10_000)
+    lat.add_argument("--per-partition", type=int, default=1_000)
+    lat.add_argument("--page-size", type=int, default=100)
     args = p.parse_args()
     if not os.path.exists(AMIQ):
         sys.exit(f"{AMIQ} is missing: run cargo build --release first")
