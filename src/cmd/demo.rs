@@ -112,8 +112,22 @@ pub async fn run(args: &DemoArgs, log_format: Option<LogFormat>) -> ExitCode {
     }
     handle.shutdown().await;
     let db = args.db.display();
-    println!(
-        "\nTry next:\n  amiq runs --db {db} --partitions      # the run ledger\n  amiq demo                                # another run: the catalog changes again\n  amiq fake-ec2 --listen 127.0.0.1:5000    # the endpoint on its own, for amiq sync --endpoint-url"
-    );
+    println!("\nTry next:");
+    for (command, what) in [
+        (
+            format!("amiq runs --db {db} --partitions"),
+            "the run ledger",
+        ),
+        (
+            format!("amiq demo --db {db}"),
+            "another run: the catalog changes again",
+        ),
+        (
+            "amiq fake-ec2 --listen 127.0.0.1:5000".to_string(),
+            "the endpoint on its own, for amiq sync --endpoint-url",
+        ),
+    ] {
+        println!("  {command:<48} # {what}");
+    }
     code
 }
