@@ -15,88 +15,12 @@ The baseline needs boto3 and duckdb from PyPI (installed if missing).
 import argparse
 import json
 import os
-import resource
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
-TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/amiq-target"))
-AMIQ = os.path.join(TARGET, "release", "amiq")
-ACCOUNT_IDS = [str(111111111111 * (i + 1)) for i in range(9)]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Fake:
-    """`amiq fake-ec2` in its own process, so its CPU is not counted as amiq's RSS."""
-
-    def __init__(self, **flags):
-        self.port = free_port()
-        args = [AMIQ, "fake-ec2", "--listen", f"127.0.0.1:{self.port}"]
-        for k, v in flags.items():
-            args += [f"--{k.replace('_', '-')}", str(v)]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.time() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise SystemExit("fake-ec2 did not start")
-                time.sleep(0.1)
-
-    def mutate(self, churn, seed):
-        body = f"Action=AmiqMutate&Churn={churn}&Seed={seed}".encode()
-        req = urllib.request.Request(
-            self.url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
-        )
-        urllib.request.urlopen(req).read()
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait()
-
-
-def write_config(path, url, db, accounts, regions, scopes, concurrency, max_results=1000):
-    lines = [
-        f'db = "{db}"',
-        f"regions = {json.dumps(regions)}",
-        f"scopes = {json.dumps(scopes)}",
-        f'endpoint_url = "{url}"',
-        f"concurrency = {concurrency}",
-        "max_attempts = 20",
-        f"max_results = {max_results}",
-    ]
-    for a in accounts:
-        lines += ["[[accounts]]", f'role_arn = "arn:aws:iam::{a}:role/Inventory"']
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-
-
-def run_amiq_sync(config):
-    """Runs one `amiq sync`; returns (seconds, peak RSS in MB)."""
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
-               AWS_EC2_METADATA_DISABLED="true")
-    start = time.perf_counter()
-    out = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", AMIQ, "sync", "--config", config, "--log-format", "json"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    seconds = time.perf_counter() - start
-    if out.returncode != 0:
-        sys.exit(f"amiq sync failed ({out.returncode}):\n{out.stderr[-3000:]}")
-    rss_kb = int(out.stderr.strip().splitlines()[-1])
-    return seconds, rss_kb / 1024
+from common import ACCOUNT_IDS, AMIQ, Fake, run_amiq_sync, write_config  # noqa: E402
 
 
 BASELINE = r'''

@@ -1,13 +1,15 @@
 //! amiq: a complete, historical inventory of Amazon Machine Images, answered locally.
 //!
 //! The modules follow the data flow: `config` -> `plan` -> `aws` (fetch) -> `batch`
-//! (Arrow) -> `store` (DuckDB, history) -> commands. `fake` is an EC2 endpoint for
+//! (Arrow) -> `store` (DuckDB, history) -> `describe` (DescribeImages answered from
+//! the store) -> commands. `fake` is an EC2 endpoint for
 //! tests, the demo and benchmarks. See ARCHITECTURE.md for the map and its invariants.
 
 pub mod aws;
 pub mod batch;
 pub mod cmd;
 pub mod config;
+pub mod describe;
 pub mod fake;
 pub mod image;
 pub mod plan;

@@ -29,6 +29,8 @@ enum Command {
     Sync(cmd::sync::SyncArgs),
     /// The run ledger: one line per run, with per-partition status.
     Runs(cmd::runs::RunsArgs),
+    /// DescribeImages answered from the store, with the AWS CLI's arguments and output.
+    DescribeImages(cmd::describe_images::DescribeImagesArgs),
     /// The main job without AWS: a built-in endpoint synced into ./amiq-demo.duckdb.
     Demo(cmd::demo::DemoArgs),
     /// Serve the built-in fake EC2 endpoint (tests, demos, benchmarks).
@@ -83,6 +85,10 @@ fn main() -> ExitCode {
         Command::Runs(args) => {
             init_logging(cli.log_format.unwrap_or_default(), cli.verbose);
             cmd::runs::run(&args)
+        }
+        Command::DescribeImages(args) => {
+            init_logging(cli.log_format.unwrap_or_default(), cli.verbose);
+            cmd::describe_images::run(&args)
         }
         Command::Demo(args) => {
             init_logging(cli.log_format.unwrap_or_default(), cli.verbose);

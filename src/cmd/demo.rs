@@ -119,6 +119,16 @@ pub async fn run(args: &DemoArgs, log_format: Option<LogFormat>) -> ExitCode {
             "the run ledger",
         ),
         (
+            format!(
+                "amiq describe-images --db {db} --account prod --region us-east-1 --owners self --filters Name=architecture,Values=arm64 --query 'Images[].[ImageId,Name]' --output text"
+            ),
+            "DescribeImages, answered from the store",
+        ),
+        (
+            format!("amiq describe-images --db {db} --owners amazon --as-of 1 --max-results 5"),
+            "as run 1 left it, one page",
+        ),
+        (
             format!("amiq demo --db {db}"),
             "another run: the catalog changes again",
         ),

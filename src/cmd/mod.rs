@@ -2,6 +2,7 @@
 //! messages and exit codes.
 
 pub mod demo;
+pub mod describe_images;
 pub mod fake_ec2;
 pub mod runs;
 pub mod sync;

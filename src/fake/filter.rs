@@ -20,48 +20,6 @@ pub enum QuestionMark {
 /// The fake's reading of `?`; AWS documents both.
 pub const QUESTION_MARK: QuestionMark = QuestionMark::ZeroOrOne;
 
-/// The filter names DescribeImages accepts (besides `tag:<key>`).
-const NAMES: [&str; 38] = [
-    "architecture",
-    "block-device-mapping.delete-on-termination",
-    "block-device-mapping.device-name",
-    "block-device-mapping.snapshot-id",
-    "block-device-mapping.volume-size",
-    "block-device-mapping.volume-type",
-    "block-device-mapping.encrypted",
-    "creation-date",
-    "deprecation-time",
-    "description",
-    "ena-support",
-    "free-tier-eligible",
-    "hypervisor",
-    "image-allowed",
-    "image-id",
-    "image-type",
-    "is-public",
-    "kernel-id",
-    "manifest-location",
-    "name",
-    "owner-alias",
-    "owner-id",
-    "platform",
-    "platform-details",
-    "product-code",
-    "product-code.type",
-    "ramdisk-id",
-    "root-device-name",
-    "root-device-type",
-    "source-image-id",
-    "source-image-region",
-    "source-instance-id",
-    "state",
-    "state-reason-code",
-    "state-reason-message",
-    "sriov-net-support",
-    "tag-key",
-    "virtualization-type",
-];
-
 /// One parsed filter: a name and its compiled value patterns.
 #[derive(Debug, Clone)]
 pub(crate) struct Filter {
@@ -71,7 +29,9 @@ pub(crate) struct Filter {
 
 impl Filter {
     pub(crate) fn parse(name: &str, values: &[String]) -> Result<Filter, ApiError> {
-        if !(NAMES.contains(&name) || name.strip_prefix("tag:").is_some_and(|k| !k.is_empty())) {
+        if !(crate::describe::FILTER_NAMES.contains(&name)
+            || name.strip_prefix("tag:").is_some_and(|k| !k.is_empty()))
+        {
             return Err(ApiError::invalid_value(format!(
                 "The filter '{name}' is invalid"
             )));
@@ -109,7 +69,6 @@ fn candidates(name: &str, image: &Image, each: &mut dyn FnMut(&str)) {
     match name {
         "architecture" => text(&image.architecture),
         "creation-date" => text(&image.creation_date),
-        "deprecation-time" => text(&image.deprecation_time),
         "description" => text(&image.description),
         "ena-support" => text(&flag(image.ena_support)),
         "free-tier-eligible" => text(&flag(image.free_tier_eligible)),
@@ -124,7 +83,6 @@ fn candidates(name: &str, image: &Image, each: &mut dyn FnMut(&str)) {
         "owner-alias" => text(&image.image_owner_alias),
         "owner-id" => text(&image.owner_id),
         "platform" => text(&image.platform),
-        "platform-details" => text(&image.platform_details),
         "ramdisk-id" => text(&image.ramdisk_id),
         "root-device-name" => text(&image.root_device_name),
         "root-device-type" => text(&image.root_device_type),

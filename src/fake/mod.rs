@@ -26,7 +26,7 @@ mod control;
 mod describe_images;
 mod dice;
 mod families;
-mod filter;
+pub(crate) mod filter;
 mod generate;
 mod ids;
 mod regions;

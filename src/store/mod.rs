@@ -140,6 +140,11 @@ impl Store {
         &self.path
     }
 
+    /// A DuckDB error of this store, for the person running amiq.
+    pub fn error(&self, source: duckdb::Error) -> StoreError {
+        self.db_err(source)
+    }
+
     fn db_err(&self, source: duckdb::Error) -> StoreError {
         StoreError::Db {
             path: self.path.clone(),

@@ -121,4 +121,205 @@ fn demo_runs_the_main_job_without_aws() {
         table.contains("completed") && table.contains("amazon"),
         "{table}"
     );
+    describe_images_answers_from_the_demo_store(dir.path());
+}
+
+fn describe_images_answers_from_the_demo_store(dir: &std::path::Path) {
+    let db = "amiq-demo.duckdb";
+    let base = [
+        "describe-images",
+        "--db",
+        db,
+        "--account",
+        "prod",
+        "--region",
+        "us-east-1",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend_from_slice(extra);
+        amiq(&args, dir)
+    };
+    // The AWS CLI's JSON, reduced by a JMESPath query.
+    let out = run(&["--owners", "self", "--query", "Images[].ImageId"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ids: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !ids.is_empty() && ids.iter().all(|i| i.starts_with("ami-")),
+        "{ids:?}"
+    );
+    assert!(
+        stderr(&out).is_empty(),
+        "owned listings are synced: {}",
+        stderr(&out)
+    );
+    // Shorthand filters; every answer matches them.
+    let out = run(&[
+        "--owners",
+        "self",
+        "--filters",
+        "Name=architecture,Values=arm64",
+        "Name=state,Values=available,pending",
+        "--query",
+        "Images[].[Architecture,State]",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows: Vec<(String, String)> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        rows.iter()
+            .all(|(a, s)| a == "arm64" && (s == "available" || s == "pending")),
+        "{rows:?}"
+    );
+    // One page with a token, then the rest from it.
+    let out = run(&["--owners", "amazon", "--max-results", "5"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(page["Images"].as_array().unwrap().len(), 5);
+    let token = page["NextToken"].as_str().unwrap().to_string();
+    let out = run(&[
+        "--owners",
+        "amazon",
+        "--max-results",
+        "5",
+        "--starting-token",
+        &token,
+    ]);
+    let next: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_ne!(next["Images"][0]["ImageId"], page["Images"][0]["ImageId"]);
+    // EC2's errors, one line, exit 254.
+    for (args, code) in [
+        (
+            &["--filters", "Name=colour,Values=red"][..],
+            "InvalidParameterValue",
+        ),
+        (
+            &["--image-ids", "ami-12345678", "--max-results", "5"][..],
+            "InvalidParameterCombination",
+        ),
+        (&["--image-ids", "nope"][..], "InvalidAMIID.Malformed"),
+        (
+            &["--owners", "amazon", "--starting-token", "garbage"][..],
+            "InvalidParameterValue",
+        ),
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(254), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("({code})")),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(stderr(&out).trim().lines().count(), 1);
+    }
+    // Public images were never synced: a plain question warns, and --strict exits 5.
+    let out = run(&["--strict", "--query", "length(Images)"]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(stderr(&out).contains("`public`"), "{}", stderr(&out));
+    // Bad arguments of ours: exit 2, naming the argument.
+    let out = run(&["--filters", "Name=name,Vals=x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--filters"), "{}", stderr(&out));
+    let out = run(&["--query", "Images[?"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--query"), "{}", stderr(&out));
+    let out = amiq(&["describe-images", "--db", db, "--account", "nobody"], dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("prod ("), "{}", stderr(&out));
+}
+
+#[test]
+fn sigterm_stops_a_sync_with_exit_130_and_the_next_run_completes() {
+    use std::net::TcpListener;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // 2,000 images at 100 a page and 200 ms a page: 4 s for the partition.
+    let mut fake = Command::new(env!("CARGO_BIN_EXE_amiq"))
+        .args([
+            "fake-ec2",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--accounts",
+            "1",
+            "--regions",
+            "us-east-1",
+            "--owned",
+            "2000",
+            "--amazon",
+            "0",
+            "--marketplace",
+            "0",
+            "--latency-ms",
+            "200",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "fake-ec2 did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::fs::write(
+        dir.path().join("amiq.toml"),
+        format!(
+            "regions = [\"us-east-1\"]\nscopes = [\"owned\"]\nmax_results = 100\nendpoint_url = \"http://127.0.0.1:{port}\"\n\n[[accounts]]\nrole_arn = \"arn:aws:iam::111111111111:role/Inventory\"\n"
+        ),
+    )
+    .unwrap();
+    let sync = || {
+        Command::new(env!("CARGO_BIN_EXE_amiq"))
+            .args(["sync", "--config", "amiq.toml", "--log-format", "text"])
+            .current_dir(dir.path())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ACCESS_KEY_ID", "AKIATESTTESTTESTTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "cli-test-secret-value")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let child = sync();
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let stopped_at = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(
+        stopped_at.elapsed() < Duration::from_secs(3),
+        "stops promptly"
+    );
+    let runs = amiq(&["runs", "--db", "amiq.duckdb"], dir.path());
+    assert!(
+        String::from_utf8_lossy(&runs.stdout).contains("interrupted"),
+        "{}",
+        String::from_utf8_lossy(&runs.stdout)
+    );
+    // Nothing of the abandoned partition was stored.
+    let count = || {
+        let store =
+            amiq::store::Store::open_read(&dir.path().join("amiq.duckdb"), &Default::default())
+                .unwrap();
+        store
+            .connection()
+            .query_row("SELECT count(*) FROM images", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+    assert_eq!(count(), 0);
+    let out = sync().wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(count(), 2000);
+    let _ = fake.kill();
+    let _ = fake.wait();
 }

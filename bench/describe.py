@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""describe-images benchmark: cold `amiq describe-images` processes on a store of a
+million images, against the same predicates as hand-written SQL (a cold process of
+`examples/sql.rs` on the same file).
+
+    python3 bench/describe.py [--images 1000000] [--repeat 7] [--db PATH]
+
+The store is built first by syncing `amiq fake-ec2` (4 accounts of owned images plus
+an amazon catalog); with --db an existing store is reused. Build first:
+cargo build --release --bins --examples.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from common import ACCOUNT_IDS, AMIQ, TARGET, Fake, run_amiq_sync
+
+SQL = os.path.join(TARGET, "release", "examples", "sql")
+REGION = "us-east-1"
+
+
+def build_store(db, images, accounts):
+    per = (images - 20_000) // accounts
+    fake = Fake(accounts=accounts, regions=REGION, owned=per, amazon=20_000, marketplace=0)
+    try:
+        config = db + ".toml"
+        lines = [
+            f'db = "{db}"', f'regions = ["{REGION}"]', 'scopes = ["owned", "shared", "amazon"]',
+            f'endpoint_url = "{fake.url}"', f"concurrency = {accounts}",
+        ]
+        for a in ACCOUNT_IDS[:accounts]:
+            lines += ["[[accounts]]", f'role_arn = "arn:aws:iam::{a}:role/Inventory"']
+        with open(config, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        seconds, rss = run_amiq_sync(config)
+        print(f"store: {images:,} images synced in {seconds:.1f} s", flush=True)
+    finally:
+        fake.stop()
+
+
+def sample(db, sql):
+    out = subprocess.run([SQL, db, sql], capture_output=True, text=True, check=True)
+    return out.stdout.strip().splitlines()[0]
+
+
+def timed(args):
+    start = time.perf_counter()
+    out = subprocess.run(args, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if out.returncode not in (0, 5):
+        sys.exit(f"{args} failed ({out.returncode}): {out.stderr[-2000:]}")
+    return seconds, out.stdout
+
+
+# The hand-written side: the current inventory of one account in one region, the same
+# predicates, every column as JSON.
+HAND = """
+SELECT to_json(v.* EXCLUDE (valid_from, valid_to, valid_from_run, valid_to_run, content_hash)
+               || {{'tags': g.tags, 'last_launched_time': g.last_launched_time,
+                   'image_allowed': g.image_allowed}})::VARCHAR
+FROM image_sightings g
+JOIN image_versions v ON v.region = g.region AND v.image_id = g.image_id
+WHERE g.valid_to IS NULL AND v.valid_to IS NULL
+  AND g.viewer_account_id = '{account}' AND g.region = '{region}'
+  AND v.state IS DISTINCT FROM 'disabled' AND {where}
+ORDER BY v.image_id
+"""
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--images", type=int, default=1_000_000)
+    p.add_argument("--accounts", type=int, default=4)
+    p.add_argument("--repeat", type=int, default=7)
+    p.add_argument("--db")
+    args = p.parse_args()
+    for exe in (AMIQ, SQL):
+        if not os.path.exists(exe):
+            sys.exit(f"{exe} is missing: run cargo build --release --bins --examples first")
+    tmp = tempfile.TemporaryDirectory()
+    db = args.db or os.path.join(tmp.name, "describe.duckdb")
+    if not os.path.exists(db):
+        build_store(db, args.images, args.accounts)
+    account = ACCOUNT_IDS[0]
+    name = sample(db, f"SELECT name FROM image_versions WHERE owner_id = '{account}' AND name IS NOT NULL LIMIT 1")
+    prefix = name[: max(4, len(name) // 2)]
+    image_ids = sample(db, f"SELECT string_agg(image_id, ' ') FROM (SELECT image_id FROM image_versions WHERE owner_id = '{account}' LIMIT 3)").split()
+    tag_key, tag_value = json.loads(sample(db, f"""
+        SELECT to_json([t.key, t.value]) FROM image_sightings, unnest(tags) AS u(t)
+        WHERE viewer_account_id = '{account}' AND t.key IS NOT NULL AND t.value IS NOT NULL
+          AND t.key SIMILAR TO '[a-z]+' LIMIT 1"""))
+    esc = lambda s: s.replace("'", "''")  # noqa: E731
+    cases = [
+        ("owned, name prefix", ["--owners", "self", "--filters", f"Name=name,Values={prefix}*"],
+         f"v.owner_id = '{account}' AND v.name LIKE '{esc(prefix)}%'"),
+        ("owned, arm64 and available", ["--owners", "self", "--filters", "Name=architecture,Values=arm64", "Name=state,Values=available"],
+         f"v.owner_id = '{account}' AND v.architecture = 'arm64' AND v.state = 'available'"),
+        ("amazon catalog, al2023", ["--owners", "amazon", "--filters", "Name=name,Values=al2023-ami-*"],
+         None),
+        ("three image ids", ["--image-ids", *image_ids],
+         "v.image_id IN (" + ", ".join(f"'{i}'" for i in image_ids) + ")"),
+        ("owned, tag value", ["--owners", "self", "--filters", f"Name=tag:{tag_key},Values={tag_value}"],
+         f"v.owner_id = '{account}' AND list_contains(list_transform(list_filter(g.tags, t -> t.key = '{esc(tag_key)}'), t -> t.value), '{esc(tag_value)}')"),
+        ("owned, first page of 100", ["--owners", "self", "--max-results", "100"], None),
+    ]
+    print(f"\ndescribe-images on {db} ({args.repeat} cold runs each, median):")
+    print(f"{'case':32} {'amiq':>9} {'hand SQL':>9} {'ratio':>6} {'images':>7}")
+    for label, flags, where in cases:
+        cmd = [AMIQ, "describe-images", "--db", db, "--account", account, "--region", REGION, *flags]
+        runs = []
+        for _ in range(args.repeat):
+            s, out = timed(cmd)
+            runs.append(s)
+        n = len(json.loads(out)["Images"])
+        med = statistics.median(runs)
+        hand = ""
+        ratio = ""
+        if where is not None:
+            sql = HAND.format(account=account, region=REGION, where=where)
+            hruns = []
+            for _ in range(args.repeat):
+                s, hout = timed([SQL, db, sql])
+                hruns.append(s)
+            hmed = statistics.median(hruns)
+            hn = len(hout.splitlines())
+            if hn != n:
+                print(f"  note: hand-written SQL returned {hn} rows, amiq {n}")
+            hand = f"{hmed * 1000:7.0f}ms"
+            ratio = f"{med / hmed:5.2f}x"
+        print(f"{label:32} {med * 1000:7.0f}ms {hand:>9} {ratio:>6} {n:7}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+//! Runs one SQL statement read-only on a store and prints its first column, a line per
+//! row: the hand-written side of `bench/describe.py`.
+//!
+//!     cargo run --release --example sql -- amiq.duckdb "SELECT count(*)::VARCHAR FROM images"
+
+use std::io::Write;
+
+use duckdb::{AccessMode, Config, Connection};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let (Some(db), Some(sql)) = (args.next(), args.next()) else {
+        eprintln!("usage: sql DB SQL");
+        std::process::exit(2);
+    };
+    let config = Config::default()
+        .access_mode(AccessMode::ReadOnly)?
+        .enable_autoload_extension(false)?;
+    let conn = Connection::open_with_flags(db, config)?;
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query([])?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    while let Some(row) = rows.next()? {
+        let text: Option<String> = row.get(0)?;
+        writeln!(out, "{}", text.unwrap_or_default())?;
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,116 @@
+-- DescribeImages, answered from the store (src/describe/query.rs fills the marked
+-- places with fixed SQL from src/describe/filter.rs; every value is a bound `?`).
+--
+-- The caller's view at instant t: every image a sighting showed the caller (its own
+-- owned, shared and owner listings) plus every image of the region's public catalogs
+-- (fetched once for all accounts), one row per (caller, region, image id). Where the
+-- caller saw an image under several scopes, its own listing's view wins over a catalog
+-- fetched for another account.
+WITH args AS (
+    SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS t,
+           ?::VARCHAR AS caller,
+           ?::VARCHAR AS region
+), callers AS (
+    SELECT a.caller AS account_id FROM args a WHERE a.caller IS NOT NULL
+    UNION
+    SELECT DISTINCT p.account_id FROM sync_partitions p, args a WHERE a.caller IS NULL
+), catalogs AS (
+    SELECT DISTINCT region, scope FROM sync_partitions WHERE catalog
+), versions AS (
+    SELECT v.* FROM image_versions v, args a
+    WHERE v.valid_from <= a.t AND (v.valid_to IS NULL OR v.valid_to > a.t)
+      AND (a.region IS NULL OR v.region = a.region)
+      /* version filters */
+), sightings AS (
+    SELECT g.* FROM image_sightings g, args a
+    WHERE g.valid_from <= a.t AND (g.valid_to IS NULL OR g.valid_to > a.t)
+      AND (a.region IS NULL OR g.region = a.region)
+      AND EXISTS (SELECT 1 FROM versions v WHERE v.region = g.region AND v.image_id = g.image_id)
+), seen AS (
+    SELECT c.account_id AS caller, g.*, 0 AS rank
+    FROM sightings g JOIN callers c ON g.viewer_account_id = c.account_id
+    UNION ALL
+    SELECT c.account_id AS caller, g.*, 1 AS rank
+    FROM sightings g
+    JOIN catalogs k ON k.region = g.region AND k.scope = g.scope
+    CROSS JOIN callers c
+    WHERE g.viewer_account_id <> c.account_id
+), grouped AS (
+    SELECT caller, region, image_id, list(DISTINCT scope) AS scopes,
+           arg_min({'tags': tags, 'last_launched_time': last_launched_time,
+                    'image_allowed': image_allowed}, rank || scope) AS view
+    FROM seen
+    GROUP BY caller, region, image_id
+), caller_views AS (
+    SELECT w.caller, w.region, w.image_id, w.scopes, w.view.tags AS tags,
+           w.view.last_launched_time AS last_launched_time,
+           w.view.image_allowed AS image_allowed
+    FROM grouped w
+)
+SELECT w.caller, w.region, w.image_id,
+       -- The Image shape's members in the order of the EC2 model (and of the AWS CLI's
+       -- output); NULL members are left out of the JSON by the caller.
+       to_json({
+           'PlatformDetails': v.platform_details,
+           'UsageOperation': v.usage_operation,
+           'BlockDeviceMappings': list_transform(v.block_device_mappings, lambda mapping: {
+               'Ebs': CASE WHEN mapping.ebs IS NULL THEN NULL ELSE {
+                   'DeleteOnTermination': mapping.ebs.delete_on_termination,
+                   'Iops': mapping.ebs.iops,
+                   'SnapshotId': mapping.ebs.snapshot_id,
+                   'VolumeSize': mapping.ebs.volume_size,
+                   'VolumeType': mapping.ebs.volume_type,
+                   'KmsKeyId': mapping.ebs.kms_key_id,
+                   'Throughput': mapping.ebs.throughput,
+                   'OutpostArn': mapping.ebs.outpost_arn,
+                   'AvailabilityZone': mapping.ebs.availability_zone,
+                   'Encrypted': mapping.ebs.encrypted,
+                   'VolumeInitializationRate': mapping.ebs.volume_initialization_rate,
+                   'AvailabilityZoneId': mapping.ebs.availability_zone_id,
+                   'EbsCardIndex': mapping.ebs.ebs_card_index} END,
+               'NoDevice': mapping.no_device,
+               'DeviceName': mapping.device_name,
+               'VirtualName': mapping.virtual_name}),
+           'Description': v.description,
+           'EnaSupport': v.ena_support,
+           'Hypervisor': v.hypervisor,
+           'ImageOwnerAlias': v.image_owner_alias,
+           'Name': v.name,
+           'RootDeviceName': v.root_device_name,
+           'RootDeviceType': v.root_device_type,
+           'SriovNetSupport': v.sriov_net_support,
+           'StateReason': CASE WHEN v.state_reason IS NULL THEN NULL ELSE
+               {'Code': v.state_reason.code, 'Message': v.state_reason.message} END,
+           'Tags': list_transform(w.tags, lambda tag: {'Key': tag.key, 'Value': tag.value}),
+           'VirtualizationType': v.virtualization_type,
+           'BootMode': v.boot_mode,
+           'TpmSupport': v.tpm_support,
+           'DeprecationTime': v.deprecation_time,
+           'ImdsSupport': v.imds_support,
+           'SourceInstanceId': v.source_instance_id,
+           'DeregistrationProtection': v.deregistration_protection,
+           'LastLaunchedTime': w.last_launched_time,
+           'ImageAllowed': w.image_allowed,
+           'SourceImageId': v.source_image_id,
+           'SourceImageRegion': v.source_image_region,
+           'FreeTierEligible': v.free_tier_eligible,
+           'ImageId': v.image_id,
+           'ImageLocation': v.image_location,
+           'State': v.state,
+           'OwnerId': v.owner_id,
+           'CreationDate': v.creation_date,
+           'Public': v.public,
+           'ProductCodes': list_transform(v.product_codes, lambda code: {
+               'ProductCodeId': code.product_code_id, 'ProductCodeType': code.product_code_type}),
+           'Architecture': v.architecture,
+           'ImageType': v.image_type,
+           'KernelId': v.kernel_id,
+           'RamdiskId': v.ramdisk_id,
+           'Platform': v.platform
+       }) AS image
+FROM caller_views w
+JOIN versions v ON v.region = w.region AND v.image_id = w.image_id, args a
+WHERE true
+  /* row filters */
+ORDER BY w.caller, w.region, w.image_id
+/* limit */

@@ -1,0 +1,425 @@
+//! `DescribeImages` answered from the store, with EC2's request semantics, at any
+//! point in time.
+//!
+//! A [`DescribeRequest`] is checked as EC2 checks it ([`ApiError`] carries EC2's error
+//! codes), compiled to one SQL query over the sightings and versions valid at the
+//! as-of instant ([`query`]), and answered with the images in the AWS CLI's JSON shape
+//! plus coverage warnings: what the question needed that the store never synced, or
+//! whose last sync before that instant failed ([`coverage`]).
+
+pub mod cli_args;
+pub mod cli_output;
+pub mod coverage;
+pub mod filter;
+pub mod output;
+mod query;
+mod token;
+
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+use crate::store::{Store, StoreError};
+pub use filter::{FILTER_NAMES, Filter, QuestionMark};
+
+/// An error as EC2 would give it: a code and a message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("An error occurred ({code}) when calling the DescribeImages operation: {message}")]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid_value(message: impl Into<String>) -> ApiError {
+        ApiError::new("InvalidParameterValue", message)
+    }
+}
+
+/// Why a request got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum DescribeError {
+    /// EC2 would have refused the request.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The arguments name something the store cannot resolve.
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The instant a question is asked about.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AsOf {
+    #[default]
+    Now,
+    Time(DateTime<Utc>),
+    /// As the run left the store (its last partition's merge).
+    Run(i64),
+}
+
+impl std::str::FromStr for AsOf {
+    type Err = String;
+
+    /// `now`, a run id, an RFC 3339 time, `YYYY-MM-DDTHH:MM:SS` (UTC) or a date.
+    fn from_str(s: &str) -> Result<AsOf, String> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("now") {
+            return Ok(AsOf::Now);
+        }
+        if let Ok(run) = s.parse::<i64>() {
+            return Ok(AsOf::Run(run));
+        }
+        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+            return Ok(AsOf::Time(t.with_timezone(&Utc)));
+        }
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
+            return Ok(AsOf::Time(t.and_utc()));
+        }
+        if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            return Ok(AsOf::Time(
+                d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
+            ));
+        }
+        Err(format!(
+            "--as-of {s:?} is neither a run id, `now`, a date (2026-10-01) nor a time (2026-10-01T00:00:00Z)"
+        ))
+    }
+}
+
+/// One DescribeImages question.
+#[derive(Debug, Clone, Default)]
+pub struct DescribeRequest {
+    /// The caller: an account id or the name the config gave it. None: every account.
+    pub account: Option<String>,
+    /// None: every region.
+    pub region: Option<String>,
+    pub owners: Vec<String>,
+    pub executable_users: Vec<String>,
+    pub image_ids: Vec<String>,
+    pub filters: Vec<Filter>,
+    pub include_deprecated: bool,
+    pub include_disabled: bool,
+    pub max_results: Option<i64>,
+    pub next_token: Option<String>,
+    pub as_of: AsOf,
+    pub question_mark: QuestionMark,
+}
+
+/// One image of an answer.
+#[derive(Debug, Clone)]
+pub struct FoundImage {
+    /// The caller whose view this is.
+    pub viewer_account_id: String,
+    pub region: String,
+    /// The Image shape as the AWS CLI prints it, members in the model's order,
+    /// absent members left out.
+    pub image: serde_json::Map<String, serde_json::Value>,
+}
+
+impl FoundImage {
+    pub fn image_id(&self) -> &str {
+        self.image
+            .get("ImageId")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+    }
+}
+
+/// The answer to a request.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub images: Vec<FoundImage>,
+    pub next_token: Option<String>,
+    /// What the answer may be missing, one line each.
+    pub warnings: Vec<String>,
+    /// The instant the answer describes.
+    pub as_of: DateTime<Utc>,
+}
+
+impl Answer {
+    /// `{"Images": [...], "NextToken": ...}` as the AWS CLI prints it; with
+    /// `with_origin`, each image also names its `Region` and `ViewerAccountId`.
+    pub fn to_json(&self, with_origin: bool) -> serde_json::Value {
+        let images = self
+            .images
+            .iter()
+            .map(|found| {
+                let mut image = found.image.clone();
+                if with_origin {
+                    image.insert("Region".into(), found.region.clone().into());
+                    image.insert(
+                        "ViewerAccountId".into(),
+                        found.viewer_account_id.clone().into(),
+                    );
+                }
+                serde_json::Value::Object(image)
+            })
+            .collect();
+        let mut out = serde_json::Map::new();
+        out.insert("Images".into(), serde_json::Value::Array(images));
+        if let Some(token) = &self.next_token {
+            out.insert("NextToken".into(), token.clone().into());
+        }
+        serde_json::Value::Object(out)
+    }
+}
+
+/// Answers `request` from `store`.
+pub fn describe_images(store: &Store, request: &DescribeRequest) -> Result<Answer, DescribeError> {
+    validate(request)?;
+    let caller = match &request.account {
+        Some(account) => Some(coverage::resolve_account(store, account)?),
+        None => None,
+    };
+    let position = match &request.next_token {
+        Some(t) => Some(token::decode(t, token::fingerprint(request))?),
+        None => None,
+    };
+    let as_of = match &position {
+        // A later page answers from the same instant as the first.
+        Some(p) => p.as_of,
+        None => coverage::resolve_as_of(store, &request.as_of)?,
+    };
+    let mut images = query::run(
+        store,
+        request,
+        caller.as_deref(),
+        as_of,
+        position.as_ref().map(|p| &p.after),
+    )?;
+    let mut next_token = None;
+    if let Some(max) = request.max_results
+        && images.len() as i64 > max
+    {
+        images.truncate(max as usize);
+        let last = images.last().expect("max_results is at least 5");
+        next_token = Some(token::encode(
+            &token::Position {
+                as_of,
+                after: (
+                    last.viewer_account_id.clone(),
+                    last.region.clone(),
+                    last.image_id().to_string(),
+                ),
+            },
+            token::fingerprint(request),
+        ));
+    }
+    let named_all = !request.image_ids.is_empty()
+        && request
+            .image_ids
+            .iter()
+            .all(|id| images.iter().any(|f| f.image_id() == id));
+    let warnings = if named_all {
+        Vec::new()
+    } else {
+        coverage::check(store, request, caller.as_deref(), as_of)?
+    };
+    // One caller in one region, fully synced: EC2 refuses ids it does not know.
+    if !request.image_ids.is_empty()
+        && !named_all
+        && warnings.is_empty()
+        && caller.is_some()
+        && request.region.is_some()
+    {
+        let known = query::known_ids(store, request, caller.as_deref(), as_of)?;
+        let missing: Vec<&str> = request
+            .image_ids
+            .iter()
+            .filter(|id| !known.contains(*id))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Err(not_found(&missing).into());
+        }
+    }
+    Ok(Answer {
+        images,
+        next_token,
+        warnings,
+        as_of,
+    })
+}
+
+fn not_found(missing: &[&str]) -> ApiError {
+    match missing {
+        [one] => ApiError::new(
+            "InvalidAMIID.NotFound",
+            format!("The image id '[{one}]' does not exist"),
+        ),
+        many => ApiError::new(
+            "InvalidAMIID.NotFound",
+            format!("The image ids '[{}]' do not exist", many.join(", ")),
+        ),
+    }
+}
+
+/// The smallest and largest `MaxResults` DescribeImages accepts.
+pub const MAX_RESULTS_RANGE: std::ops::RangeInclusive<i64> = 5..=1000;
+
+/// Checks the request as EC2 does, before anything is read.
+pub fn validate(request: &DescribeRequest) -> Result<(), ApiError> {
+    if !request.image_ids.is_empty() && request.max_results.is_some() {
+        return Err(ApiError::new(
+            "InvalidParameterCombination",
+            "The parameter imageIdSet cannot be used with the parameter maxResults",
+        ));
+    }
+    if let Some(max) = request.max_results {
+        let bound = if max < *MAX_RESULTS_RANGE.start() {
+            Some(format!("greater than {}", MAX_RESULTS_RANGE.start()))
+        } else if max > *MAX_RESULTS_RANGE.end() {
+            Some(format!("less than {}", MAX_RESULTS_RANGE.end()))
+        } else {
+            None
+        };
+        if let Some(bound) = bound {
+            return Err(ApiError::invalid_value(format!(
+                "Value ( {max} ) for parameter maxResults is invalid. Expecting a value {bound}."
+            )));
+        }
+    }
+    if let Some(bad) = request.image_ids.iter().find(|id| !is_image_id(id)) {
+        return Err(ApiError::new(
+            "InvalidAMIID.Malformed",
+            format!("Invalid id: \"{bad}\" (expecting \"ami-...\")"),
+        ));
+    }
+    for owner in &request.owners {
+        let known = matches!(
+            owner.as_str(),
+            "self" | "amazon" | "aws-marketplace" | "aws-backup-vault"
+        ) || is_account_id(owner);
+        if !known {
+            return Err(ApiError::new(
+                "InvalidUserID.Malformed",
+                format!("Invalid user id: \"{owner}\""),
+            ));
+        }
+    }
+    for user in &request.executable_users {
+        if !(user == "self" || user == "all" || is_account_id(user)) {
+            return Err(ApiError::new(
+                "InvalidUserID.Malformed",
+                format!("Invalid user id: \"{user}\""),
+            ));
+        }
+    }
+    filter::validate(&request.filters)
+}
+
+/// `ami-` and 8 or 17 hexadecimal digits.
+pub fn is_image_id(id: &str) -> bool {
+    id.strip_prefix("ami-").is_some_and(|hex| {
+        (hex.len() == 8 || hex.len() == 17) && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+/// Twelve digits.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod request_tests {
+    use super::*;
+
+    fn request() -> DescribeRequest {
+        DescribeRequest::default()
+    }
+
+    #[test]
+    fn requests_are_refused_as_ec2_refuses_them() {
+        let cases: Vec<(DescribeRequest, &str)> = vec![
+            (
+                DescribeRequest {
+                    image_ids: vec!["ami-12345678".into()],
+                    max_results: Some(10),
+                    ..request()
+                },
+                "InvalidParameterCombination",
+            ),
+            (
+                DescribeRequest {
+                    max_results: Some(4),
+                    ..request()
+                },
+                "InvalidParameterValue",
+            ),
+            (
+                DescribeRequest {
+                    max_results: Some(1001),
+                    ..request()
+                },
+                "InvalidParameterValue",
+            ),
+            (
+                DescribeRequest {
+                    image_ids: vec!["ami-xyz".into()],
+                    ..request()
+                },
+                "InvalidAMIID.Malformed",
+            ),
+            (
+                DescribeRequest {
+                    owners: vec!["amazonn".into()],
+                    ..request()
+                },
+                "InvalidUserID.Malformed",
+            ),
+            (
+                DescribeRequest {
+                    executable_users: vec!["everyone".into()],
+                    ..request()
+                },
+                "InvalidUserID.Malformed",
+            ),
+            (
+                DescribeRequest {
+                    filters: vec![Filter::new("colour", &["red"])],
+                    ..request()
+                },
+                "InvalidParameterValue",
+            ),
+        ];
+        for (req, code) in cases {
+            assert_eq!(validate(&req).unwrap_err().code, code, "{req:?}");
+        }
+        let fine = DescribeRequest {
+            owners: vec![
+                "self".into(),
+                "123456789012".into(),
+                "aws-backup-vault".into(),
+            ],
+            executable_users: vec!["all".into()],
+            image_ids: vec!["ami-0123456789abcdef0".into(), "ami-1a2b3c4d".into()],
+            ..request()
+        };
+        assert!(validate(&fine).is_ok());
+    }
+
+    #[test]
+    fn as_of_reads_runs_dates_and_times() {
+        assert_eq!("now".parse::<AsOf>().unwrap(), AsOf::Now);
+        assert_eq!("42".parse::<AsOf>().unwrap(), AsOf::Run(42));
+        let t = |s: &str| match s.parse::<AsOf>().unwrap() {
+            AsOf::Time(t) => t.to_rfc3339(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(t("2026-10-01T00:00:00Z"), "2026-10-01T00:00:00+00:00");
+        assert_eq!(t("2026-10-01T02:00:00+02:00"), "2026-10-01T00:00:00+00:00");
+        assert_eq!(t("2026-10-01"), "2026-10-01T00:00:00+00:00");
+        assert_eq!(t("2026-10-01T12:30:00"), "2026-10-01T12:30:00+00:00");
+        assert!("yesterday".parse::<AsOf>().is_err());
+    }
+}

@@ -1,0 +1,137 @@
+//! The AWS CLI's JSON output: four-space indentation, keys in the EC2 model's order,
+//! non-ASCII text as it is.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// The keys of a DescribeImages response in the EC2 model's order (the order the AWS
+/// CLI prints them), then the two keys amiq adds when an answer spans accounts or
+/// regions.
+const KEY_ORDER: &[&str] = &[
+    "Images",
+    "NextToken",
+    "PlatformDetails",
+    "UsageOperation",
+    "BlockDeviceMappings",
+    "Ebs",
+    "DeleteOnTermination",
+    "Iops",
+    "SnapshotId",
+    "VolumeSize",
+    "VolumeType",
+    "KmsKeyId",
+    "Throughput",
+    "OutpostArn",
+    "AvailabilityZone",
+    "Encrypted",
+    "VolumeInitializationRate",
+    "AvailabilityZoneId",
+    "EbsCardIndex",
+    "NoDevice",
+    "DeviceName",
+    "VirtualName",
+    "Description",
+    "EnaSupport",
+    "Hypervisor",
+    "ImageOwnerAlias",
+    "Name",
+    "RootDeviceName",
+    "RootDeviceType",
+    "SriovNetSupport",
+    "StateReason",
+    "Code",
+    "Message",
+    "Tags",
+    "Key",
+    "Value",
+    "VirtualizationType",
+    "BootMode",
+    "TpmSupport",
+    "DeprecationTime",
+    "ImdsSupport",
+    "SourceInstanceId",
+    "DeregistrationProtection",
+    "LastLaunchedTime",
+    "ImageAllowed",
+    "SourceImageId",
+    "SourceImageRegion",
+    "FreeTierEligible",
+    "ImageId",
+    "ImageLocation",
+    "State",
+    "OwnerId",
+    "CreationDate",
+    "Public",
+    "ProductCodes",
+    "ProductCodeId",
+    "ProductCodeType",
+    "Architecture",
+    "ImageType",
+    "KernelId",
+    "RamdiskId",
+    "Platform",
+    "Region",
+    "ViewerAccountId",
+];
+
+/// Puts the members of every object in the model's order; keys the model does not
+/// know (a `--query` multiselect's own names) follow, in the order they came.
+pub fn model_order(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut members: Vec<(String, Value)> = map.into_iter().collect();
+            members.sort_by_key(|(k, _)| {
+                KEY_ORDER
+                    .iter()
+                    .position(|known| known == k)
+                    .unwrap_or(KEY_ORDER.len())
+            });
+            Value::Object(
+                members
+                    .into_iter()
+                    .map(|(k, v)| (k, model_order(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(model_order).collect()),
+        other => other,
+    }
+}
+
+/// `value` as `aws --output json` prints it, with a final newline.
+pub fn json(value: &Value) -> String {
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    value
+        .serialize(&mut serializer)
+        .expect("a JSON value serializes");
+    let mut text = String::from_utf8(out).expect("serde_json writes UTF-8");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_follow_the_model_and_unknown_keys_keep_their_place() {
+        let v: Value = serde_json::from_str(
+            r#"{"zeta": 1, "ImageId": "ami-1", "Name": "n", "alpha": 2, "Images": []}"#,
+        )
+        .unwrap();
+        let ordered = model_order(v);
+        let keys: Vec<&String> = ordered.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["Images", "Name", "ImageId", "zeta", "alpha"]);
+    }
+
+    #[test]
+    fn json_is_indented_by_four_and_keeps_unicode() {
+        let v: Value = serde_json::from_str(r#"{"Images": [{"Name": "Jörg"}], "E": []}"#).unwrap();
+        assert_eq!(
+            json(&v),
+            "{\n    \"Images\": [\n        {\n            \"Name\": \"Jörg\"\n        }\n    ],\n    \"E\": []\n}\n"
+        );
+    }
+}

@@ -1,0 +1,243 @@
+//! A request compiled to the query in `sql/describe/images.sql` and run.
+//!
+//! The SQL's text is fixed pieces only; every value of the request is a bound
+//! parameter, in text order.
+
+use chrono::{DateTime, Utc};
+use duckdb::types::Value;
+
+use super::filter::{self, Side, Sql};
+use super::{DescribeError, DescribeRequest, FoundImage};
+use crate::store::Store;
+
+const IMAGES_SQL: &str = include_str!("../../sql/describe/images.sql");
+
+/// The images `request` returns for `caller` (every account when None) at `as_of`,
+/// after `after` (a page's last caller, region and image id), in that order. With
+/// `max_results`, one more than a page is read, to tell whether more follow.
+pub fn run(
+    store: &Store,
+    request: &DescribeRequest,
+    caller: Option<&str>,
+    as_of: DateTime<Utc>,
+    after: Option<&(String, String, String)>,
+) -> Result<Vec<FoundImage>, DescribeError> {
+    let (text, params) = build(request, caller, as_of, after, Mode::Answer);
+    let conn = store.connection();
+    let mut stmt = conn.prepare(&text).map_err(|e| store.error(e))?;
+    let mut rows = stmt
+        .query(duckdb::params_from_iter(params))
+        .map_err(|e| store.error(e))?;
+    let mut found = Vec::new();
+    while let Some(row) = rows.next().map_err(|e| store.error(e))? {
+        let viewer_account_id: String = row.get(0).map_err(|e| store.error(e))?;
+        let region: String = row.get(1).map_err(|e| store.error(e))?;
+        let json: String = row.get(3).map_err(|e| store.error(e))?;
+        let image = match serde_json::from_str(&json) {
+            Ok(serde_json::Value::Object(mut image)) => {
+                drop_nulls(&mut image);
+                image
+            }
+            _ => {
+                return Err(DescribeError::Input(format!(
+                    "the store returned an image that is not a JSON object: {json}"
+                )));
+            }
+        };
+        found.push(FoundImage {
+            viewer_account_id,
+            region,
+            image,
+        });
+    }
+    Ok(found)
+}
+
+/// Which of the request's image ids the caller could see at `as_of`, whatever the
+/// filters, owners and deprecation say.
+pub fn known_ids(
+    store: &Store,
+    request: &DescribeRequest,
+    caller: Option<&str>,
+    as_of: DateTime<Utc>,
+) -> Result<Vec<String>, DescribeError> {
+    let (text, params) = build(request, caller, as_of, None, Mode::Existence);
+    let conn = store.connection();
+    let mut stmt = conn.prepare(&text).map_err(|e| store.error(e))?;
+    let ids = stmt
+        .query_map(duckdb::params_from_iter(params), |r| r.get::<_, String>(2))
+        .map_err(|e| store.error(e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| store.error(e))?;
+    Ok(ids)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The request's answer.
+    Answer,
+    /// Only the named ids, with nothing else applied.
+    Existence,
+}
+
+/// The SQL text and its parameters.
+fn build(
+    request: &DescribeRequest,
+    caller: Option<&str>,
+    as_of: DateTime<Utc>,
+    after: Option<&(String, String, String)>,
+    mode: Mode,
+) -> (String, Vec<Value>) {
+    let mut version = Clauses::default();
+    let mut row = Clauses::default();
+
+    if !request.image_ids.is_empty() {
+        let marks = vec!["?"; request.image_ids.len()].join(", ");
+        version.push(
+            format!("v.image_id IN ({marks})"),
+            request.image_ids.iter().cloned(),
+        );
+    }
+    if mode == Mode::Answer {
+        if !request.include_disabled {
+            version.push("v.state IS DISTINCT FROM 'disabled'".into(), []);
+        }
+        for f in &request.filters {
+            let Sql { text, params } = filter::predicate(f, request.question_mark);
+            match filter::side(&f.name) {
+                Side::Version => version.push(text, params),
+                Side::View => row.push(text, params),
+            }
+        }
+        owners(request, &mut row);
+        executable_users(request, &mut row);
+        // Deprecation is judged at the as-of instant; the owner always sees its own
+        // deprecated images, and images named by id come back regardless.
+        if !request.include_deprecated && request.image_ids.is_empty() {
+            row.push(
+                "(v.deprecation_time_ts IS NULL OR v.deprecation_time_ts > a.t OR v.owner_id = w.caller)"
+                    .into(),
+                [],
+            );
+        }
+        if let Some((c, r, i)) = after {
+            row.push(
+                "(w.caller > ? OR (w.caller = ? AND (w.region > ? OR (w.region = ? AND w.image_id > ?))))"
+                    .into(),
+                [c, c, r, r, i].map(|s| s.clone()),
+            );
+        }
+    }
+
+    let limit = match (mode, request.max_results) {
+        (Mode::Answer, Some(max)) => format!("LIMIT {}", max + 1),
+        _ => String::new(),
+    };
+    let text = IMAGES_SQL
+        .replace("/* version filters */", &version.sql())
+        .replace("/* row filters */", &row.sql())
+        .replace("/* limit */", &limit);
+
+    let mut params = vec![
+        Value::BigInt(as_of.timestamp_micros()),
+        caller.map_or(Value::Null, |c| Value::Text(c.to_string())),
+        request
+            .region
+            .as_ref()
+            .map_or(Value::Null, |r| Value::Text(r.clone())),
+    ];
+    params.extend(version.params.into_iter().map(Value::Text));
+    params.extend(row.params.into_iter().map(Value::Text));
+    (text, params)
+}
+
+/// `Owners`, ORed: `self` is the caller, an alias names the catalog's owner.
+fn owners(request: &DescribeRequest, row: &mut Clauses) {
+    if request.owners.is_empty() {
+        return;
+    }
+    let mut tests = Vec::new();
+    let mut params = Vec::new();
+    for owner in &request.owners {
+        match owner.as_str() {
+            "self" => tests.push("v.owner_id = w.caller".to_string()),
+            "amazon" | "aws-marketplace" | "aws-backup-vault" => {
+                tests.push("v.image_owner_alias = ?".to_string());
+                params.push(owner.clone());
+            }
+            id => {
+                tests.push("v.owner_id = ?".to_string());
+                params.push(id.to_string());
+            }
+        }
+    }
+    row.push(format!("({})", tests.join(" OR ")), params);
+}
+
+/// `ExecutableUsers`, ORed: `all` is a public image; `self` (or the caller's id) an
+/// image the caller's `shared` listing returned; another account's id an image that
+/// account's `shared` listing returned.
+fn executable_users(request: &DescribeRequest, row: &mut Clauses) {
+    if request.executable_users.is_empty() {
+        return;
+    }
+    let mut tests = Vec::new();
+    let mut params = Vec::new();
+    for user in &request.executable_users {
+        match user.as_str() {
+            "all" => tests.push("v.public".to_string()),
+            "self" => tests.push("list_contains(w.scopes, 'shared')".to_string()),
+            id => {
+                tests.push(
+                    "(w.caller = ? AND list_contains(w.scopes, 'shared')) OR EXISTS (
+                        SELECT 1 FROM image_sightings s
+                        WHERE s.viewer_account_id = ? AND s.scope = 'shared'
+                          AND s.region = w.region AND s.image_id = w.image_id
+                          AND s.valid_from <= a.t AND (s.valid_to IS NULL OR s.valid_to > a.t))"
+                        .to_string(),
+                );
+                params.push(id.to_string());
+                params.push(id.to_string());
+            }
+        }
+    }
+    row.push(format!("({})", tests.join(" OR ")), params);
+}
+
+/// `AND`-ed predicates with their parameters.
+#[derive(Default)]
+struct Clauses {
+    text: Vec<String>,
+    params: Vec<String>,
+}
+
+impl Clauses {
+    fn push(&mut self, text: String, params: impl IntoIterator<Item = String>) {
+        self.text.push(text);
+        self.params.extend(params);
+    }
+
+    fn sql(&self) -> String {
+        self.text
+            .iter()
+            .map(|t| format!("AND {t}\n      "))
+            .collect()
+    }
+}
+
+/// Removes members whose value is null, at every depth: the AWS CLI leaves out what
+/// the response does not carry.
+fn drop_nulls(object: &mut serde_json::Map<String, serde_json::Value>) {
+    object.retain(|_, v| !v.is_null());
+    for value in object.values_mut() {
+        drop_nulls_in(value);
+    }
+}
+
+fn drop_nulls_in(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(o) => drop_nulls(o),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls_in),
+        _ => {}
+    }
+}

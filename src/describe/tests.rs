@@ -1,0 +1,988 @@
+//! DescribeImages from the store: every filter, the request semantics, and the SQL
+//! answer against the plain in-memory matcher of the fake endpoint.
+
+use chrono::{DateTime, Utc};
+use proptest::prelude::*;
+
+use super::*;
+use crate::batch::{PageOrigin, to_record_batch};
+use crate::image::{BlockDeviceMapping, EbsBlockDevice, Image, ProductCode, StateReason, Tag};
+use crate::store::{PartitionRecord, PartitionStage, Store, StoreSettings};
+
+const ME: &str = "111111111111";
+const OTHER: &str = "222222222222";
+const REGION: &str = "us-east-1";
+
+/// A listing to merge: viewer, scope, catalog, images.
+struct Listing<'a> {
+    viewer: &'a str,
+    scope: &'a str,
+    catalog: bool,
+    images: Vec<Image>,
+}
+
+/// A store holding one run of `listings`.
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Store,
+}
+
+impl Fixture {
+    fn new(listings: &[Listing]) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::open_write(&dir.path().join("t.duckdb"), &StoreSettings::default()).unwrap();
+        let fixture = Fixture { _dir: dir, store };
+        fixture.run(listings);
+        fixture
+    }
+
+    /// One more run of `listings`; returns its id.
+    fn run(&self, listings: &[Listing]) -> i64 {
+        let run_id = self.store.begin_run(listings.len()).unwrap();
+        for l in listings {
+            let origin = PageOrigin {
+                run_id,
+                region: REGION.into(),
+                viewer_account_id: l.viewer.into(),
+                scope: l.scope.into(),
+            };
+            let mut stage = PartitionStage::create(Some(self._dir.path())).unwrap();
+            stage
+                .write(&to_record_batch(&origin, &l.images).unwrap())
+                .unwrap();
+            let staged = stage.finish().unwrap();
+            let record =
+                PartitionRecord::started(run_id, l.viewer, l.viewer, REGION, l.scope, l.catalog);
+            self.store.merge_partition(&staged, &record).unwrap();
+        }
+        self.store.finish_run(run_id, false).unwrap();
+        run_id
+    }
+
+    fn ask(&self, request: &DescribeRequest) -> Result<Answer, DescribeError> {
+        describe_images(&self.store, request)
+    }
+
+    fn ids(&self, request: &DescribeRequest) -> Vec<String> {
+        let answer = self
+            .ask(request)
+            .unwrap_or_else(|e| panic!("{request:?}: {e}"));
+        answer
+            .images
+            .iter()
+            .map(|f| f.image_id().to_string())
+            .collect()
+    }
+}
+
+fn mine() -> DescribeRequest {
+    DescribeRequest {
+        account: Some(ME.into()),
+        region: Some(REGION.into()),
+        include_deprecated: true,
+        include_disabled: true,
+        ..DescribeRequest::default()
+    }
+}
+
+fn image(id: &str) -> Image {
+    Image {
+        image_id: Some(id.into()),
+        owner_id: Some(ME.into()),
+        state: Some("available".into()),
+        public: Some(false),
+        ..Image::default()
+    }
+}
+
+/// Four images that differ in every member a filter reads.
+fn catalog() -> Vec<Image> {
+    let ebs = |snap: &str, size: i32, kind: &str, enc: bool, del: bool| EbsBlockDevice {
+        snapshot_id: Some(snap.into()),
+        volume_size: Some(size),
+        volume_type: Some(kind.into()),
+        encrypted: Some(enc),
+        delete_on_termination: Some(del),
+        ..EbsBlockDevice::default()
+    };
+    let mapping = |dev: &str, e: Option<EbsBlockDevice>| BlockDeviceMapping {
+        device_name: Some(dev.into()),
+        ebs: e,
+        ..BlockDeviceMapping::default()
+    };
+    let tag = |k: &str, v: &str| Tag {
+        key: Some(k.into()),
+        value: Some(v.into()),
+    };
+    vec![
+        Image {
+            name: Some("al2023-ami-2023.6-x86_64".into()),
+            architecture: Some("x86_64".into()),
+            creation_date: Some("2021-09-29T11:04:43.305Z".into()),
+            description: Some("Amazon Linux 2023".into()),
+            ena_support: Some(true),
+            free_tier_eligible: Some(true),
+            hypervisor: Some("xen".into()),
+            image_allowed: Some(true),
+            image_type: Some("machine".into()),
+            public: Some(true),
+            kernel_id: Some("aki-11111111".into()),
+            image_location: Some("amazon/al2023-ami".into()),
+            image_owner_alias: Some("amazon".into()),
+            platform: None,
+            product_codes: Some(vec![ProductCode {
+                product_code_id: Some("pc-abc".into()),
+                product_code_type: Some("marketplace".into()),
+            }]),
+            ramdisk_id: Some("ari-11111111".into()),
+            root_device_name: Some("/dev/xvda".into()),
+            root_device_type: Some("ebs".into()),
+            source_image_id: Some("ami-0aaaaaaaaaaaaaaaa".into()),
+            source_image_region: Some("eu-west-1".into()),
+            source_instance_id: Some("i-0123".into()),
+            state_reason: Some(StateReason {
+                code: Some("Client.Error".into()),
+                message: Some("it's \"quoted\"".into()),
+            }),
+            sriov_net_support: Some("simple".into()),
+            virtualization_type: Some("hvm".into()),
+            tags: Some(vec![tag("team", "web"), tag("Env", "prod")]),
+            block_device_mappings: Some(vec![
+                mapping("/dev/xvda", Some(ebs("snap-1", 8, "gp3", true, true))),
+                mapping("/dev/sdb", None),
+            ]),
+            ..image("ami-00000001")
+        },
+        Image {
+            name: Some("*amazon?\\".into()),
+            architecture: Some("arm64".into()),
+            creation_date: Some("2021-09-30T00:00:00.000Z".into()),
+            description: Some("".into()),
+            ena_support: Some(false),
+            free_tier_eligible: Some(false),
+            image_allowed: Some(false),
+            state: Some("disabled".into()),
+            platform: Some("windows".into()),
+            tags: Some(vec![tag("team", "Web"), tag("owner's", "Jörg M")]),
+            block_device_mappings: Some(vec![mapping(
+                "/dev/sda1",
+                Some(ebs("snap-2", 80, "io2", false, false)),
+            )]),
+            ..image("ami-00000002")
+        },
+        Image {
+            name: Some("prods".into()),
+            description: Some("line1\nline2, with comma; DROP TABLE image_versions; --".into()),
+            state: Some("failed".into()),
+            tags: Some(vec![]),
+            ..image("ami-00000003")
+        },
+        Image {
+            name: Some("prod".into()),
+            block_device_mappings: Some(vec![mapping(
+                "xvdh",
+                Some(ebs("snap-3", 8, "gp2", false, true)),
+            )]),
+            ..image("ami-00000004")
+        },
+    ]
+}
+
+fn owned_catalog() -> Fixture {
+    Fixture::new(&[Listing {
+        viewer: ME,
+        scope: "owned",
+        catalog: false,
+        images: catalog(),
+    }])
+}
+
+#[test]
+fn every_filter_reads_its_member() {
+    let f = owned_catalog();
+    let cases: &[(&str, &[&str], &[&str])] = &[
+        ("architecture", &["x86_64"], &["ami-00000001"]),
+        (
+            "architecture",
+            &["x86_64", "arm64"],
+            &["ami-00000001", "ami-00000002"],
+        ),
+        (
+            "block-device-mapping.delete-on-termination",
+            &["false"],
+            &["ami-00000002"],
+        ),
+        (
+            "block-device-mapping.device-name",
+            &["/dev/sd*"],
+            &["ami-00000001", "ami-00000002"],
+        ),
+        (
+            "block-device-mapping.snapshot-id",
+            &["snap-3"],
+            &["ami-00000004"],
+        ),
+        (
+            "block-device-mapping.volume-size",
+            &["8"],
+            &["ami-00000001", "ami-00000004"],
+        ),
+        (
+            "block-device-mapping.volume-type",
+            &["io?"],
+            &["ami-00000002"],
+        ),
+        (
+            "block-device-mapping.encrypted",
+            &["true"],
+            &["ami-00000001"],
+        ),
+        ("creation-date", &["2021-09-29T*"], &["ami-00000001"]),
+        ("description", &[""], &["ami-00000002"]),
+        ("description", &["*DROP TABLE*"], &["ami-00000003"]),
+        ("ena-support", &["false"], &["ami-00000002"]),
+        ("free-tier-eligible", &["true"], &["ami-00000001"]),
+        ("hypervisor", &["xen"], &["ami-00000001"]),
+        ("image-allowed", &["false"], &["ami-00000002"]),
+        (
+            "image-id",
+            &["ami-0000000?"],
+            &[
+                "ami-00000001",
+                "ami-00000002",
+                "ami-00000003",
+                "ami-00000004",
+            ],
+        ),
+        ("image-type", &["machine"], &["ami-00000001"]),
+        ("is-public", &["true"], &["ami-00000001"]),
+        (
+            "is-public",
+            &["false"],
+            &["ami-00000002", "ami-00000003", "ami-00000004"],
+        ),
+        ("kernel-id", &["aki-*"], &["ami-00000001"]),
+        ("manifest-location", &["amazon/*"], &["ami-00000001"]),
+        ("name", &["\\*amazon\\?\\\\"], &["ami-00000002"]),
+        ("name", &["prod?"], &["ami-00000003", "ami-00000004"]),
+        ("name", &["PROD"], &[]),
+        ("owner-alias", &["amazon"], &["ami-00000001"]),
+        (
+            "owner-id",
+            &[ME],
+            &[
+                "ami-00000001",
+                "ami-00000002",
+                "ami-00000003",
+                "ami-00000004",
+            ],
+        ),
+        ("platform", &["windows"], &["ami-00000002"]),
+        ("product-code", &["pc-abc"], &["ami-00000001"]),
+        ("product-code.type", &["market*"], &["ami-00000001"]),
+        ("ramdisk-id", &["ari-11111111"], &["ami-00000001"]),
+        ("root-device-name", &["/dev/xvda"], &["ami-00000001"]),
+        ("root-device-type", &["ebs"], &["ami-00000001"]),
+        ("source-image-id", &["ami-0a*"], &["ami-00000001"]),
+        ("source-image-region", &["eu-west-1"], &["ami-00000001"]),
+        ("source-instance-id", &["i-0123"], &["ami-00000001"]),
+        (
+            "state",
+            &["disabled", "failed"],
+            &["ami-00000002", "ami-00000003"],
+        ),
+        ("state-reason-code", &["Client.*"], &["ami-00000001"]),
+        (
+            "state-reason-message",
+            &["it's \"quoted\""],
+            &["ami-00000001"],
+        ),
+        ("sriov-net-support", &["simple"], &["ami-00000001"]),
+        ("tag:team", &["web"], &["ami-00000001"]),
+        ("tag:team", &["?eb"], &["ami-00000001", "ami-00000002"]),
+        ("tag:owner's", &["Jörg*"], &["ami-00000002"]),
+        ("tag:Team", &["*"], &[]),
+        (
+            "tag-key",
+            &["Env", "owner's"],
+            &["ami-00000001", "ami-00000002"],
+        ),
+        ("virtualization-type", &["hvm"], &["ami-00000001"]),
+    ];
+    let mut covered: Vec<&str> = Vec::new();
+    for (name, values, expected) in cases {
+        let request = DescribeRequest {
+            filters: vec![Filter::new(*name, values)],
+            ..mine()
+        };
+        assert_eq!(f.ids(&request), *expected, "{name} {values:?}");
+        covered.push(name);
+    }
+    for name in FILTER_NAMES {
+        assert!(covered.contains(&name), "no case for {name}");
+    }
+}
+
+#[test]
+fn question_mark_is_switchable() {
+    let f = owned_catalog();
+    let ask = |qm| {
+        f.ids(&DescribeRequest {
+            filters: vec![Filter::new("name", &["prod?"])],
+            question_mark: qm,
+            ..mine()
+        })
+    };
+    assert_eq!(
+        ask(QuestionMark::ZeroOrOne),
+        ["ami-00000003", "ami-00000004"]
+    );
+    assert_eq!(ask(QuestionMark::ExactlyOne), ["ami-00000003"]);
+}
+
+#[test]
+fn filters_and_across_names_and_block_device_filters_take_any_mapping() {
+    let f = owned_catalog();
+    let ids = f.ids(&DescribeRequest {
+        filters: vec![
+            Filter::new("name", &["prod*", "al2023-*"]),
+            Filter::new("block-device-mapping.volume-size", &["8"]),
+        ],
+        ..mine()
+    });
+    assert_eq!(ids, ["ami-00000001", "ami-00000004"]);
+    // Each block-device filter may be met by a different mapping of the same image.
+    let ids = f.ids(&DescribeRequest {
+        filters: vec![
+            Filter::new("block-device-mapping.device-name", &["/dev/sdb"]),
+            Filter::new("block-device-mapping.volume-size", &["8"]),
+        ],
+        ..mine()
+    });
+    assert_eq!(ids, ["ami-00000001"]);
+}
+
+#[test]
+fn awkward_values_never_change_the_sql() {
+    let f = owned_catalog();
+    let long = "x".repeat(255);
+    let nasty = [
+        "'",
+        "''",
+        "\"",
+        "\\",
+        "\\\\",
+        "%",
+        "_",
+        "'; DROP TABLE image_versions; --",
+        "/*",
+        "*/",
+        "$1",
+        "?",
+        "\u{0}",
+        "é",
+        "𝔘",
+        "\u{202e}",
+        "",
+        long.as_str(),
+        "(?i)PROD",
+        ".*",
+        "[a-z]*",
+    ];
+    for value in nasty {
+        for name in ["name", "tag:team", "tag-key", "product-code", "description"] {
+            let answer = f.ask(&DescribeRequest {
+                filters: vec![Filter::new(name, &[value])],
+                ..mine()
+            });
+            let ids: Vec<String> = answer
+                .unwrap_or_else(|e| panic!("{name}={value:?}: {e}"))
+                .images
+                .iter()
+                .map(|i| i.image_id().to_string())
+                .collect();
+            // Regex syntax in a value is literal text: nothing here matches any name.
+            if name == "name" && !value.is_empty() {
+                assert!(ids.is_empty(), "{name}={value:?} matched {ids:?}");
+            }
+        }
+    }
+    // The tables are intact.
+    assert_eq!(f.ids(&mine()).len(), 4);
+}
+
+#[test]
+fn deprecation_is_judged_at_the_as_of_instant() {
+    let deprecated = |id: &str, owner: &str, when: &str| Image {
+        owner_id: Some(owner.into()),
+        deprecation_time: Some(when.into()),
+        ..image(id)
+    };
+    let f = Fixture::new(&[
+        Listing {
+            viewer: ME,
+            scope: "owned",
+            catalog: false,
+            images: vec![deprecated("ami-00000001", ME, "2020-01-01T00:00:00.000Z")],
+        },
+        Listing {
+            viewer: ME,
+            scope: "shared",
+            catalog: false,
+            images: vec![
+                deprecated("ami-00000002", OTHER, "2020-01-01T00:00:00.000Z"),
+                deprecated("ami-00000003", OTHER, "2099-01-01T00:00:00.000Z"),
+            ],
+        },
+    ]);
+    let plain = DescribeRequest {
+        include_deprecated: false,
+        ..mine()
+    };
+    // The owner sees its own deprecated image; another's is hidden until asked for;
+    // one deprecated in the future is not deprecated yet.
+    assert_eq!(f.ids(&plain), ["ami-00000001", "ami-00000003"]);
+    assert_eq!(
+        f.ids(&DescribeRequest {
+            include_deprecated: true,
+            ..plain.clone()
+        }),
+        ["ami-00000001", "ami-00000002", "ami-00000003"]
+    );
+    // Named by id, it comes back regardless.
+    assert_eq!(
+        f.ids(&DescribeRequest {
+            image_ids: vec!["ami-00000002".into()],
+            ..plain.clone()
+        }),
+        ["ami-00000002"]
+    );
+    // Asked as of 2019, the image deprecated in 2020 was not deprecated yet: but the
+    // store did not know it then either, so the answer is empty and says so.
+    let early = f
+        .ask(&DescribeRequest {
+            as_of: AsOf::Time("2019-06-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap()),
+            ..plain.clone()
+        })
+        .unwrap();
+    assert!(early.images.is_empty());
+    assert!(!early.warnings.is_empty());
+}
+
+#[test]
+fn disabled_images_need_include_disabled() {
+    let f = owned_catalog();
+    let ids = f.ids(&DescribeRequest {
+        include_disabled: false,
+        ..mine()
+    });
+    assert_eq!(ids, ["ami-00000001", "ami-00000003", "ami-00000004"]);
+}
+
+fn two_accounts() -> Fixture {
+    let theirs = |id: &str, public: bool| Image {
+        owner_id: Some(OTHER.into()),
+        public: Some(public),
+        ..image(id)
+    };
+    Fixture::new(&[
+        Listing {
+            viewer: ME,
+            scope: "owned",
+            catalog: false,
+            images: vec![image("ami-00000001")],
+        },
+        Listing {
+            viewer: ME,
+            scope: "shared",
+            catalog: false,
+            images: vec![theirs("ami-00000002", false)],
+        },
+        Listing {
+            viewer: OTHER,
+            scope: "owned",
+            catalog: false,
+            images: vec![theirs("ami-00000002", false), theirs("ami-00000003", true)],
+        },
+        Listing {
+            viewer: ME,
+            scope: "amazon",
+            catalog: true,
+            images: vec![Image {
+                owner_id: Some("137112412989".into()),
+                image_owner_alias: Some("amazon".into()),
+                public: Some(true),
+                ..image("ami-00000009")
+            }],
+        },
+    ])
+}
+
+#[test]
+fn owners_and_executable_users_follow_what_each_account_was_shown() {
+    let f = two_accounts();
+    let ask = |account: &str, owners: &[&str], users: &[&str]| {
+        f.ids(&DescribeRequest {
+            account: Some(account.into()),
+            owners: owners.iter().map(|s| s.to_string()).collect(),
+            executable_users: users.iter().map(|s| s.to_string()).collect(),
+            ..mine()
+        })
+    };
+    assert_eq!(ask(ME, &["self"], &[]), ["ami-00000001"]);
+    assert_eq!(ask(ME, &[OTHER], &[]), ["ami-00000002"]);
+    assert_eq!(ask(ME, &["amazon"], &[]), ["ami-00000009"]);
+    assert_eq!(
+        ask(ME, &["self", "amazon"], &[]),
+        ["ami-00000001", "ami-00000009"]
+    );
+    assert_eq!(ask(ME, &[], &["self"]), ["ami-00000002"]);
+    assert_eq!(ask(ME, &[], &["all"]), ["ami-00000009"]);
+    assert_eq!(
+        ask(ME, &[], &[]),
+        ["ami-00000001", "ami-00000002", "ami-00000009"]
+    );
+    // The catalog fetched once answers for the other account too.
+    assert_eq!(ask(OTHER, &["amazon"], &[]), ["ami-00000009"]);
+    assert_eq!(ask(OTHER, &["self"], &[]), ["ami-00000002", "ami-00000003"]);
+    assert_eq!(ask(OTHER, &["self"], &[ME]), ["ami-00000002"]);
+    assert_eq!(ask(OTHER, &[], &["self"]), Vec::<String>::new());
+}
+
+#[test]
+fn an_answer_across_accounts_names_each_viewer_and_region() {
+    let f = two_accounts();
+    let answer = f
+        .ask(&DescribeRequest {
+            account: None,
+            region: None,
+            owners: vec!["self".into()],
+            ..mine()
+        })
+        .unwrap();
+    let rows: Vec<(String, String)> = answer
+        .images
+        .iter()
+        .map(|i| (i.viewer_account_id.clone(), i.image_id().to_string()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (ME.to_string(), "ami-00000001".to_string()),
+            (OTHER.to_string(), "ami-00000002".to_string()),
+            (OTHER.to_string(), "ami-00000003".to_string()),
+        ]
+    );
+    let json = answer.to_json(true);
+    assert_eq!(json["Images"][0]["Region"], REGION);
+    assert_eq!(json["Images"][0]["ViewerAccountId"], ME);
+    let exact = f.ask(&DescribeRequest {
+        owners: vec!["self".into()],
+        ..mine()
+    });
+    let exact = exact.unwrap().to_json(false);
+    assert!(exact["Images"][0].get("Region").is_none());
+}
+
+#[test]
+fn the_json_has_the_cli_keys_in_model_order_and_omits_absent_members() {
+    let f = owned_catalog();
+    let answer = f
+        .ask(&DescribeRequest {
+            image_ids: vec!["ami-00000001".into()],
+            ..mine()
+        })
+        .unwrap();
+    let image = &answer.images[0].image;
+    let keys: Vec<&str> = image.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "BlockDeviceMappings",
+            "Description",
+            "EnaSupport",
+            "Hypervisor",
+            "ImageOwnerAlias",
+            "Name",
+            "RootDeviceName",
+            "RootDeviceType",
+            "SriovNetSupport",
+            "StateReason",
+            "Tags",
+            "VirtualizationType",
+            "SourceInstanceId",
+            "ImageAllowed",
+            "SourceImageId",
+            "SourceImageRegion",
+            "FreeTierEligible",
+            "ImageId",
+            "ImageLocation",
+            "State",
+            "OwnerId",
+            "CreationDate",
+            "Public",
+            "ProductCodes",
+            "Architecture",
+            "ImageType",
+            "KernelId",
+            "RamdiskId",
+        ]
+    );
+    let mapping = &image["BlockDeviceMappings"][0];
+    let keys: Vec<&String> = mapping.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["Ebs", "DeviceName"]);
+    assert_eq!(mapping["Ebs"]["VolumeSize"], 8);
+    assert_eq!(mapping["Ebs"]["Encrypted"], true);
+    assert_eq!(image["CreationDate"], "2021-09-29T11:04:43.305Z");
+    assert_eq!(image["Tags"][1]["Key"], "Env");
+    // An empty list the API returned stays an empty list.
+    let empty = f
+        .ask(&DescribeRequest {
+            image_ids: vec!["ami-00000003".into()],
+            ..mine()
+        })
+        .unwrap();
+    assert_eq!(empty.images[0].image["Tags"], serde_json::json!([]));
+}
+
+#[test]
+fn pages_follow_tokens_from_one_instant() {
+    let images: Vec<Image> = (0..23).map(|i| image(&format!("ami-{i:08x}"))).collect();
+    let f = Fixture::new(&[Listing {
+        viewer: ME,
+        scope: "owned",
+        catalog: false,
+        images: images.clone(),
+    }]);
+    let mut request = DescribeRequest {
+        max_results: Some(5),
+        ..mine()
+    };
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let answer = f.ask(&request).unwrap();
+        pages += 1;
+        seen.extend(answer.images.iter().map(|i| i.image_id().to_string()));
+        if pages == 1 {
+            // A sync that lands between pages does not change what later pages say.
+            f.run(&[Listing {
+                viewer: ME,
+                scope: "owned",
+                catalog: false,
+                images: vec![image("ami-ffffffff")],
+            }]);
+        }
+        match answer.next_token {
+            Some(t) => request.next_token = Some(t),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 5);
+    let expected: Vec<String> = images.iter().map(|i| i.image_id.clone().unwrap()).collect();
+    assert_eq!(seen, expected);
+    // A token is bound to its request.
+    let other = DescribeRequest {
+        filters: vec![Filter::new("name", &["x"])],
+        ..request.clone()
+    };
+    let err = f.ask(&other).unwrap_err();
+    assert!(
+        matches!(err, DescribeError::Api(ref e) if e.code == "InvalidParameterValue"),
+        "{err}"
+    );
+}
+
+#[test]
+fn time_travel_answers_from_each_run() {
+    let f = Fixture::new(&[Listing {
+        viewer: ME,
+        scope: "owned",
+        catalog: false,
+        images: vec![Image {
+            name: Some("v1".into()),
+            ..image("ami-00000001")
+        }],
+    }]);
+    let second = f.run(&[Listing {
+        viewer: ME,
+        scope: "owned",
+        catalog: false,
+        images: vec![
+            Image {
+                name: Some("v2".into()),
+                ..image("ami-00000001")
+            },
+            image("ami-00000002"),
+        ],
+    }]);
+    let names = |as_of: AsOf| -> Vec<String> {
+        f.ask(&DescribeRequest { as_of, ..mine() })
+            .unwrap()
+            .images
+            .iter()
+            .map(|i| {
+                let name = i.image.get("Name").and_then(|n| n.as_str());
+                format!("{}={}", i.image_id(), name.unwrap_or("-"))
+            })
+            .collect()
+    };
+    assert_eq!(names(AsOf::Run(1)), ["ami-00000001=v1"]);
+    assert_eq!(
+        names(AsOf::Run(second)),
+        ["ami-00000001=v2", "ami-00000002=-"]
+    );
+    assert_eq!(names(AsOf::Now), ["ami-00000001=v2", "ami-00000002=-"]);
+    let err = f.ask(&DescribeRequest {
+        as_of: AsOf::Run(99),
+        ..mine()
+    });
+    assert!(matches!(err, Err(DescribeError::Input(_))));
+}
+
+#[test]
+fn missing_listings_are_warned_about_and_unknown_ids_refused() {
+    let f = owned_catalog();
+    let warned = |request: DescribeRequest| f.ask(&request).unwrap().warnings;
+    assert!(
+        warned(DescribeRequest {
+            owners: vec!["self".into()],
+            ..mine()
+        })
+        .is_empty()
+    );
+    let missing = warned(DescribeRequest {
+        owners: vec!["amazon".into()],
+        ..mine()
+    });
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert!(
+        missing[0].contains("`amazon`") && missing[0].contains("never synced"),
+        "{missing:?}"
+    );
+    // Without Owners, everything launchable is needed: shared and public were never synced.
+    assert_eq!(warned(mine()).len(), 2);
+    // A region never synced.
+    let elsewhere = warned(DescribeRequest {
+        region: Some("eu-west-1".into()),
+        owners: vec!["self".into()],
+        ..mine()
+    });
+    assert!(elsewhere[0].contains("eu-west-1"), "{elsewhere:?}");
+    // Ids the fully synced caller could not see are refused, as EC2 refuses them.
+    let err = f
+        .ask(&DescribeRequest {
+            image_ids: vec!["ami-00000001".into(), "ami-0000000f".into()],
+            owners: vec!["self".into()],
+            ..mine()
+        })
+        .unwrap_err();
+    assert!(
+        matches!(err, DescribeError::Api(ref e) if e.code == "InvalidAMIID.NotFound"),
+        "{err}"
+    );
+    // A failed listing is named with its error.
+    let run = f.store.begin_run(1).unwrap();
+    let mut failed = PartitionRecord::started(run, ME, ME, REGION, "owned", false);
+    failed.status = crate::store::PartitionStatus::Failed;
+    failed.finished_at = Some(Utc::now());
+    failed.error = Some("throttled".into());
+    f.store.record_failed_partition(&failed).unwrap();
+    let stale = warned(DescribeRequest {
+        owners: vec!["self".into()],
+        ..mine()
+    });
+    assert!(stale[0].contains("failed: throttled"), "{stale:?}");
+    // Unknown account names are refused with the known ones listed.
+    let err = f
+        .ask(&DescribeRequest {
+            account: Some("prod".into()),
+            ..mine()
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains(ME), "{err}");
+}
+
+// Property: the SQL answer equals the fake endpoint's in-memory matcher -----------------
+
+fn word() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "",
+        "a",
+        "ab",
+        "b",
+        "aab",
+        "A",
+        "a*b",
+        "a?b",
+        "a\\b",
+        "it's",
+        "é",
+        "x y",
+        "prod",
+        "prods",
+        "true",
+        "false",
+        "8",
+        "gp3",
+        "/dev/xvda",
+    ])
+    .prop_map(String::from)
+}
+
+fn pattern() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "*", "a", "a*", "*b", "a?", "a?b", "?", "??", "\\*", "a\\*b", "a\\?b", "a\\\\b", "", "A",
+        "é", "it's", "prod?", "*o*", "true", "false", "8", "gp?", "/dev/*",
+    ])
+    .prop_map(String::from)
+}
+
+fn opt_word() -> impl Strategy<Value = Option<String>> {
+    prop::option::of(word())
+}
+
+fn arb_image(index: usize) -> impl Strategy<Value = Image> {
+    let tags = prop::option::of(prop::collection::vec(
+        (prop::sample::select(vec!["k1", "k2", "K1"]), word()),
+        0..3,
+    ));
+    let mappings = prop::option::of(prop::collection::vec(
+        (
+            opt_word(),
+            prop::option::of((
+                opt_word(),
+                prop::option::of(prop::sample::select(vec![8, 10, 80])),
+                opt_word(),
+                prop::option::of(any::<bool>()),
+                prop::option::of(any::<bool>()),
+            )),
+        ),
+        0..3,
+    ));
+    let codes = prop::option::of(prop::collection::vec((opt_word(), opt_word()), 0..2));
+    (
+        (
+            opt_word(),
+            opt_word(),
+            opt_word(),
+            opt_word(),
+            opt_word(),
+            opt_word(),
+        ),
+        (
+            opt_word(),
+            opt_word(),
+            opt_word(),
+            opt_word(),
+            opt_word(),
+            opt_word(),
+        ),
+        (
+            prop::option::of(any::<bool>()),
+            prop::option::of(any::<bool>()),
+            prop::option::of(any::<bool>()),
+            prop::option::of(any::<bool>()),
+        ),
+        (tags, mappings, codes, opt_word(), opt_word()),
+    )
+        .prop_map(
+            move |(a, b, flags, (tags, mappings, codes, reason_code, reason_msg))| Image {
+                image_id: Some(format!("ami-{index:08x}")),
+                owner_id: Some(ME.into()),
+                state: Some("available".into()),
+                name: a.0,
+                description: a.1,
+                architecture: a.2,
+                creation_date: a.3,
+                image_location: a.4,
+                image_owner_alias: a.5,
+                kernel_id: b.0,
+                ramdisk_id: b.1,
+                platform: b.2,
+                root_device_name: b.3,
+                source_image_id: b.4,
+                virtualization_type: b.5,
+                public: flags.0,
+                ena_support: flags.1,
+                free_tier_eligible: flags.2,
+                image_allowed: flags.3,
+                state_reason: Some(StateReason {
+                    code: reason_code,
+                    message: reason_msg,
+                }),
+                tags: tags.map(|t| {
+                    t.into_iter()
+                        .map(|(k, v)| Tag {
+                            key: Some(k.to_string()),
+                            value: Some(v),
+                        })
+                        .collect()
+                }),
+                product_codes: codes.map(|c| {
+                    c.into_iter()
+                        .map(|(id, kind)| ProductCode {
+                            product_code_id: id,
+                            product_code_type: kind,
+                        })
+                        .collect()
+                }),
+                block_device_mappings: mappings.map(|m| {
+                    m.into_iter()
+                        .map(|(device, ebs)| BlockDeviceMapping {
+                            device_name: device,
+                            ebs: ebs.map(|(snap, size, kind, enc, del)| EbsBlockDevice {
+                                snapshot_id: snap,
+                                volume_size: size,
+                                volume_type: kind,
+                                encrypted: enc,
+                                delete_on_termination: del,
+                                ..EbsBlockDevice::default()
+                            }),
+                            ..BlockDeviceMapping::default()
+                        })
+                        .collect()
+                }),
+                ..Image::default()
+            },
+        )
+}
+
+fn arb_filters() -> impl Strategy<Value = Vec<Filter>> {
+    let mut names: Vec<String> = FILTER_NAMES.iter().map(|s| s.to_string()).collect();
+    names.extend(["tag:k1".to_string(), "tag:K1".to_string()]);
+    prop::collection::vec(
+        (
+            prop::sample::select(names),
+            prop::collection::vec(pattern(), 1..4),
+        )
+            .prop_map(|(name, values)| Filter { name, values }),
+        1..4,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn sql_answers_as_the_documented_rules_say(
+        images in (0..12usize).map(arb_image).collect::<Vec<_>>(),
+        filter_sets in prop::collection::vec(arb_filters(), 8),
+    ) {
+        let f = Fixture::new(&[Listing { viewer: ME, scope: "owned", catalog: false, images: images.clone() }]);
+        for filters in filter_sets {
+            let reference: Vec<String> = images
+                .iter()
+                .filter(|image| filters.iter().all(|flt| {
+                    crate::fake::filter::Filter::parse(&flt.name, &flt.values)
+                        .expect("generated filters are valid")
+                        .matches(image)
+                }))
+                .map(|i| i.image_id.clone().unwrap())
+                .collect();
+            let answer = f.ids(&DescribeRequest { filters: filters.clone(), ..mine() });
+            prop_assert_eq!(answer, reference, "filters {:?}", filters);
+        }
+    }
+}
