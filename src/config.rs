@@ -135,7 +135,7 @@ impl Default for SyncConfig {
             max_attempts: 8,
             page_timeout: Duration::from_secs(60),
             max_results: 1000,
-            memory_limit: "1GB".to_string(),
+            memory_limit: "200MB".to_string(),
             staging_dir: None,
             log_format: LogFormat::Auto,
             schedule: None,

@@ -1,9 +1,10 @@
 -- Merges one completed partition into the history.
 --
--- Runs inside the partition's transaction, after the caller has filled two temp
--- tables: `stage` (the partition's images, one row per image id, as the batch schema
--- in src/batch.rs has them) and `merge_args` (one row: run_id, region,
--- viewer_account_id, scope). now() is the transaction's start: every row this merge
+-- Runs inside the partition's transaction, after the caller has made `stage` (one
+-- narrow row per image id: image_id, content_hash, view_hash), `stage_rows` (a view of
+-- the same images' full rows, as the batch schema in src/batch.rs has them, read from
+-- the staging file) and `merge_args` (one row: run_id, region, viewer_account_id,
+-- scope). now() is the transaction's start: every row this merge
 -- opens or ends carries that one instant.
 
 -- What the merge will do, counted before it does it.
@@ -57,7 +58,7 @@ SELECT s.region, s.image_id, s.content_hash, a.run_id, now(), NULL, NULL,
        s.tpm_support, s.deprecation_time, s.deprecation_time_ts, s.imds_support,
        s.source_instance_id, s.deregistration_protection, s.source_image_id,
        s.source_image_region, s.free_tier_eligible
-FROM stage s, merge_args a
+FROM stage_rows s, merge_args a
 WHERE NOT EXISTS (
     SELECT 1 FROM image_versions v
     WHERE v.valid_to IS NULL AND v.region = a.region AND v.image_id = s.image_id);
@@ -78,7 +79,7 @@ INSERT INTO image_sightings
 SELECT s.region, s.image_id, a.viewer_account_id, a.scope, s.view_hash,
        a.run_id, now(), NULL, NULL,
        s.tags, s.last_launched_time, s.last_launched_time_ts, s.image_allowed
-FROM stage s, merge_args a
+FROM stage_rows s, merge_args a
 WHERE NOT EXISTS (
     SELECT 1 FROM image_sightings g
     WHERE g.valid_to IS NULL AND g.region = a.region

@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use rand::RngExt;
 
+use super::capture::CaptureBody;
 use super::convert::image_from_sdk;
 use super::error::{ApiFailure, FailureKind};
+use super::images_xml;
 use crate::image::Image;
 use crate::plan::ScopeRequest;
 
@@ -73,8 +75,9 @@ pub async fn fetch_pages<E>(
     loop {
         let page = stats.pages + 1;
         let mut attempt = 0u32;
-        let output = loop {
+        let (images, next_token) = loop {
             attempt += 1;
+            let (capture, captured) = CaptureBody::new();
             let sent = client
                 .describe_images()
                 .set_owners((!scope.owners.is_empty()).then(|| scope.owners.clone()))
@@ -85,12 +88,35 @@ pub async fn fetch_pages<E>(
                 .include_disabled(true)
                 .max_results(settings.max_results)
                 .set_next_token(token.clone())
+                .customize()
+                .interceptor(capture)
                 .send()
                 .await;
-            match sent {
-                Ok(output) => break output,
-                Err(err) => {
-                    let failure = ApiFailure::from_sdk("ec2:DescribeImages", &err);
+            let read = match sent {
+                Ok(output) => match captured.take() {
+                    Some(body) => images_xml::parse(&body)
+                        .map(|page| (page.images, page.next_token))
+                        .map_err(|message| ApiFailure {
+                            kind: FailureKind::Transient,
+                            code: None,
+                            message: format!("ec2:DescribeImages: {message}"),
+                        }),
+                    // The body was not diverted: the SDK read it.
+                    None => Ok((
+                        output
+                            .images
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(image_from_sdk)
+                            .collect(),
+                        output.next_token,
+                    )),
+                },
+                Err(err) => Err(ApiFailure::from_sdk("ec2:DescribeImages", &err)),
+            };
+            match read {
+                Ok(page) => break page,
+                Err(failure) => {
                     if failure.kind == FailureKind::Permanent || attempt >= settings.max_attempts {
                         return Err(FetchError::Api {
                             failure,
@@ -107,16 +133,11 @@ pub async fn fetch_pages<E>(
                 }
             }
         };
-        let images: Vec<Image> = output
-            .images
-            .unwrap_or_default()
-            .into_iter()
-            .map(image_from_sdk)
-            .collect();
+        let images: Vec<Image> = images;
         stats.pages = page;
         stats.images += images.len() as u64;
         on_page(images, stats).map_err(FetchError::Sink)?;
-        match output.next_token {
+        match next_token {
             Some(next) if !next.is_empty() => {
                 if token.as_deref() == Some(next.as_str()) {
                     return Err(FetchError::RepeatedToken { page });

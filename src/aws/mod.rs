@@ -1,9 +1,11 @@
 //! Everything that talks to AWS. This is the only module that sees SDK types: it hands
 //! the rest of the program plain [`crate::image::Image`] pages and one-line errors.
 
+mod capture;
 mod convert;
 mod error;
 mod fetch;
+mod images_xml;
 mod session;
 
 pub use error::{ApiFailure, FailureKind};

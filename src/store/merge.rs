@@ -52,14 +52,25 @@ impl Store {
         record: &PartitionRecord,
     ) -> duckdb::Result<MergeCounts> {
         let conn = &self.conn;
-        // The staged file's path is bound, never spliced into the SQL.
+        let path = staged.path().to_string_lossy();
+        // One narrow row per image id (the last one staged wins), held in memory; the
+        // wide rows stay in the Parquet file and stream from it into the tables, so a
+        // merge needs little memory however large the partition.
         conn.execute(
             "CREATE OR REPLACE TEMP TABLE stage AS
-             SELECT * EXCLUDE (file_row_number)
+             SELECT image_id, content_hash, view_hash, file_row_number
              FROM read_parquet(?, file_row_number = true)
              QUALIFY row_number() OVER (PARTITION BY image_id ORDER BY file_row_number DESC) = 1",
-            [staged.path().to_string_lossy().as_ref()],
+            [path.as_ref()],
         )?;
+        // A view cannot take a parameter: the path (amiq's own staging file) is quoted.
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE TEMP VIEW stage_rows AS
+             SELECT r.* EXCLUDE (file_row_number)
+             FROM read_parquet('{}', file_row_number = true) r
+             SEMI JOIN stage s ON s.file_row_number = r.file_row_number",
+            path.replace('\'', "''")
+        ))?;
         conn.execute(
             "CREATE OR REPLACE TEMP TABLE merge_args AS
              SELECT ?::BIGINT AS run_id, ?::VARCHAR AS region,
@@ -85,7 +96,9 @@ impl Store {
         record.gone = Some(counts.gone);
         record.finished_at = None; // the merge's own instant
         insert_partition(conn, &record)?;
-        conn.execute_batch("DROP TABLE stage; DROP TABLE merge_args; DROP TABLE merge_counts;")?;
+        conn.execute_batch(
+            "DROP VIEW stage_rows; DROP TABLE stage; DROP TABLE merge_args; DROP TABLE merge_counts;",
+        )?;
         Ok(counts)
     }
 }

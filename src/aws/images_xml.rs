@@ -1,0 +1,589 @@
+//! Reads a `DescribeImagesResponse` (EC2 Query XML) into [`Image`]s and the next token.
+//!
+//! Element names are the `locationName`s of the EC2 model, as `aws-sdk-ec2` reads them
+//! (`protocol_serde/shape_image.rs` and friends), including the three EbsBlockDevice
+//! members that have none and are read capitalised (`VolumeInitializationRate`,
+//! `AvailabilityZoneId`, `EbsCardIndex`). Like the SDK: unknown elements are skipped, an
+//! empty element is an empty string or list, booleans are exactly `true` or `false`,
+//! integers are 32-bit; anything else makes the page fail with a message naming the
+//! image and the element.
+
+use quick_xml::Reader;
+use quick_xml::events::Event;
+
+use crate::image::{BlockDeviceMapping, EbsBlockDevice, Image, ProductCode, StateReason, Tag};
+
+/// One page of a listing.
+#[derive(Debug, Default, PartialEq)]
+pub struct Page {
+    pub images: Vec<Image>,
+    pub next_token: Option<String>,
+}
+
+/// Where the reader is in the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum At {
+    Document,
+    Response,
+    Images,
+    Image,
+    Mappings,
+    Mapping,
+    Ebs,
+    Codes,
+    Code,
+    Tags,
+    Tag,
+    Reason,
+    /// A member holding text.
+    Leaf(Leaf),
+    /// An element amiq does not read, and everything in it.
+    Skipped,
+}
+
+/// Every member that holds text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Leaf {
+    NextToken,
+    // Image
+    ImageId,
+    ImageLocation,
+    State,
+    OwnerId,
+    CreationDate,
+    Public,
+    Architecture,
+    ImageType,
+    KernelId,
+    RamdiskId,
+    Platform,
+    PlatformDetails,
+    UsageOperation,
+    Description,
+    EnaSupport,
+    Hypervisor,
+    ImageOwnerAlias,
+    Name,
+    RootDeviceName,
+    RootDeviceType,
+    SriovNetSupport,
+    VirtualizationType,
+    BootMode,
+    TpmSupport,
+    DeprecationTime,
+    ImdsSupport,
+    SourceInstanceId,
+    DeregistrationProtection,
+    LastLaunchedTime,
+    ImageAllowed,
+    SourceImageId,
+    SourceImageRegion,
+    FreeTierEligible,
+    // BlockDeviceMapping
+    DeviceName,
+    VirtualName,
+    NoDevice,
+    // EbsBlockDevice
+    DeleteOnTermination,
+    Iops,
+    SnapshotId,
+    VolumeSize,
+    VolumeType,
+    KmsKeyId,
+    Throughput,
+    OutpostArn,
+    AvailabilityZone,
+    Encrypted,
+    VolumeInitializationRate,
+    AvailabilityZoneId,
+    EbsCardIndex,
+    // ProductCode, Tag, StateReason
+    ProductCodeId,
+    ProductCodeType,
+    TagKey,
+    TagValue,
+    ReasonCode,
+    ReasonMessage,
+}
+
+/// What an element opened inside `parent` is.
+fn child(parent: At, name: &str) -> At {
+    use Leaf as L;
+    let leaf = At::Leaf;
+    match (parent, name) {
+        (At::Document, "DescribeImagesResponse") => At::Response,
+        (At::Response, "imagesSet") => At::Images,
+        (At::Response, "nextToken") => leaf(L::NextToken),
+        (At::Images, "item") => At::Image,
+        (At::Image, name) => match name {
+            "imageId" => leaf(L::ImageId),
+            "imageLocation" => leaf(L::ImageLocation),
+            "imageState" => leaf(L::State),
+            "imageOwnerId" => leaf(L::OwnerId),
+            "creationDate" => leaf(L::CreationDate),
+            "isPublic" => leaf(L::Public),
+            "architecture" => leaf(L::Architecture),
+            "imageType" => leaf(L::ImageType),
+            "kernelId" => leaf(L::KernelId),
+            "ramdiskId" => leaf(L::RamdiskId),
+            "platform" => leaf(L::Platform),
+            "platformDetails" => leaf(L::PlatformDetails),
+            "usageOperation" => leaf(L::UsageOperation),
+            "description" => leaf(L::Description),
+            "enaSupport" => leaf(L::EnaSupport),
+            "hypervisor" => leaf(L::Hypervisor),
+            "imageOwnerAlias" => leaf(L::ImageOwnerAlias),
+            "name" => leaf(L::Name),
+            "rootDeviceName" => leaf(L::RootDeviceName),
+            "rootDeviceType" => leaf(L::RootDeviceType),
+            "sriovNetSupport" => leaf(L::SriovNetSupport),
+            "virtualizationType" => leaf(L::VirtualizationType),
+            "bootMode" => leaf(L::BootMode),
+            "tpmSupport" => leaf(L::TpmSupport),
+            "deprecationTime" => leaf(L::DeprecationTime),
+            "imdsSupport" => leaf(L::ImdsSupport),
+            "sourceInstanceId" => leaf(L::SourceInstanceId),
+            "deregistrationProtection" => leaf(L::DeregistrationProtection),
+            "lastLaunchedTime" => leaf(L::LastLaunchedTime),
+            "imageAllowed" => leaf(L::ImageAllowed),
+            "sourceImageId" => leaf(L::SourceImageId),
+            "sourceImageRegion" => leaf(L::SourceImageRegion),
+            "freeTierEligible" => leaf(L::FreeTierEligible),
+            "blockDeviceMapping" => At::Mappings,
+            "productCodes" => At::Codes,
+            "tagSet" => At::Tags,
+            "stateReason" => At::Reason,
+            _ => At::Skipped,
+        },
+        (At::Mappings, "item") => At::Mapping,
+        (At::Mapping, "deviceName") => leaf(L::DeviceName),
+        (At::Mapping, "virtualName") => leaf(L::VirtualName),
+        (At::Mapping, "noDevice") => leaf(L::NoDevice),
+        (At::Mapping, "ebs") => At::Ebs,
+        (At::Ebs, name) => match name {
+            "deleteOnTermination" => leaf(L::DeleteOnTermination),
+            "iops" => leaf(L::Iops),
+            "snapshotId" => leaf(L::SnapshotId),
+            "volumeSize" => leaf(L::VolumeSize),
+            "volumeType" => leaf(L::VolumeType),
+            "kmsKeyId" => leaf(L::KmsKeyId),
+            "throughput" => leaf(L::Throughput),
+            "outpostArn" => leaf(L::OutpostArn),
+            "availabilityZone" => leaf(L::AvailabilityZone),
+            "encrypted" => leaf(L::Encrypted),
+            "VolumeInitializationRate" => leaf(L::VolumeInitializationRate),
+            "AvailabilityZoneId" => leaf(L::AvailabilityZoneId),
+            "EbsCardIndex" => leaf(L::EbsCardIndex),
+            _ => At::Skipped,
+        },
+        (At::Codes, "item") => At::Code,
+        (At::Code, "productCode") => leaf(L::ProductCodeId),
+        (At::Code, "type") => leaf(L::ProductCodeType),
+        (At::Tags, "item") => At::Tag,
+        (At::Tag, "key") => leaf(L::TagKey),
+        (At::Tag, "value") => leaf(L::TagValue),
+        (At::Reason, "code") => leaf(L::ReasonCode),
+        (At::Reason, "message") => leaf(L::ReasonMessage),
+        _ => At::Skipped,
+    }
+}
+
+/// Reads one page.
+pub fn parse(xml: &[u8]) -> Result<Page, String> {
+    let mut reader = Reader::from_reader(xml);
+    reader.config_mut().trim_text(false);
+    let mut page = Page::default();
+    let mut stack: Vec<At> = vec![At::Document];
+    let mut text = String::new();
+    let mut saw_response = false;
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| malformed(&reader, &e.to_string()))?;
+        match event {
+            Event::Start(e) => {
+                let parent = *stack.last().expect("the document is on the stack");
+                let at = if parent == At::Skipped {
+                    At::Skipped
+                } else {
+                    child(parent, e.local_name().as_ref())
+                };
+                open(&mut page, at);
+                saw_response |= at == At::Response;
+                stack.push(at);
+                text.clear();
+            }
+            Event::Empty(e) => {
+                let parent = *stack.last().expect("the document is on the stack");
+                if parent != At::Skipped {
+                    let at = child(parent, e.local_name().as_ref());
+                    open(&mut page, at);
+                    saw_response |= at == At::Response;
+                    if let At::Leaf(leaf) = at {
+                        assign(&mut page, leaf, "")?;
+                    }
+                }
+            }
+            Event::Text(t) => {
+                if matches!(stack.last(), Some(At::Leaf(_))) {
+                    text.push_str(&t.xml10_content());
+                }
+            }
+            Event::CData(c) => {
+                if matches!(stack.last(), Some(At::Leaf(_))) {
+                    text.push_str(&c);
+                }
+            }
+            Event::GeneralRef(r) => {
+                if matches!(stack.last(), Some(At::Leaf(_))) {
+                    let resolved = match r.resolve_char_ref() {
+                        Ok(Some(c)) => c.to_string(),
+                        Ok(None) => {
+                            let name = r.to_string();
+                            quick_xml::escape::resolve_predefined_entity(&name)
+                                .map(str::to_string)
+                                .ok_or_else(|| {
+                                    malformed(&reader, &format!("unknown entity &{name};"))
+                                })?
+                        }
+                        Err(e) => return Err(malformed(&reader, &e.to_string())),
+                    };
+                    text.push_str(&resolved);
+                }
+            }
+            Event::End(_) => {
+                let at = stack.pop().expect("the reader checks that tags match");
+                if let At::Leaf(leaf) = at {
+                    assign(&mut page, leaf, &text)?;
+                }
+                text.clear();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if !saw_response {
+        return Err("the response is not a DescribeImagesResponse".into());
+    }
+    if stack.len() != 1 {
+        return Err("the response ends before its last element closes".into());
+    }
+    Ok(page)
+}
+
+fn malformed(reader: &Reader<&[u8]>, what: &str) -> String {
+    format!(
+        "malformed DescribeImages response at byte {}: {what}",
+        reader.buffer_position()
+    )
+}
+
+/// Creates what an opened element stands for.
+fn open(page: &mut Page, at: At) {
+    match at {
+        At::Image => page.images.push(Image::default()),
+        At::Mappings => {
+            if let Some(i) = page.images.last_mut() {
+                i.block_device_mappings.get_or_insert_with(Vec::new);
+            }
+        }
+        At::Mapping => {
+            if let Some(list) = page
+                .images
+                .last_mut()
+                .and_then(|i| i.block_device_mappings.as_mut())
+            {
+                list.push(BlockDeviceMapping::default());
+            }
+        }
+        At::Ebs => {
+            if let Some(m) = last_mapping(page) {
+                m.ebs.get_or_insert_with(EbsBlockDevice::default);
+            }
+        }
+        At::Codes => {
+            if let Some(i) = page.images.last_mut() {
+                i.product_codes.get_or_insert_with(Vec::new);
+            }
+        }
+        At::Code => {
+            if let Some(list) = page
+                .images
+                .last_mut()
+                .and_then(|i| i.product_codes.as_mut())
+            {
+                list.push(ProductCode::default());
+            }
+        }
+        At::Tags => {
+            if let Some(i) = page.images.last_mut() {
+                i.tags.get_or_insert_with(Vec::new);
+            }
+        }
+        At::Tag => {
+            if let Some(list) = page.images.last_mut().and_then(|i| i.tags.as_mut()) {
+                list.push(Tag::default());
+            }
+        }
+        At::Reason => {
+            if let Some(i) = page.images.last_mut() {
+                i.state_reason.get_or_insert_with(StateReason::default);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn last_mapping(page: &mut Page) -> Option<&mut BlockDeviceMapping> {
+    page.images
+        .last_mut()?
+        .block_device_mappings
+        .as_mut()?
+        .last_mut()
+}
+
+/// Stores a member's text.
+fn assign(page: &mut Page, leaf: Leaf, text: &str) -> Result<(), String> {
+    use Leaf as L;
+    if leaf == L::NextToken {
+        page.next_token = Some(text.to_string());
+        return Ok(());
+    }
+    let owned = || Some(text.to_string());
+    let Some(image) = page.images.last_mut() else {
+        return Ok(());
+    };
+    let id = image
+        .image_id
+        .clone()
+        .unwrap_or_else(|| "(no id yet)".into());
+    let flag = |what: &str| -> Result<Option<bool>, String> {
+        match text {
+            "true" => Ok(Some(true)),
+            "false" => Ok(Some(false)),
+            other => Err(format!(
+                "image {id}: {what} is {other:?}, not true or false"
+            )),
+        }
+    };
+    let number = |what: &str| -> Result<Option<i32>, String> {
+        text.parse::<i32>()
+            .map(Some)
+            .map_err(|_| format!("image {id}: {what} is {text:?}, not a 32-bit integer"))
+    };
+    match leaf {
+        L::NextToken => {}
+        L::ImageId => image.image_id = owned(),
+        L::ImageLocation => image.image_location = owned(),
+        L::State => image.state = owned(),
+        L::OwnerId => image.owner_id = owned(),
+        L::CreationDate => image.creation_date = owned(),
+        L::Public => image.public = flag("isPublic")?,
+        L::Architecture => image.architecture = owned(),
+        L::ImageType => image.image_type = owned(),
+        L::KernelId => image.kernel_id = owned(),
+        L::RamdiskId => image.ramdisk_id = owned(),
+        L::Platform => image.platform = owned(),
+        L::PlatformDetails => image.platform_details = owned(),
+        L::UsageOperation => image.usage_operation = owned(),
+        L::Description => image.description = owned(),
+        L::EnaSupport => image.ena_support = flag("enaSupport")?,
+        L::Hypervisor => image.hypervisor = owned(),
+        L::ImageOwnerAlias => image.image_owner_alias = owned(),
+        L::Name => image.name = owned(),
+        L::RootDeviceName => image.root_device_name = owned(),
+        L::RootDeviceType => image.root_device_type = owned(),
+        L::SriovNetSupport => image.sriov_net_support = owned(),
+        L::VirtualizationType => image.virtualization_type = owned(),
+        L::BootMode => image.boot_mode = owned(),
+        L::TpmSupport => image.tpm_support = owned(),
+        L::DeprecationTime => image.deprecation_time = owned(),
+        L::ImdsSupport => image.imds_support = owned(),
+        L::SourceInstanceId => image.source_instance_id = owned(),
+        L::DeregistrationProtection => image.deregistration_protection = owned(),
+        L::LastLaunchedTime => image.last_launched_time = owned(),
+        L::ImageAllowed => image.image_allowed = flag("imageAllowed")?,
+        L::SourceImageId => image.source_image_id = owned(),
+        L::SourceImageRegion => image.source_image_region = owned(),
+        L::FreeTierEligible => image.free_tier_eligible = flag("freeTierEligible")?,
+        L::ProductCodeId | L::ProductCodeType => {
+            if let Some(code) = image.product_codes.as_mut().and_then(|c| c.last_mut()) {
+                match leaf {
+                    L::ProductCodeId => code.product_code_id = owned(),
+                    _ => code.product_code_type = owned(),
+                }
+            }
+        }
+        L::TagKey | L::TagValue => {
+            if let Some(tag) = image.tags.as_mut().and_then(|t| t.last_mut()) {
+                match leaf {
+                    L::TagKey => tag.key = owned(),
+                    _ => tag.value = owned(),
+                }
+            }
+        }
+        L::ReasonCode | L::ReasonMessage => {
+            if let Some(reason) = image.state_reason.as_mut() {
+                match leaf {
+                    L::ReasonCode => reason.code = owned(),
+                    _ => reason.message = owned(),
+                }
+            }
+        }
+        L::DeviceName | L::VirtualName | L::NoDevice => {
+            if let Some(m) = image
+                .block_device_mappings
+                .as_mut()
+                .and_then(|m| m.last_mut())
+            {
+                match leaf {
+                    L::DeviceName => m.device_name = owned(),
+                    L::VirtualName => m.virtual_name = owned(),
+                    _ => m.no_device = owned(),
+                }
+            }
+        }
+        ebs_leaf => {
+            let ebs = image
+                .block_device_mappings
+                .as_mut()
+                .and_then(|m| m.last_mut())
+                .and_then(|m| m.ebs.as_mut());
+            if let Some(e) = ebs {
+                match ebs_leaf {
+                    L::DeleteOnTermination => {
+                        e.delete_on_termination = flag("deleteOnTermination")?
+                    }
+                    L::Iops => e.iops = number("iops")?,
+                    L::SnapshotId => e.snapshot_id = owned(),
+                    L::VolumeSize => e.volume_size = number("volumeSize")?,
+                    L::VolumeType => e.volume_type = owned(),
+                    L::KmsKeyId => e.kms_key_id = owned(),
+                    L::Throughput => e.throughput = number("throughput")?,
+                    L::OutpostArn => e.outpost_arn = owned(),
+                    L::AvailabilityZone => e.availability_zone = owned(),
+                    L::Encrypted => e.encrypted = flag("encrypted")?,
+                    L::VolumeInitializationRate => {
+                        e.volume_initialization_rate = number("VolumeInitializationRate")?
+                    }
+                    L::AvailabilityZoneId => e.availability_zone_id = owned(),
+                    L::EbsCardIndex => e.ebs_card_index = number("EbsCardIndex")?,
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_member_entities_cdata_and_skips_the_unknown() {
+        let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+    <requestId>r-1</requestId>
+    <imagesSet>
+        <item>
+            <imageId>ami-0123456789abcdef0</imageId>
+            <imageState>available</imageState>
+            <imageOwnerId>111111111111</imageOwnerId>
+            <isPublic>false</isPublic>
+            <name>a &amp; b &lt;c&gt; &#x263A; &#65;</name>
+            <description><![CDATA[raw <text> & more]]></description>
+            <newMemberFromTheFuture><nested>x</nested></newMemberFromTheFuture>
+            <blockDeviceMapping>
+                <item>
+                    <deviceName>/dev/xvda</deviceName>
+                    <ebs>
+                        <snapshotId>snap-1</snapshotId>
+                        <volumeSize>8</volumeSize>
+                        <encrypted>true</encrypted>
+                        <EbsCardIndex>2</EbsCardIndex>
+                    </ebs>
+                </item>
+                <item><deviceName>/dev/sdb</deviceName><noDevice/></item>
+            </blockDeviceMapping>
+            <productCodes><item><productCode>pc</productCode><type>marketplace</type></item></productCodes>
+            <tagSet/>
+            <stateReason><code>c</code><message> spaced </message></stateReason>
+        </item>
+        <item><imageId>ami-12345678</imageId><tagSet><item><key>k</key><value></value></item></tagSet></item>
+    </imagesSet>
+    <nextToken>tok==</nextToken>
+</DescribeImagesResponse>"#;
+        let page = parse(xml.as_bytes()).unwrap();
+        assert_eq!(page.next_token.as_deref(), Some("tok=="));
+        assert_eq!(page.images.len(), 2);
+        let i = &page.images[0];
+        assert_eq!(i.image_id.as_deref(), Some("ami-0123456789abcdef0"));
+        assert_eq!(i.state.as_deref(), Some("available"));
+        assert_eq!(i.owner_id.as_deref(), Some("111111111111"));
+        assert_eq!(i.public, Some(false));
+        assert_eq!(i.name.as_deref(), Some("a & b <c> \u{263A} A"));
+        assert_eq!(i.description.as_deref(), Some("raw <text> & more"));
+        let m = i.block_device_mappings.as_ref().unwrap();
+        assert_eq!(m.len(), 2);
+        let ebs = m[0].ebs.as_ref().unwrap();
+        assert_eq!(ebs.snapshot_id.as_deref(), Some("snap-1"));
+        assert_eq!(ebs.volume_size, Some(8));
+        assert_eq!(ebs.encrypted, Some(true));
+        assert_eq!(ebs.ebs_card_index, Some(2));
+        assert_eq!(m[1].no_device.as_deref(), Some(""));
+        assert!(m[1].ebs.is_none());
+        assert_eq!(
+            i.product_codes.as_ref().unwrap()[0]
+                .product_code_type
+                .as_deref(),
+            Some("marketplace")
+        );
+        assert_eq!(i.tags, Some(vec![]));
+        assert_eq!(
+            i.state_reason.as_ref().unwrap().message.as_deref(),
+            Some(" spaced ")
+        );
+        assert_eq!(i.kernel_id, None);
+        let j = &page.images[1];
+        assert_eq!(j.tags.as_ref().unwrap()[0].value.as_deref(), Some(""));
+        assert_eq!(j.block_device_mappings, None);
+    }
+
+    #[test]
+    fn bad_documents_fail_with_a_reason() {
+        let cases = [
+            ("", "not a DescribeImagesResponse"),
+            ("<Other/>", "not a DescribeImagesResponse"),
+            (
+                "<DescribeImagesResponse><imagesSet><item><imageId>ami-1",
+                "ends before",
+            ),
+            (
+                "<DescribeImagesResponse><imagesSet><item><isPublic>yes</isPublic></item></imagesSet></DescribeImagesResponse>",
+                "not true or false",
+            ),
+            (
+                "<DescribeImagesResponse><imagesSet><item><blockDeviceMapping><item><ebs><volumeSize>8GB</volumeSize></ebs></item></blockDeviceMapping></item></imagesSet></DescribeImagesResponse>",
+                "not a 32-bit integer",
+            ),
+            (
+                "<DescribeImagesResponse><a></b></DescribeImagesResponse>",
+                "malformed",
+            ),
+            (
+                "<DescribeImagesResponse><name>&bogus;</name></DescribeImagesResponse>",
+                "",
+            ),
+        ];
+        for (xml, needle) in cases {
+            match parse(xml.as_bytes()) {
+                Err(e) => assert!(e.contains(needle), "{xml}: {e}"),
+                Ok(page) => assert!(
+                    needle.is_empty() && page.images.is_empty(),
+                    "{xml} parsed: {page:?}"
+                ),
+            }
+        }
+    }
+}
