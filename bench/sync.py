@@ -104,7 +104,7 @@ def history(args):
     fake = Fake(accounts=len(accounts), regions="us-east-1", owned=per, amazon=0, marketplace=0)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            db = os.path.join(tmp, "history.duckdb")
+            db = args.keep or os.path.join(tmp, "history.duckdb")
             config = os.path.join(tmp, "bench.toml")
             write_config(config, fake.url, db, accounts, ["us-east-1"], ["owned"], len(accounts))
             sizes = []
@@ -117,6 +117,8 @@ def history(args):
                 print(f"run {run}: {seconds:.1f} s, peak RSS {rss:.0f} MB, database {size / 2**20:.1f} MiB", flush=True)
     finally:
         fake.stop()
+    if args.keep:
+        print(f"the store is kept at {args.keep}")
     print(f"\nhistory: {args.runs} runs over {per * len(accounts):,} images at {args.churn:.0%} churn per run: "
           f"{sizes[0] / 2**20:.1f} MiB after 1 run, {sizes[-1] / 2**20:.1f} MiB after {args.runs} = {sizes[-1] / sizes[0]:.2f}x")
 
@@ -154,6 +156,7 @@ def main():
     h.add_argument("--accounts", type=int, default=4)
     h.add_argument("--runs", type=int, default=30)
     h.add_argument("--churn", type=float, default=0.01)
+    h.add_argument("--keep", help="build the store at this path and keep it (for bench/describe.py and bench/reports.py)")
     lat = sub.add_parser("latency")
     lat.add_argument("--latency-ms", type=int, default=200)
     lat.add_argument("--per-partition", type=int, default=1_000)

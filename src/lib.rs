@@ -2,7 +2,7 @@
 //!
 //! The modules follow the data flow: `config` -> `plan` -> `aws` (fetch) -> `batch`
 //! (Arrow) -> `store` (DuckDB, history) -> `describe` (DescribeImages answered from
-//! the store) -> commands. `fake` is an EC2 endpoint for
+//! the store), `query` (analysts' SQL, read-only) and `report` -> commands. `fake` is an EC2 endpoint for
 //! tests, the demo and benchmarks. See ARCHITECTURE.md for the map and its invariants.
 
 pub mod aws;
@@ -10,8 +10,11 @@ pub mod batch;
 pub mod cmd;
 pub mod config;
 pub mod describe;
+pub mod export;
 pub mod fake;
 pub mod image;
 pub mod plan;
+pub mod query;
+pub mod report;
 pub mod store;
 pub mod sync;

@@ -31,6 +31,14 @@ enum Command {
     Runs(cmd::runs::RunsArgs),
     /// DescribeImages answered from the store, with the AWS CLI's arguments and output.
     DescribeImages(cmd::describe_images::DescribeImagesArgs),
+    /// Analysts' SQL over the store, read-only: table, csv, json or parquet.
+    Query(cmd::query::QueryArgs),
+    /// A report: deprecation, last-launched, changes or summary.
+    Report(cmd::report::ReportArgs),
+    /// Parquet for data lakes, in a Hive-style layout.
+    Export(cmd::export::ExportArgs),
+    /// Syncs on a cron schedule until stopped (SIGTERM or Ctrl-C).
+    Daemon(cmd::daemon::DaemonArgs),
     /// The main job without AWS: a built-in endpoint synced into ./amiq-demo.duckdb.
     Demo(cmd::demo::DemoArgs),
     /// Serve the built-in fake EC2 endpoint (tests, demos, benchmarks).
@@ -89,6 +97,26 @@ fn main() -> ExitCode {
         Command::DescribeImages(args) => {
             init_logging(cli.log_format.unwrap_or_default(), cli.verbose);
             cmd::describe_images::run(&args)
+        }
+        Command::Query(args) => {
+            init_logging(cli.log_format.unwrap_or_default(), cli.verbose);
+            cmd::query::run(&args)
+        }
+        Command::Report(args) => {
+            init_logging(cli.log_format.unwrap_or_default(), cli.verbose);
+            cmd::report::run(&args)
+        }
+        Command::Export(args) => {
+            init_logging(cli.log_format.unwrap_or_default(), cli.verbose);
+            cmd::export::run(&args)
+        }
+        Command::Daemon(args) => {
+            let (config, schedule) = match cmd::daemon::prepare(&args, cli.log_format) {
+                Ok(ready) => ready,
+                Err(code) => return code,
+            };
+            init_logging(config.log_format, cli.verbose);
+            runtime.block_on(cmd::daemon::serve(config, schedule, args.export_to.clone()))
         }
         Command::Demo(args) => {
             init_logging(cli.log_format.unwrap_or_default(), cli.verbose);

@@ -1,9 +1,13 @@
 //! One file per command. Commands are the edge of the program: they turn errors into
 //! messages and exit codes.
 
+pub mod daemon;
 pub mod demo;
 pub mod describe_images;
+pub mod export;
 pub mod fake_ec2;
+pub mod query;
+pub mod report;
 pub mod runs;
 pub mod sync;
 

@@ -128,6 +128,25 @@ impl Store {
             .map_err(|e| self.db_err(e))
     }
 
+    /// Records a scheduled run that did not start because the previous one was still
+    /// going: a `skipped` run with no partitions.
+    pub fn record_skipped_run(
+        &self,
+        due: chrono::DateTime<chrono::Utc>,
+    ) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "INSERT INTO sync_runs (run_id, started_at, finished_at, status, partitions_planned,
+                                        partitions_completed, partitions_failed, amiq_version)
+                 VALUES (nextval('sync_run_ids'), make_timestamp(?::BIGINT)::TIMESTAMPTZ, now(),
+                         'skipped', 0, 0, 0, ?)
+                 RETURNING run_id",
+                params![due.timestamp_micros(), env!("CARGO_PKG_VERSION")],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.db_err(e))
+    }
+
     /// Records the end of a run; its status follows from its partitions.
     pub fn finish_run(&self, run_id: i64, interrupted: bool) -> Result<RunStatus, StoreError> {
         let (completed, failed): (i32, i32) = self

@@ -130,6 +130,47 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens an existing store for analysts' SQL: read-only, DuckDB's external access
+    /// off (no files outside the store, no ATTACH, COPY, INSTALL or LOAD), extension
+    /// autoloading off, and the configuration locked so a query cannot lift the limits.
+    pub fn open_analyst(
+        path: &Path,
+        memory_limit: &str,
+        threads: usize,
+    ) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        let config = || {
+            Config::default()
+                .access_mode(AccessMode::ReadOnly)?
+                .max_memory(memory_limit)?
+                .threads(threads as i64)?
+                .enable_external_access(false)?
+                .enable_autoload_extension(false)?
+                .with("autoinstall_known_extensions", "false")?
+                .with("allow_community_extensions", "false")?
+                .with("lock_configuration", "true")
+        };
+        let conn = open_waiting(path, StoreSettings::default().lock_timeout, config)?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        let version = store.schema_version()?;
+        let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: store.path.clone(),
+                found: version,
+                known,
+            });
+        }
+        Ok(store)
+    }
+
     /// The DuckDB connection, for the query layer.
     pub fn connection(&self) -> &Connection {
         &self.conn

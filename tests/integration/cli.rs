@@ -229,35 +229,31 @@ fn describe_images_answers_from_the_demo_store(dir: &std::path::Path) {
     assert!(stderr(&out).contains("prod ("), "{}", stderr(&out));
 }
 
-#[test]
-fn sigterm_stops_a_sync_with_exit_130_and_the_next_run_completes() {
-    use std::net::TcpListener;
+/// `amiq fake-ec2` in its own process, one account in us-east-1 and `extra` flags.
+fn fake_ec2(extra: &[&str]) -> (std::process::Child, u16) {
     use std::time::{Duration, Instant};
-    let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    // 2,000 images at 100 a page and 200 ms a page: 4 s for the partition.
-    let mut fake = Command::new(env!("CARGO_BIN_EXE_amiq"))
+    let fake = Command::new(env!("CARGO_BIN_EXE_amiq"))
         .args([
             "fake-ec2",
             "--listen",
             &format!("127.0.0.1:{port}"),
             "--accounts",
             "1",
+        ])
+        .args([
             "--regions",
             "us-east-1",
-            "--owned",
-            "2000",
             "--amazon",
             "0",
             "--marketplace",
             "0",
-            "--latency-ms",
-            "200",
         ])
+        .args(extra)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -267,13 +263,22 @@ fn sigterm_stops_a_sync_with_exit_130_and_the_next_run_completes() {
         assert!(Instant::now() < deadline, "fake-ec2 did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    std::fs::write(
-        dir.path().join("amiq.toml"),
-        format!(
-            "regions = [\"us-east-1\"]\nscopes = [\"owned\"]\nmax_results = 100\nendpoint_url = \"http://127.0.0.1:{port}\"\n\n[[accounts]]\nrole_arn = \"arn:aws:iam::111111111111:role/Inventory\"\n"
-        ),
+    (fake, port)
+}
+
+fn one_account_config(port: u16) -> String {
+    format!(
+        "regions = [\"us-east-1\"]\nscopes = [\"owned\"]\nmax_results = 100\nendpoint_url = \"http://127.0.0.1:{port}\"\n\n[[accounts]]\nrole_arn = \"arn:aws:iam::111111111111:role/Inventory\"\n"
     )
-    .unwrap();
+}
+
+#[test]
+fn sigterm_stops_a_sync_with_exit_130_and_the_next_run_completes() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    // 2,000 images at 100 a page and 200 ms a page: 4 s for the partition.
+    let (mut fake, port) = fake_ec2(&["--owned", "2000", "--latency-ms", "200"]);
+    std::fs::write(dir.path().join("amiq.toml"), one_account_config(port)).unwrap();
     let sync = || {
         Command::new(env!("CARGO_BIN_EXE_amiq"))
             .args(["sync", "--config", "amiq.toml", "--log-format", "text"])
@@ -322,4 +327,113 @@ fn sigterm_stops_a_sync_with_exit_130_and_the_next_run_completes() {
     assert_eq!(count(), 2000);
     let _ = fake.kill();
     let _ = fake.wait();
+}
+
+#[test]
+fn the_daemon_syncs_on_schedule_skips_overlaps_exports_and_stops_on_sigterm() {
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    // A bad schedule is refused before anything starts.
+    std::fs::write(dir.path().join("amiq.toml"), one_account_config(9)).unwrap();
+    let out = amiq(
+        &[
+            "daemon",
+            "--config",
+            "amiq.toml",
+            "--schedule",
+            "every hour",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("\"every hour\""), "{}", stderr(&out));
+    assert!(!dir.path().join("amiq.duckdb").exists());
+
+    // 600 images at 100 a page and 400 ms a page: a run takes about 2.5 s, longer than
+    // the one-second schedule, so scheduled instants pass during runs.
+    let (mut fake, port) = fake_ec2(&["--owned", "600", "--latency-ms", "400"]);
+    std::fs::write(dir.path().join("amiq.toml"), one_account_config(port)).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_amiq"))
+        .args([
+            "daemon",
+            "--config",
+            "amiq.toml",
+            "--schedule",
+            "* * * * * *",
+        ])
+        .args(["--log-format", "text", "--export-to", "lake"])
+        .current_dir(dir.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "AKIATESTTESTTESTTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "cli-test-secret-value")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(9));
+    // Readers keep working while the daemon runs.
+    let q = amiq(
+        &[
+            "query",
+            "--db",
+            "amiq.duckdb",
+            "SELECT count(*) FROM sync_runs",
+        ],
+        dir.path(),
+    );
+    assert_eq!(q.status.code(), Some(0), "{}", stderr(&q));
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let runs = amiq(
+        &[
+            "query",
+            "--db",
+            "amiq.duckdb",
+            "--format",
+            "json",
+            "SELECT status, count(*) AS n FROM sync_runs GROUP BY status",
+        ],
+        dir.path(),
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&runs.stdout).unwrap();
+    let n = |status: &str| {
+        rows.iter()
+            .find(|r| r["status"] == status)
+            .map_or(0, |r| r["n"].as_i64().unwrap())
+    };
+    assert!(n("completed") >= 2, "{rows:?}");
+    assert!(n("skipped") >= 1, "{rows:?}");
+    assert_eq!(n("running"), 0, "no run is left half-done: {rows:?}");
+    // Each successful run exported the inventory in a Hive-style layout.
+    let files: Vec<_> = walk(&dir.path().join("lake/current"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .collect();
+    assert!(!files.is_empty());
+    assert!(
+        files.iter().all(|f| f
+            .to_string_lossy()
+            .contains("region=us-east-1/account=111111111111")),
+        "{files:?}"
+    );
+    let _ = fake.kill();
+    let _ = fake.wait();
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

@@ -1,6 +1,7 @@
 //! Integration tests, one binary: the CLI, the sync worker and store against the fake
 //! endpoint, and a sync of moto. Every server they use runs on 127.0.0.1.
 
+mod analyst;
 mod cli;
 mod moto;
 mod support;

@@ -1,0 +1,49 @@
+-- Report `changes`: images added, gone and changed between two instants, field by
+-- field for the changed ones. Parameters: since, until (epoch microseconds), account,
+-- region. An image counts once per region; with an account, as that account saw it.
+WITH args AS (
+    SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS since,
+           make_timestamp(?::BIGINT)::TIMESTAMPTZ AS until,
+           ?::VARCHAR AS only_account, ?::VARCHAR AS only_region
+), before AS (
+    SELECT s.* FROM image_views_as_of((SELECT since FROM args)) s, args q
+    WHERE (q.only_account IS NULL OR s.viewer_account_id = q.only_account)
+      AND (q.only_region IS NULL OR s.region = q.only_region)
+    QUALIFY row_number() OVER (PARTITION BY s.region, s.image_id
+        ORDER BY (s.viewer_account_id = s.owner_id) DESC, s.viewer_account_id, s.scope) = 1
+), after AS (
+    SELECT s.* FROM image_views_as_of((SELECT until FROM args)) s, args q
+    WHERE (q.only_account IS NULL OR s.viewer_account_id = q.only_account)
+      AND (q.only_region IS NULL OR s.region = q.only_region)
+    QUALIFY row_number() OVER (PARTITION BY s.region, s.image_id
+        ORDER BY (s.viewer_account_id = s.owner_id) DESC, s.viewer_account_id, s.scope) = 1
+), changed AS (
+    SELECT b.region, b.image_id, a.name, unnest([
+        {'field': 'state', 'before': b.state, 'after': a.state},
+        {'field': 'deprecation_time', 'before': b.deprecation_time, 'after': a.deprecation_time},
+        {'field': 'tags', 'before': b.tags::VARCHAR, 'after': a.tags::VARCHAR},
+        {'field': 'public', 'before': b.public::VARCHAR, 'after': a.public::VARCHAR},
+        {'field': 'image_allowed', 'before': b.image_allowed::VARCHAR, 'after': a.image_allowed::VARCHAR},
+        {'field': 'last_launched_time', 'before': b.last_launched_time, 'after': a.last_launched_time},
+        {'field': 'name', 'before': b.name, 'after': a.name},
+        {'field': 'description', 'before': b.description, 'after': a.description},
+        {'field': 'block_device_mappings', 'before': b.block_device_mappings::VARCHAR, 'after': a.block_device_mappings::VARCHAR},
+        {'field': 'product_codes', 'before': b.product_codes::VARCHAR, 'after': a.product_codes::VARCHAR},
+        {'field': 'state_reason', 'before': b.state_reason::VARCHAR, 'after': a.state_reason::VARCHAR},
+        {'field': 'deregistration_protection', 'before': b.deregistration_protection, 'after': a.deregistration_protection},
+        {'field': 'boot_mode', 'before': b.boot_mode, 'after': a.boot_mode},
+        {'field': 'imds_support', 'before': b.imds_support, 'after': a.imds_support}
+    ]) AS f
+    FROM before b JOIN after a ON a.region = b.region AND a.image_id = b.image_id
+)
+SELECT 'added' AS change, a.region, a.image_id, a.name,
+       NULL::VARCHAR AS field, NULL::VARCHAR AS before, NULL::VARCHAR AS after
+FROM after a ANTI JOIN before b ON a.region = b.region AND a.image_id = b.image_id
+UNION ALL
+SELECT 'gone', b.region, b.image_id, b.name, NULL, NULL, NULL
+FROM before b ANTI JOIN after a ON a.region = b.region AND a.image_id = b.image_id
+UNION ALL
+SELECT 'changed', region, image_id, name, f.field, f.before, f.after
+FROM changed
+WHERE f.before IS DISTINCT FROM f.after
+ORDER BY change, region, image_id, field;
