@@ -16,7 +16,9 @@ WITH args AS (
     SELECT DISTINCT p.account_id FROM sync_partitions p, args a WHERE a.caller IS NULL
 ), catalogs AS (
     SELECT DISTINCT region, scope FROM sync_partitions WHERE catalog
-), versions AS (
+), versions AS NOT MATERIALIZED (
+    -- Inlined at both uses: each scan of image_versions gets the filters pushed down
+    -- and reads the wide columns only for the rows that pass them.
     SELECT v.* FROM image_versions v, args a
     WHERE v.valid_from <= a.t AND (v.valid_to IS NULL OR v.valid_to > a.t)
       AND (a.region IS NULL OR v.region = a.region)

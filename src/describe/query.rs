@@ -23,6 +23,7 @@ pub fn run(
     after: Option<&(String, String, String)>,
 ) -> Result<Vec<FoundImage>, DescribeError> {
     let (text, params) = build(request, caller, as_of, after, Mode::Answer);
+    tracing::debug!(sql = %text, params = ?params, "describe-images query");
     let conn = store.connection();
     let mut stmt = conn.prepare(&text).map_err(|e| store.error(e))?;
     let mut rows = stmt
