@@ -61,15 +61,16 @@ def timed(args):
 # The hand-written side: the current inventory of one account in one region, the same
 # predicates, every column as JSON.
 HAND = """
-SELECT to_json(v.* EXCLUDE (valid_from, valid_to, valid_from_run, valid_to_run, content_hash)
-               || {{'tags': g.tags, 'last_launched_time': g.last_launched_time,
-                   'image_allowed': g.image_allowed}})::VARCHAR
-FROM image_sightings g
-JOIN image_versions v ON v.region = g.region AND v.image_id = g.image_id
-WHERE g.valid_to IS NULL AND v.valid_to IS NULL
-  AND g.viewer_account_id = '{account}' AND g.region = '{region}'
-  AND v.state IS DISTINCT FROM 'disabled' AND {where}
-ORDER BY v.image_id
+SELECT to_json(x)::VARCHAR FROM (
+    SELECT v.* EXCLUDE (valid_from, valid_to, valid_from_run, valid_to_run, content_hash),
+           g.tags, g.last_launched_time, g.image_allowed
+    FROM image_sightings g
+    JOIN image_versions v ON v.region = g.region AND v.image_id = g.image_id
+    WHERE g.valid_to IS NULL AND v.valid_to IS NULL
+      AND g.viewer_account_id = '{account}' AND g.region = '{region}'
+      AND v.state IS DISTINCT FROM 'disabled' AND {where}
+    ORDER BY v.image_id
+) x
 """
 
 
@@ -106,7 +107,7 @@ def main():
         ("three image ids", ["--image-ids", *image_ids],
          "v.image_id IN (" + ", ".join(f"'{i}'" for i in image_ids) + ")"),
         ("owned, tag value", ["--owners", "self", "--filters", f"Name=tag:{tag_key},Values={tag_value}"],
-         f"v.owner_id = '{account}' AND list_contains(list_transform(list_filter(g.tags, t -> t.key = '{esc(tag_key)}'), t -> t.value), '{esc(tag_value)}')"),
+         f"v.owner_id = '{account}' AND list_contains(list_transform(list_filter(g.tags, lambda tag: tag.key = '{esc(tag_key)}'), lambda tag: tag.value), '{esc(tag_value)}')"),
         ("owned, first page of 100", ["--owners", "self", "--max-results", "100"], None),
     ]
     print(f"\ndescribe-images on {db} ({args.repeat} cold runs each, median):")

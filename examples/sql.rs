@@ -21,8 +21,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rows = stmt.query([])?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     while let Some(row) = rows.next()? {
-        let text: Option<String> = row.get(0)?;
-        writeln!(out, "{}", text.unwrap_or_default())?;
+        let text = match row.get::<_, duckdb::types::Value>(0)? {
+            duckdb::types::Value::Text(t) => t,
+            duckdb::types::Value::Null => String::new(),
+            duckdb::types::Value::BigInt(n) => n.to_string(),
+            other => format!("{other:?}"),
+        };
+        writeln!(out, "{text}")?;
     }
     out.flush()?;
     Ok(())

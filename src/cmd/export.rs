@@ -24,10 +24,17 @@ pub struct ExportArgs {
     /// history and runs: only what changed after this run.
     #[arg(long)]
     pub since: Option<i64>,
+    /// DuckDB's memory limit while writing (partitioned writes buffer per partition).
+    #[arg(long, default_value = "4GB")]
+    pub memory_limit: String,
 }
 
 pub fn run(args: &ExportArgs) -> ExitCode {
-    let store = match Store::open_read(&args.db, &StoreSettings::default()) {
+    let settings = StoreSettings {
+        memory_limit: args.memory_limit.clone(),
+        ..StoreSettings::default()
+    };
+    let store = match Store::open_read(&args.db, &settings) {
         Ok(s) => s,
         Err(e) => return super::report_store_error(&e),
     };
