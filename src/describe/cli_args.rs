@@ -186,7 +186,8 @@ impl Parser {
         Ok(params)
     }
 
-    fn keyval(&mut self) -> Parsed<(String, Value)> {
+    /// A key: the characters the AWS CLI allows in one.
+    fn key(&mut self) -> String {
         let start = self.at;
         while self
             .current()
@@ -194,7 +195,11 @@ impl Parser {
         {
             self.at += 1;
         }
-        let key: String = self.input[start..self.at].iter().collect();
+        self.input[start..self.at].iter().collect()
+    }
+
+    fn keyval(&mut self) -> Parsed<(String, Value)> {
+        let key = self.key();
         self.expect('=', true)?;
         Ok((key, self.values()?))
     }
@@ -351,16 +356,7 @@ impl Parser {
             if self.eof() {
                 return Err(self.error("'}'"));
             }
-            let (key, _) = {
-                let start = self.at;
-                while self
-                    .current()
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || "-_.#/:".contains(c))
-                {
-                    self.at += 1;
-                }
-                (self.input[start..self.at].iter().collect::<String>(), ())
-            };
+            let key = self.key();
             self.expect('=', true)?;
             let value = self.explicit_value()?;
             self.skip_space();

@@ -267,6 +267,20 @@ fn not_found(missing: &[&str]) -> ApiError {
 /// The smallest and largest `MaxResults` DescribeImages accepts.
 pub const MAX_RESULTS_RANGE: std::ops::RangeInclusive<i64> = 5..=1000;
 
+/// EC2's message for a MaxResults outside [`MAX_RESULTS_RANGE`], if it is.
+pub fn max_results_problem(max: i64) -> Option<String> {
+    let bound = if max < *MAX_RESULTS_RANGE.start() {
+        format!("greater than {}", MAX_RESULTS_RANGE.start())
+    } else if max > *MAX_RESULTS_RANGE.end() {
+        format!("less than {}", MAX_RESULTS_RANGE.end())
+    } else {
+        return None;
+    };
+    Some(format!(
+        "Value ( {max} ) for parameter maxResults is invalid. Expecting a value {bound}."
+    ))
+}
+
 /// Checks the request as EC2 does, before anything is read.
 pub fn validate(request: &DescribeRequest) -> Result<(), ApiError> {
     if !request.image_ids.is_empty() && request.max_results.is_some() {
@@ -275,19 +289,8 @@ pub fn validate(request: &DescribeRequest) -> Result<(), ApiError> {
             "The parameter imageIdSet cannot be used with the parameter maxResults",
         ));
     }
-    if let Some(max) = request.max_results {
-        let bound = if max < *MAX_RESULTS_RANGE.start() {
-            Some(format!("greater than {}", MAX_RESULTS_RANGE.start()))
-        } else if max > *MAX_RESULTS_RANGE.end() {
-            Some(format!("less than {}", MAX_RESULTS_RANGE.end()))
-        } else {
-            None
-        };
-        if let Some(bound) = bound {
-            return Err(ApiError::invalid_value(format!(
-                "Value ( {max} ) for parameter maxResults is invalid. Expecting a value {bound}."
-            )));
-        }
+    if let Some(message) = request.max_results.and_then(max_results_problem) {
+        return Err(ApiError::invalid_value(message));
     }
     if let Some(bad) = request.image_ids.iter().find(|id| !is_image_id(id)) {
         return Err(ApiError::new(

@@ -81,19 +81,11 @@ pub(crate) fn page(
             "The parameter imageIdSet cannot be used with the parameter maxResults",
         ));
     }
-    if let Some(max) = request.max_results {
-        let bound = if max < *MAX_RESULTS_RANGE.start() {
-            Some(format!("greater than {}", MAX_RESULTS_RANGE.start()))
-        } else if max > *MAX_RESULTS_RANGE.end() {
-            Some(format!("less than {}", MAX_RESULTS_RANGE.end()))
-        } else {
-            None
-        };
-        if let Some(bound) = bound {
-            return Err(ApiError::invalid_value(format!(
-                "Value ( {max} ) for parameter maxResults is invalid. Expecting a value {bound}."
-            )));
-        }
+    if let Some(message) = request
+        .max_results
+        .and_then(|max| crate::describe::max_results_problem(max.into()))
+    {
+        return Err(ApiError::invalid_value(message));
     }
     let query = Query::new(world, region, caller, request)?;
     if request.image_ids.is_empty() {

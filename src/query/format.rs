@@ -305,9 +305,4 @@ impl Output {
         }
         Ok(())
     }
-
-    /// Whether results go to a file.
-    pub fn is_file(&self) -> bool {
-        self.target.is_some()
-    }
 }

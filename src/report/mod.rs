@@ -201,10 +201,7 @@ pub fn html_page(
     request: &ReportRequest,
     context: &str,
 ) -> Result<String, QueryError> {
-    let mut charts = Vec::new();
-    for chart in charts_for(conn, name, request)? {
-        charts.push(chart);
-    }
+    let charts = charts_for(conn, name, request)?;
     let mut tables = Vec::new();
     for section in sections(name, request) {
         let mut collect = Collect::new(HTML_ROWS);

@@ -102,32 +102,12 @@ impl Store {
 
     /// Opens an existing store read-only.
     pub fn open_read(path: &Path, settings: &StoreSettings) -> Result<Store, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::Missing {
-                path: path.to_path_buf(),
-            });
-        }
-        let config = || {
+        Store::open_existing(path, settings.lock_timeout, || {
             Config::default()
                 .access_mode(AccessMode::ReadOnly)?
                 .max_memory(&settings.memory_limit)?
                 .enable_autoload_extension(false)
-        };
-        let conn = open_waiting(path, settings.lock_timeout, config)?;
-        let store = Store {
-            conn,
-            path: path.to_path_buf(),
-        };
-        let version = store.schema_version()?;
-        let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
-        if version > known {
-            return Err(StoreError::TooNew {
-                path: store.path.clone(),
-                found: version,
-                known,
-            });
-        }
-        Ok(store)
+        })
     }
 
     /// Opens an existing store for analysts' SQL: read-only, DuckDB's external access
@@ -138,12 +118,7 @@ impl Store {
         memory_limit: &str,
         threads: usize,
     ) -> Result<Store, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::Missing {
-                path: path.to_path_buf(),
-            });
-        }
-        let config = || {
+        Store::open_existing(path, StoreSettings::default().lock_timeout, || {
             Config::default()
                 .access_mode(AccessMode::ReadOnly)?
                 .max_memory(memory_limit)?
@@ -153,8 +128,22 @@ impl Store {
                 .with("autoinstall_known_extensions", "false")?
                 .with("allow_community_extensions", "false")?
                 .with("lock_configuration", "true")
-        };
-        let conn = open_waiting(path, StoreSettings::default().lock_timeout, config)?;
+        })
+    }
+
+    /// Opens a store that must exist, with `config`, and refuses one written by a
+    /// newer amiq.
+    fn open_existing(
+        path: &Path,
+        lock_timeout: Duration,
+        config: impl Fn() -> duckdb::Result<Config>,
+    ) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        let conn = open_waiting(path, lock_timeout, config)?;
         let store = Store {
             conn,
             path: path.to_path_buf(),
