@@ -6,7 +6,6 @@
 //! is fetching (they change nothing) and finishes the merge in progress, then the
 //! daemon exits 0.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
 
@@ -26,9 +25,10 @@ pub struct DaemonArgs {
     #[arg(long)]
     pub schedule: Option<String>,
     /// After each successful run, export the current inventory and the new runs
-    /// as Parquet under this directory.
-    #[arg(long)]
-    pub export_to: Option<PathBuf>,
+    /// as Parquet under this directory or s3://<bucket>/<prefix> (its endpoint from
+    /// AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL when not AWS's).
+    #[arg(long, value_parser = crate::export::Destination::parse)]
+    pub export_to: Option<crate::export::Destination>,
 }
 
 /// A parsed schedule.
@@ -86,7 +86,11 @@ pub fn prepare(
 }
 
 /// Runs syncs on `schedule` until a signal stops the daemon.
-pub async fn serve(config: SyncConfig, schedule: Schedule, export_to: Option<PathBuf>) -> ExitCode {
+pub async fn serve(
+    config: SyncConfig,
+    schedule: Schedule,
+    export_to: Option<crate::export::Destination>,
+) -> ExitCode {
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
         super::stop_signal().await;
@@ -172,7 +176,11 @@ fn record_skipped(config: &SyncConfig, schedule: &Schedule, began: DateTime<Utc>
 
 /// Exports the current inventory and the runs since the last export; returns the
 /// last run exported.
-fn export_after(config: &SyncConfig, to: &std::path::Path, since: Option<i64>) -> Option<i64> {
+fn export_after(
+    config: &SyncConfig,
+    to: &crate::export::Destination,
+    since: Option<i64>,
+) -> Option<i64> {
     let store = match Store::open_read(&config.db, &StoreSettings::default()) {
         Ok(s) => s,
         Err(e) => {
@@ -187,13 +195,14 @@ fn export_after(config: &SyncConfig, to: &std::path::Path, since: Option<i64>) -
     ] {
         let request = crate::export::ExportRequest {
             what,
-            to: to.to_path_buf(),
+            to: to.clone(),
             partition_by: vec!["region".into(), "account".into()],
             since,
+            endpoint_url: None,
         };
         match crate::export::export(&store, &request) {
             Ok(done) => {
-                tracing::info!(what = ?what, rows = done.rows, files = done.files.len(), to = %to.display(), "exported");
+                tracing::info!(what = ?what, rows = done.rows, files = done.files.len(), to = %to, "exported");
                 through = Some(done.through_run);
             }
             Err(e) => {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::export::{ExportError, ExportRequest, What, export};
+use crate::export::{Destination, ExportError, ExportRequest, What, export};
 use crate::store::{Store, StoreSettings};
 
 /// Arguments of `amiq export`.
@@ -12,9 +12,9 @@ pub struct ExportArgs {
     /// The database file.
     #[arg(long, default_value = crate::config::DEFAULT_DB)]
     pub db: PathBuf,
-    /// The target directory; files go under <to>/<what>/.
-    #[arg(long)]
-    pub to: PathBuf,
+    /// A directory or s3://<bucket>/<prefix>; files go under <to>/<what>/.
+    #[arg(long, value_parser = Destination::parse)]
+    pub to: Destination,
     /// current (the inventory now), history (every version) or runs (the ledger).
     #[arg(long, value_enum, default_value_t = What::Current)]
     pub what: What,
@@ -24,6 +24,10 @@ pub struct ExportArgs {
     /// history and runs: only what changed after this run.
     #[arg(long)]
     pub since: Option<i64>,
+    /// S3's endpoint for an s3:// destination (S3-compatible stores); also read from
+    /// AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL.
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
     /// DuckDB's memory limit while writing (partitioned writes buffer per partition).
     #[arg(long, default_value = "4GB")]
     pub memory_limit: String,
@@ -49,17 +53,17 @@ pub fn run(args: &ExportArgs) -> ExitCode {
         to: args.to.clone(),
         partition_by,
         since: args.since,
+        endpoint_url: args.endpoint_url.clone(),
     };
     match export(&store, &request) {
         Ok(done) => {
             println!(
-                "exported {} rows in {} file(s), {} bytes, to {} (through run {})",
+                "exported {} rows in {} file(s), {} bytes, to {}/{} (through run {})",
                 done.rows,
                 done.files.len(),
                 done.bytes,
-                args.to
-                    .join(format!("{:?}", args.what).to_lowercase())
-                    .display(),
+                args.to,
+                format!("{:?}", args.what).to_lowercase(),
                 done.through_run
             );
             ExitCode::from(super::exit::OK)

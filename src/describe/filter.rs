@@ -199,7 +199,7 @@ fn target(name: &str, params: &mut Vec<String>) -> Target {
         "ena-support" => flag("v.ena_support"),
         "free-tier-eligible" => flag("v.free_tier_eligible"),
         "hypervisor" => scalar("v.hypervisor"),
-        "image-allowed" => flag("w.image_allowed"),
+        "image-allowed" => flag("g.image_allowed"),
         "image-id" => scalar("v.image_id"),
         "image-type" => scalar("v.image_type"),
         "is-public" => flag("v.public"),
@@ -226,7 +226,7 @@ fn target(name: &str, params: &mut Vec<String>) -> Target {
         "product-code.type" => Target::List(
             "list_transform(v.product_codes, lambda code: code.product_code_type)".to_string(),
         ),
-        "tag-key" => Target::List("list_transform(w.tags, lambda tag: tag.key)".to_string()),
+        "tag-key" => Target::List("list_transform(g.tags, lambda tag: tag.key)".to_string()),
         "block-device-mapping.device-name" => mappings("mapping.device_name"),
         "block-device-mapping.snapshot-id" => mappings("mapping.ebs.snapshot_id"),
         "block-device-mapping.volume-type" => mappings("mapping.ebs.volume_type"),
@@ -238,7 +238,7 @@ fn target(name: &str, params: &mut Vec<String>) -> Target {
         tag => {
             // validate() has admitted only `tag:<key>` here; the key is bound.
             params.push(tag.strip_prefix("tag:").unwrap_or_default().to_string());
-            Target::List("list_transform(list_filter(w.tags, lambda tag: tag.key = ?), lambda tag: tag.value)".into())
+            Target::List("list_transform(list_filter(g.tags, lambda tag: tag.key = ?), lambda tag: tag.value)".into())
         }
     }
 }

@@ -176,6 +176,7 @@ impl Answer {
 
 /// Answers `request` from `store`.
 pub fn describe_images(store: &Store, request: &DescribeRequest) -> Result<Answer, DescribeError> {
+    let started = std::time::Instant::now();
     validate(request)?;
     let caller = match &request.account {
         Some(account) => Some(coverage::resolve_account(store, account)?),
@@ -190,6 +191,10 @@ pub fn describe_images(store: &Store, request: &DescribeRequest) -> Result<Answe
         Some(p) => p.as_of,
         None => coverage::resolve_as_of(store, &request.as_of)?,
     };
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "request resolved"
+    );
     let mut images = query::run(
         store,
         request,
@@ -197,6 +202,11 @@ pub fn describe_images(store: &Store, request: &DescribeRequest) -> Result<Answe
         as_of,
         position.as_ref().map(|p| &p.after),
     )?;
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        images = images.len(),
+        "images read"
+    );
     let mut next_token = None;
     if let Some(max) = request.max_results
         && images.len() as i64 > max
@@ -225,6 +235,10 @@ pub fn describe_images(store: &Store, request: &DescribeRequest) -> Result<Answe
     } else {
         coverage::check(store, request, caller.as_deref(), as_of)?
     };
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "coverage checked"
+    );
     // One caller in one region, fully synced: EC2 refuses ids it does not know.
     if !request.image_ids.is_empty()
         && !named_all

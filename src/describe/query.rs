@@ -90,12 +90,18 @@ fn build(
     mode: Mode,
 ) -> (String, Vec<Value>) {
     let mut version = Clauses::default();
+    let mut sighting = Clauses::default();
+    let mut view = Clauses::default();
     let mut row = Clauses::default();
 
     if !request.image_ids.is_empty() {
         let marks = vec!["?"; request.image_ids.len()].join(", ");
         version.push(
             format!("v.image_id IN ({marks})"),
+            request.image_ids.iter().cloned(),
+        );
+        sighting.push(
+            format!("g.image_id IN ({marks})"),
             request.image_ids.iter().cloned(),
         );
     }
@@ -107,7 +113,7 @@ fn build(
             let Sql { text, params } = filter::predicate(f, request.question_mark);
             match filter::side(&f.name) {
                 Side::Version => version.push(text, params),
-                Side::View => row.push(text, params),
+                Side::View => view.push(text, params),
             }
         }
         owners(request, &mut row);
@@ -134,8 +140,23 @@ fn build(
         (Mode::Answer, Some(max)) => format!("LIMIT {}", max + 1),
         _ => String::new(),
     };
+    let (group_columns, group_keys) = if caller.is_some() && request.region.is_some() {
+        (
+            "any_value(s.caller) AS caller, any_value(s.region) AS region, s.image_id",
+            "s.image_id",
+        )
+    } else {
+        (
+            "s.caller, s.region, s.image_id",
+            "s.caller, s.region, s.image_id",
+        )
+    };
     let text = IMAGES_SQL
+        .replace("/* group columns */", group_columns)
+        .replace("/* group keys */", group_keys)
         .replace("/* version filters */", &version.sql())
+        .replace("/* view filters */", &view.conjunction())
+        .replace("/* sighting filters */", &sighting.sql())
         .replace("/* row filters */", &row.sql())
         .replace("/* limit */", &limit);
 
@@ -148,6 +169,8 @@ fn build(
             .map_or(Value::Null, |r| Value::Text(r.clone())),
     ];
     params.extend(version.params.into_iter().map(Value::Text));
+    params.extend(view.params.into_iter().map(Value::Text));
+    params.extend(sighting.params.into_iter().map(Value::Text));
     params.extend(row.params.into_iter().map(Value::Text));
     (text, params)
 }
@@ -187,10 +210,10 @@ fn executable_users(request: &DescribeRequest, row: &mut Clauses) {
     for user in &request.executable_users {
         match user.as_str() {
             "all" => tests.push("v.public".to_string()),
-            "self" => tests.push("list_contains(w.scopes, 'shared')".to_string()),
+            "self" => tests.push("w.shared".to_string()),
             id => {
                 tests.push(
-                    "(w.caller = ? AND list_contains(w.scopes, 'shared')) OR EXISTS (
+                    "(w.caller = ? AND w.shared) OR EXISTS (
                         SELECT 1 FROM image_sightings s
                         WHERE s.viewer_account_id = ? AND s.scope = 'shared'
                           AND s.region = w.region AND s.image_id = w.image_id
@@ -223,6 +246,15 @@ impl Clauses {
             .iter()
             .map(|t| format!("AND {t}\n      "))
             .collect()
+    }
+
+    /// The predicates as one expression, `true` when there are none.
+    fn conjunction(&self) -> String {
+        if self.text.is_empty() {
+            "true".to_string()
+        } else {
+            format!("({})", self.text.join(" AND "))
+        }
     }
 }
 

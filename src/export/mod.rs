@@ -6,10 +6,47 @@
 //! so a reader of the target never sees a half-written file, and a failed export
 //! leaves the target as it was. File names carry the last run exported, so an
 //! incremental export (`since`) adds files and never overwrites earlier ones.
+//! An `s3://` destination is staged in the system's temporary directory and uploaded
+//! (`s3.rs`).
+
+mod s3;
 
 use std::path::{Path, PathBuf};
 
 use crate::store::{Store, StoreError};
+
+pub use s3::S3Location;
+
+/// Where an export goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    Dir(PathBuf),
+    S3(S3Location),
+}
+
+impl Destination {
+    /// `s3://bucket/prefix`, or else a directory.
+    pub fn parse(to: &str) -> Result<Destination, String> {
+        if to.is_empty() {
+            return Err(
+                "the destination is empty: give a directory or s3://<bucket>/<prefix>".into(),
+            );
+        }
+        match S3Location::parse(to) {
+            Some(location) => location.map(Destination::S3),
+            None => Ok(Destination::Dir(PathBuf::from(to))),
+        }
+    }
+}
+
+impl std::fmt::Display for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Destination::Dir(path) => write!(f, "{}", path.display()),
+            Destination::S3(location) => write!(f, "{location}"),
+        }
+    }
+}
 
 /// What to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -47,16 +84,19 @@ pub const PARTITION_COLUMNS: [&str; 2] = ["region", "account"];
 #[derive(Debug, Clone)]
 pub struct ExportRequest {
     pub what: What,
-    pub to: PathBuf,
+    pub to: Destination,
     pub partition_by: Vec<String>,
     /// Only what changed after this run (history, runs).
     pub since: Option<i64>,
+    /// S3's endpoint, for S3-compatible stores and tests.
+    pub endpoint_url: Option<String>,
 }
 
 /// What an export wrote.
 #[derive(Debug, Clone, Default)]
 pub struct Exported {
-    pub files: Vec<PathBuf>,
+    /// The files written: paths, or `s3://` URLs.
+    pub files: Vec<String>,
     pub rows: u64,
     pub bytes: u64,
     /// The last run the export covers.
@@ -74,6 +114,8 @@ pub enum ExportError {
     SinceCurrent,
     #[error("cannot write under {path}: {message}")]
     Target { path: PathBuf, message: String },
+    #[error("cannot export to {to}: {message}")]
+    Upload { to: String, message: String },
 }
 
 fn target_err(path: &Path, e: impl std::fmt::Display) -> ExportError {
@@ -101,12 +143,19 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<Exported, Export
             r.get(0)
         })
         .map_err(|e| store.error(e))?;
-    let dest = request.to.join(request.what.name());
-    std::fs::create_dir_all(&dest).map_err(|e| target_err(&dest, e))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".amiq-export-")
-        .tempdir_in(&request.to)
-        .map_err(|e| target_err(&request.to, e))?;
+    let staging = match &request.to {
+        Destination::Dir(to) => {
+            std::fs::create_dir_all(to.join(request.what.name())).map_err(|e| target_err(to, e))?;
+            tempfile::Builder::new()
+                .prefix(".amiq-export-")
+                .tempdir_in(to)
+                .map_err(|e| target_err(to, e))?
+        }
+        Destination::S3(_) => tempfile::Builder::new()
+            .prefix("amiq-export-")
+            .tempdir()
+            .map_err(|e| target_err(&std::env::temp_dir(), e))?,
+    };
     let out_dir = staging.path().join("out");
 
     // `since` is a number and the staging path amiq's own: both go into the COPY
@@ -139,58 +188,85 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<Exported, Export
         )
         .map_err(|e| store.error(e))? as u64;
 
-    // Move every finished file into place; a name already there (the same run
-    // exported again) gets a fresh suffix rather than being overwritten.
-    let mut exported = Exported {
-        through_run,
-        rows,
-        ..Exported::default()
+    let staged = staged_files(&out_dir, through_run)?;
+    let bytes = staged
+        .iter()
+        .map(|f| std::fs::metadata(&f.file).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let mut files = match &request.to {
+        Destination::Dir(to) => {
+            let dest = to.join(request.what.name());
+            let mut placed = Vec::with_capacity(staged.len());
+            for f in &staged {
+                let target = unique(&dest.join(&f.relative));
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| target_err(parent, e))?;
+                }
+                std::fs::rename(&f.file, &target).map_err(|e| target_err(&target, e))?;
+                placed.push(target.display().to_string());
+            }
+            placed
+        }
+        Destination::S3(location) => s3::upload(
+            location,
+            request.endpoint_url.as_deref(),
+            request.what.name(),
+            &staged,
+        )
+        .map_err(|message| ExportError::Upload {
+            to: location.to_string(),
+            message,
+        })?,
     };
-    let mut pending = vec![out_dir.clone()];
+    files.sort();
+    Ok(Exported {
+        files,
+        rows,
+        bytes,
+        through_run,
+    })
+}
+
+/// The finished files DuckDB wrote at `out_dir`, with their paths relative to it
+/// (slash-separated). Without PARTITION_BY, DuckDB writes one file at the path itself.
+fn staged_files(out_dir: &Path, through_run: i64) -> Result<Vec<s3::Staged>, ExportError> {
     let single = out_dir.with_extension("parquet");
-    if out_dir.is_file() || single.is_file() {
-        // Without PARTITION_BY, DuckDB writes one file at the path itself.
-        let file = if out_dir.is_file() {
-            out_dir.clone()
-        } else {
-            single
-        };
-        let target = unique(&dest.join(format!("amiq-run{through_run}-0.parquet")));
-        place(&file, &target, &mut exported)?;
-        pending.clear();
+    for file in [out_dir.to_path_buf(), single] {
+        if file.is_file() {
+            return Ok(vec![s3::Staged {
+                file,
+                relative: format!("amiq-run{through_run}-0.parquet"),
+            }]);
+        }
     }
+    let mut staged = Vec::new();
+    let mut pending = vec![out_dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
             Err(_) => continue,
         };
         for entry in entries {
-            let entry = entry.map_err(|e| target_err(&dir, e))?;
-            let path = entry.path();
+            let path = entry.map_err(|e| target_err(&dir, e))?.path();
             if path.is_dir() {
                 pending.push(path);
                 continue;
             }
-            let relative = path.strip_prefix(&out_dir).unwrap_or(&path);
-            let target = unique(&dest.join(relative));
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| target_err(parent, e))?;
-            }
-            place(&path, &target, &mut exported)?;
+            let relative = path
+                .strip_prefix(out_dir)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            staged.push(s3::Staged {
+                file: path,
+                relative,
+            });
         }
     }
-    exported.files.sort();
-    Ok(exported)
-}
-
-/// Renames a finished file into place (same filesystem: the staging directory is
-/// inside the target).
-fn place(from: &Path, to: &Path, exported: &mut Exported) -> Result<(), ExportError> {
-    let bytes = std::fs::metadata(from).map(|m| m.len()).unwrap_or(0);
-    std::fs::rename(from, to).map_err(|e| target_err(to, e))?;
-    exported.bytes += bytes;
-    exported.files.push(to.to_path_buf());
-    Ok(())
+    staged.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(staged)
 }
 
 /// `path`, or `path` with a numbered suffix when it exists.
@@ -210,4 +286,26 @@ fn unique(path: &Path) -> PathBuf {
         .map(|n| path.with_file_name(format!("{stem}.{n}.{ext}")))
         .find(|p| !p.exists())
         .expect("some suffix is free")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destinations_are_directories_or_s3_locations() {
+        assert_eq!(
+            Destination::parse("lake/exports").unwrap(),
+            Destination::Dir(PathBuf::from("lake/exports"))
+        );
+        let s3 = Destination::parse("s3://data-lake/amiq").unwrap();
+        assert_eq!(s3.to_string(), "s3://data-lake/amiq");
+        assert!(matches!(s3, Destination::S3(l) if l.bucket == "data-lake" && l.prefix == "amiq"));
+        assert!(
+            Destination::parse("")
+                .unwrap_err()
+                .contains("s3://<bucket>")
+        );
+        assert!(Destination::parse("s3://x").unwrap_err().contains("s3://x"));
+    }
 }

@@ -13,7 +13,7 @@ use amiq::store::{RunStatus, Store, StoreSettings};
 use amiq::sync::progress::LogLines;
 use serde_json::Value;
 
-struct Moto(Child);
+pub(crate) struct Moto(Child);
 
 impl Drop for Moto {
     fn drop(&mut self) {
@@ -22,7 +22,7 @@ impl Drop for Moto {
     }
 }
 
-fn start_moto() -> (Moto, String) {
+pub(crate) fn start_moto() -> (Moto, String) {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
