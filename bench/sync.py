@@ -71,7 +71,7 @@ def throughput(args):
             for rep in range(args.repeat):
                 db = os.path.join(tmp, f"t{rep}.duckdb")
                 config = os.path.join(tmp, "bench.toml")
-                write_config(config, fake.url, db, accounts, ["us-east-1"], ["owned"], len(accounts))
+                write_config(config, fake.url, db, accounts, ["us-east-1"], ["owned"], args.concurrency or len(accounts))
                 seconds, rss = run_amiq_sync(config)
                 results.append((seconds, rss))
                 print(f"amiq run {rep + 1}: {seconds:.1f} s, {per * len(accounts) / seconds:,.0f} images/s, peak RSS {rss:.0f} MB", flush=True)
@@ -151,6 +151,7 @@ def main():
     t.add_argument("--accounts", type=int, default=4)
     t.add_argument("--repeat", type=int, default=3)
     t.add_argument("--skip-baseline", action="store_true")
+    t.add_argument("--concurrency", type=int, help="partitions fetched at once (default: one per account)")
     h = sub.add_parser("history")
     h.add_argument("--images", type=int, default=1_000_000)
     h.add_argument("--accounts", type=int, default=4)
