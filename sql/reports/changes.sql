@@ -14,20 +14,37 @@ WITH args AS (
     SELECT DISTINCT g.region, g.image_id FROM image_sightings g, args q
     WHERE (g.valid_from > q.since AND g.valid_from <= q.until)
        OR (g.valid_to > q.since AND g.valid_to <= q.until)
+), instants AS (
+    SELECT 'before' AS side, q.since AS t FROM args q
+    UNION ALL
+    SELECT 'after', q.until FROM args q
+), chosen AS (
+    -- Each candidate's view at each instant, found on narrow columns and addressed by
+    -- rowid: the owner's view first, then the lowest account and scope.
+    SELECT i.side, g.region, g.image_id, g.rowid AS sighting_row, v.rowid AS version_row
+    FROM image_sightings g
+    SEMI JOIN candidates c ON c.region = g.region AND c.image_id = g.image_id
+    JOIN image_versions v ON v.region = g.region AND v.image_id = g.image_id
+    JOIN instants i ON g.valid_from <= i.t AND (g.valid_to IS NULL OR g.valid_to > i.t)
+                   AND v.valid_from <= i.t AND (v.valid_to IS NULL OR v.valid_to > i.t),
+         args q
+    WHERE (q.only_account IS NULL OR g.viewer_account_id = q.only_account)
+      AND (q.only_region IS NULL OR g.region = q.only_region)
+    QUALIFY row_number() OVER (PARTITION BY i.side, g.region, g.image_id
+        ORDER BY (g.viewer_account_id = v.owner_id) DESC, g.viewer_account_id, g.scope) = 1
+), views AS (
+    -- The wide columns, read only for the rows chosen.
+    SELECT c.side, c.region, c.image_id, v.state, v.deprecation_time, g.tags, v.public,
+           g.image_allowed, g.last_launched_time, v.name, v.description,
+           v.block_device_mappings, v.product_codes, v.state_reason,
+           v.deregistration_protection, v.boot_mode, v.imds_support
+    FROM chosen c
+    JOIN image_versions v ON v.rowid = c.version_row
+    JOIN image_sightings g ON g.rowid = c.sighting_row
 ), before AS (
-    SELECT s.* FROM image_views_as_of((SELECT since FROM args)) s
-    SEMI JOIN candidates c ON c.region = s.region AND c.image_id = s.image_id, args q
-    WHERE (q.only_account IS NULL OR s.viewer_account_id = q.only_account)
-      AND (q.only_region IS NULL OR s.region = q.only_region)
-    QUALIFY row_number() OVER (PARTITION BY s.region, s.image_id
-        ORDER BY (s.viewer_account_id = s.owner_id) DESC, s.viewer_account_id, s.scope) = 1
+    SELECT * FROM views WHERE side = 'before'
 ), after AS (
-    SELECT s.* FROM image_views_as_of((SELECT until FROM args)) s
-    SEMI JOIN candidates c ON c.region = s.region AND c.image_id = s.image_id, args q
-    WHERE (q.only_account IS NULL OR s.viewer_account_id = q.only_account)
-      AND (q.only_region IS NULL OR s.region = q.only_region)
-    QUALIFY row_number() OVER (PARTITION BY s.region, s.image_id
-        ORDER BY (s.viewer_account_id = s.owner_id) DESC, s.viewer_account_id, s.scope) = 1
+    SELECT * FROM views WHERE side = 'after'
 ), changed AS (
     SELECT b.region, b.image_id, a.name, unnest([
         {'field': 'state', 'before': b.state, 'after': a.state},
