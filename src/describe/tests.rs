@@ -986,3 +986,124 @@ proptest! {
         }
     }
 }
+
+/// Pieces of values built to break out of SQL: quotes, comments, statement ends,
+/// backslashes, NUL, LIKE and regex metacharacters, placeholders, Unicode look-alikes.
+fn hostile() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "'",
+        "''",
+        "\"",
+        ";",
+        "--",
+        "/*",
+        "*/",
+        "\\",
+        "\\'",
+        "\0",
+        "%",
+        "_",
+        "?",
+        "*",
+        "$1",
+        ":x",
+        "' OR '1'='1",
+        "'); DROP TABLE image_versions; --",
+        "\u{FF07}",
+        "\u{2019}",
+        "\u{02BC}",
+        "\u{2032}",
+        "\u{FF1B}",
+        "\u{200B}",
+        "\n",
+        "\r\n",
+        "\t",
+        "ü",
+        "名",
+        "🙂",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        "|",
+        "^",
+        "$",
+        ".",
+        "+",
+        "a",
+        "ami-0",
+        " ",
+    ]);
+    prop::collection::vec(pieces, 0..8).prop_map(|p| p.concat())
+}
+
+fn hostile_filters() -> impl Strategy<Value = Vec<Filter>> {
+    let names = prop::sample::select(FILTER_NAMES.to_vec()).prop_map(String::from);
+    let tag = hostile().prop_map(|key| format!("tag:{key}"));
+    prop::collection::vec(
+        (
+            prop_oneof![names, tag],
+            prop::collection::vec(hostile(), 1..4),
+        )
+            .prop_map(|(name, values)| Filter { name, values }),
+        0..4,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Whatever the values, the store answers (or EC2's error comes back): a value
+    /// never reaches the SQL text, so it can neither break nor change the statement,
+    /// and a value equal to an image's field still finds it.
+    #[test]
+    fn hostile_values_never_change_the_sql(
+        filters in hostile_filters(),
+        owners in prop::collection::vec(hostile(), 0..3),
+        users in prop::collection::vec(hostile(), 0..3),
+        ids in prop::collection::vec(hostile(), 0..3),
+        // EC2's XML cannot carry NUL, so no stored name holds one.
+        name in hostile().prop_map(|s| s.replace('\0', "")),
+    ) {
+        let image = Image {
+            image_id: Some("ami-0123456789abcdef0".into()),
+            owner_id: Some(ME.into()),
+            name: Some(name.clone()),
+            description: Some(name.clone()),
+            state: Some("available".into()),
+            ..Image::default()
+        };
+        let f = Fixture::new(&[Listing { viewer: ME, scope: "owned", catalog: false, images: vec![image] }]);
+        let request = DescribeRequest {
+            filters: filters.clone(),
+            owners,
+            executable_users: users,
+            image_ids: ids,
+            ..mine()
+        };
+        match f.ask(&request) {
+            Ok(_) | Err(DescribeError::Api(_)) => {}
+            Err(other) => prop_assert!(false, "{:?} failed: {}", request, other),
+        }
+        // The image's own name, escaped as a literal, matches exactly that image.
+        let literal: String = name
+            .chars()
+            .flat_map(|c| match c {
+                '*' | '?' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let by_name = DescribeRequest {
+            filters: vec![Filter { name: "name".into(), values: vec![literal.clone()] }],
+            ..mine()
+        };
+        match f.ask(&by_name) {
+            Ok(answer) => prop_assert_eq!(answer.images.len(), 1, "name {:?}", name),
+            // EC2 refuses values over 255 characters; nothing else.
+            Err(DescribeError::Api(e)) => prop_assert!(literal.chars().count() > 255, "{}", e),
+            Err(other) => prop_assert!(false, "name {:?}: {}", name, other),
+        }
+    }
+}
