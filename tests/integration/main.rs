@@ -3,6 +3,8 @@
 
 mod analyst;
 mod cli;
+mod crashes;
+mod faults;
 mod moto;
 mod support;
 mod sync;
