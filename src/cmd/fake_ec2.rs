@@ -46,6 +46,9 @@ pub struct FakeEc2Args {
     /// Fraction of DescribeImages responses cut mid-body.
     #[arg(long, default_value_t = 0.0)]
     pub reset_rate: f64,
+    /// Fraction of pages whose NextToken the endpoint will then refuse.
+    #[arg(long, default_value_t = 0.0)]
+    pub bad_token_rate: f64,
 }
 
 /// The account ids the fake endpoint uses: 111111111111, 222222222222, ...
@@ -86,6 +89,7 @@ pub async fn run(args: &FakeEc2Args) -> ExitCode {
             throttle_rate: args.throttle_rate,
             server_error_rate: args.error_rate,
             reset_rate: args.reset_rate,
+            bad_token_rate: args.bad_token_rate,
             page_latency: Duration::from_millis(args.latency_ms),
             ..Faults::default()
         },

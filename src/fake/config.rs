@@ -51,6 +51,9 @@ pub struct Faults {
     /// Fraction whose connection is cut mid-body: headers and part of the body are sent,
     /// then the connection is dropped.
     pub reset_rate: f64,
+    /// Fraction of pages whose NextToken is replaced by one the endpoint will refuse
+    /// (`InvalidParameterValue`), as an expired or garbled token is.
+    pub bad_token_rate: f64,
     /// Added to every DescribeImages response, to make latency-bound behaviour visible.
     pub page_latency: Duration,
     /// Regions (optionally for one caller only) that always fail.

@@ -171,6 +171,12 @@ async fn describe(
         None => {}
     }
     let reset = roll < faults.throttle_rate + faults.server_error_rate + faults.reset_rate;
+    let bad_token = !reset
+        && roll
+            < faults.throttle_rate
+                + faults.server_error_rate
+                + faults.reset_rate
+                + faults.bad_token_rate;
 
     let worker = Arc::clone(&fake);
     let id = request_id.clone();
@@ -179,7 +185,14 @@ async fn describe(
         let request = params.describe_request()?;
         let world = worker.world();
         let page = describe_images::page(&world, &caller, &scope.region, &request)?;
-        let body = xml::describe_images_response(&id, &page.images, page.next_token.as_deref());
+        let token = match &page.next_token {
+            Some(_) if bad_token => {
+                Counters::bump(&worker.counters.bad_tokens);
+                Some(format!("expired-token-{id}"))
+            }
+            other => other.clone(),
+        };
+        let body = xml::describe_images_response(&id, &page.images, token.as_deref());
         Ok::<_, ApiError>((body, page.images.len()))
     })
     .await

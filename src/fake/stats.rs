@@ -18,6 +18,8 @@ pub struct FakeStats {
     pub server_errors: u64,
     /// Connections cut mid-body.
     pub resets: u64,
+    /// Pages sent with a NextToken the endpoint refuses.
+    pub bad_tokens: u64,
 }
 
 /// The live counters behind [`FakeStats`].
@@ -30,6 +32,7 @@ pub(crate) struct Counters {
     pub throttled: AtomicU64,
     pub server_errors: AtomicU64,
     pub resets: AtomicU64,
+    pub bad_tokens: AtomicU64,
 }
 
 impl Counters {
@@ -52,6 +55,7 @@ impl Counters {
             throttled: get(&self.throttled),
             server_errors: get(&self.server_errors),
             resets: get(&self.resets),
+            bad_tokens: get(&self.bad_tokens),
         }
     }
 }

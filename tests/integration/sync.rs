@@ -317,3 +317,35 @@ async fn an_unreachable_endpoint_is_one_clear_line_per_partition() {
         assert!(!error.contains("test-secret"), "{error}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_next_token_fails_the_partition_without_retrying_or_marking_gone() {
+    let env = Env::start(small_catalog()).await;
+    let config = env.config(&["owned"]);
+    env.sync(&config).await;
+    let open_before = count(
+        &env.store(),
+        "SELECT count(*) FROM image_sightings WHERE valid_to IS NULL",
+    );
+    // Every page's NextToken is one the endpoint then refuses, as an expired one is.
+    env.fake.set_faults(Faults {
+        bad_token_rate: 1.0,
+        ..Faults::default()
+    });
+    let outcome = env.sync(&config).await;
+    assert_eq!(outcome.status, RunStatus::Failed);
+    for p in &outcome.partitions {
+        assert_eq!(p.status, PartitionStatus::Failed, "{p:?}");
+        let error = p.error.as_deref().unwrap();
+        assert!(error.contains("InvalidParameterValue"), "{error}");
+        // A refusal is not retried: one page, one refused request.
+        assert_eq!(p.retries, 0, "{p:?}");
+    }
+    assert_eq!(
+        count(
+            &env.store(),
+            "SELECT count(*) FROM image_sightings WHERE valid_to IS NULL"
+        ),
+        open_before
+    );
+}
