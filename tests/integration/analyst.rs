@@ -184,6 +184,25 @@ async fn queries_stream_in_every_format_and_refuse_what_would_escape() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("timeout"), "{}", stderr(&out));
+    // A query that would exhaust memory stops at its limit, with one line saying so.
+    let out = amiq(
+        &[
+            "query",
+            "--db",
+            db,
+            "--memory-limit",
+            "100MB",
+            "SELECT length(list(range)) FROM range(200000000)",
+        ],
+        dir,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("more memory than its limit (100MB)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stderr(&out).trim().lines().count(), 1);
     // A SQL mistake is one line.
     let out = amiq(&["query", "--db", db, "SELECT nope FROM images"], dir);
     assert_eq!(out.status.code(), Some(1));
