@@ -49,6 +49,9 @@ pub struct FakeEc2Args {
     /// Fraction of pages whose NextToken the endpoint will then refuse.
     #[arg(long, default_value_t = 0.0)]
     pub bad_token_rate: f64,
+    /// Fraction of pages sent damaged: cut short, a broken tag, or an unknown large element.
+    #[arg(long, default_value_t = 0.0)]
+    pub garbled_rate: f64,
 }
 
 /// The account ids the fake endpoint uses: 111111111111, 222222222222, ...
@@ -90,6 +93,7 @@ pub async fn run(args: &FakeEc2Args) -> ExitCode {
             server_error_rate: args.error_rate,
             reset_rate: args.reset_rate,
             bad_token_rate: args.bad_token_rate,
+            garbled_rate: args.garbled_rate,
             page_latency: Duration::from_millis(args.latency_ms),
             ..Faults::default()
         },

@@ -54,6 +54,10 @@ pub struct Faults {
     /// Fraction of pages whose NextToken is replaced by one the endpoint will refuse
     /// (`InvalidParameterValue`), as an expired or garbled token is.
     pub bad_token_rate: f64,
+    /// Fraction of pages sent whole (HTTP 200) but damaged: cut short, with a broken
+    /// tag, or padded with a large element EC2 does not have (which a reader must
+    /// ignore). Cycles through the three in that order.
+    pub garbled_rate: f64,
     /// Added to every DescribeImages response, to make latency-bound behaviour visible.
     pub page_latency: Duration,
     /// Regions (optionally for one caller only) that always fail.

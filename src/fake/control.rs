@@ -40,12 +40,13 @@ pub(crate) fn stats(fake: &FakeEc2) -> String {
             ("serverErrors", s.server_errors),
             ("resets", s.resets),
             ("badTokens", s.bad_tokens),
+            ("garbled", s.garbled),
             ("images", fake.image_count() as u64),
         ],
     )
 }
 
-/// `Action=AmiqSetFaults&ThrottleRate=0.1&ServerErrorRate=0&ResetRate=0&BadTokenRate=0&PageLatencyMs=5
+/// `Action=AmiqSetFaults&ThrottleRate=0.1&ServerErrorRate=0&ResetRate=0&BadTokenRate=0&GarbledRate=0&PageLatencyMs=5
 /// &Seed=1&FailingRegion.1=eu-west-1&FailingRegion.2=us-east-1/222222222222`: replaces
 /// every fault (absent parameters mean none).
 pub(crate) fn set_faults(fake: &FakeEc2, params: &Params) -> Result<String, ApiError> {
@@ -55,6 +56,7 @@ pub(crate) fn set_faults(fake: &FakeEc2, params: &Params) -> Result<String, ApiE
         server_error_rate: number(params, "ServerErrorRate", 0.0)?,
         reset_rate: number(params, "ResetRate", 0.0)?,
         bad_token_rate: number(params, "BadTokenRate", 0.0)?,
+        garbled_rate: number(params, "GarbledRate", 0.0)?,
         page_latency: Duration::from_millis(number(params, "PageLatencyMs", 0)?),
         failing_regions: params
             .list("FailingRegion")

@@ -177,6 +177,14 @@ async fn describe(
                 + faults.server_error_rate
                 + faults.reset_rate
                 + faults.bad_token_rate;
+    let garbled = !reset
+        && !bad_token
+        && roll
+            < faults.throttle_rate
+                + faults.server_error_rate
+                + faults.reset_rate
+                + faults.bad_token_rate
+                + faults.garbled_rate;
 
     let worker = Arc::clone(&fake);
     let id = request_id.clone();
@@ -192,7 +200,11 @@ async fn describe(
             }
             other => other.clone(),
         };
-        let body = xml::describe_images_response(&id, &page.images, token.as_deref());
+        let mut body = xml::describe_images_response(&id, &page.images, token.as_deref());
+        if garbled {
+            let variant = Counters::bump(&worker.counters.garbled) % 3;
+            body = garble(body, variant);
+        }
         Ok::<_, ApiError>((body, page.images.len()))
     })
     .await
@@ -289,4 +301,26 @@ fn request_id(n: u64) -> String {
         0x8000 | ((b >> 48) & 0x3fff),
         b & 0xffff_ffff_ffff
     )
+}
+
+/// A whole but damaged page: 0 cut short, 1 a broken tag, 2 a large element EC2 does
+/// not have, before the images (valid XML a reader must read past).
+fn garble(body: String, variant: u64) -> String {
+    match variant {
+        0 => {
+            let mut cut = body.len() / 2;
+            while !body.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            body[..cut].to_string()
+        }
+        1 => body.replacen("</requestId>", "</requestId><imagesSet><item><imageId>", 1),
+        _ => {
+            let padding = format!(
+                "<amiqUnexpected kind=\"padding\"><blob>{}</blob><nested><x/></nested></amiqUnexpected>",
+                "0123456789abcdef".repeat(256 * 1024)
+            );
+            body.replacen("</requestId>", &format!("</requestId>{padding}"), 1)
+        }
+    }
 }

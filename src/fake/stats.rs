@@ -20,6 +20,8 @@ pub struct FakeStats {
     pub resets: u64,
     /// Pages sent with a NextToken the endpoint refuses.
     pub bad_tokens: u64,
+    /// Pages sent damaged (see `Faults::garbled_rate`).
+    pub garbled: u64,
 }
 
 /// The live counters behind [`FakeStats`].
@@ -33,6 +35,7 @@ pub(crate) struct Counters {
     pub server_errors: AtomicU64,
     pub resets: AtomicU64,
     pub bad_tokens: AtomicU64,
+    pub garbled: AtomicU64,
 }
 
 impl Counters {
@@ -56,6 +59,7 @@ impl Counters {
             server_errors: get(&self.server_errors),
             resets: get(&self.resets),
             bad_tokens: get(&self.bad_tokens),
+            garbled: get(&self.garbled),
         }
     }
 }

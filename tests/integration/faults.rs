@@ -1,6 +1,7 @@
 //! The fault suite: seeded sync runs against the fake endpoint with mixed faults
 //! (throttling bursts, 500s, connections cut mid-body, pages slower than the timeout,
-//! an expired or garbled NextToken, a region failing for one account or for all) and catalog mutations between runs.
+//! an expired or garbled NextToken, pages cut short, broken or padded with unknown
+//! elements, a region failing for one account or for all) and catalog mutations between runs.
 //! After every run the store is compared with the endpoint's truth:
 //! - a completed partition holds exactly the images and versions the endpoint returns;
 //! - a failed partition holds exactly the images and views it held before the run; an
@@ -37,7 +38,7 @@ fn draw_faults(rng: &mut StdRng, run: usize) -> Faults {
         ..Faults::default()
     };
     // Most runs are faulty in some way; a few are clean, to let partitions catch up.
-    match rng.random_range(0..11) {
+    match rng.random_range(0..12) {
         0 => {}
         1..=3 => faults.throttle_rate = rng.random_range(0.05..0.5),
         4..=5 => faults.server_error_rate = rng.random_range(0.05..0.4),
@@ -47,8 +48,10 @@ fn draw_faults(rng: &mut StdRng, run: usize) -> Faults {
             faults.server_error_rate = rng.random_range(0.0..0.3);
             faults.reset_rate = rng.random_range(0.0..0.3);
             faults.bad_token_rate = rng.random_range(0.0..0.1);
+            faults.garbled_rate = rng.random_range(0.0..0.1);
         }
         10 => faults.bad_token_rate = rng.random_range(0.02..0.3),
+        11 => faults.garbled_rate = rng.random_range(0.05..0.4),
         8 => {
             faults.failing_regions = vec![FailingRegion {
                 region: ["us-east-1", "eu-west-1"][run % 2].into(),
@@ -171,13 +174,14 @@ async fn faulty_runs_never_lose_or_invent_images() {
     eprintln!(
         "fault suite: seed {seed}: {runs} runs in {:.1} s, {mutations} catalog mutations, \
          faults injected: {} throttled, {} server errors, {} connections cut, \
-         {} refused NextTokens; \
+         {} refused NextTokens, {} damaged pages; \
          partitions: {completed} completed, {failed} failed; mismatches: {mismatches}",
         started.elapsed().as_secs_f64(),
         stats.throttled,
         stats.server_errors,
         stats.resets,
         stats.bad_tokens,
+        stats.garbled,
     );
     assert_eq!(mismatches, 0, "seed {seed}");
     assert!(

@@ -349,3 +349,47 @@ async fn a_refused_next_token_fails_the_partition_without_retrying_or_marking_go
         open_before
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn damaged_pages_fail_their_partition_with_the_reason_and_never_store_a_bad_row() {
+    let env = Env::start(small_catalog()).await;
+    let config = env.config(&["owned", "shared", "amazon"]);
+    env.sync(&config).await;
+    // Every page arrives whole but damaged, in turn: cut short, a broken tag, or padded
+    // with a 4 MB element EC2 does not have (which must be read past).
+    env.fake.set_faults(Faults {
+        garbled_rate: 1.0,
+        ..Faults::default()
+    });
+    let mut once = config.clone();
+    once.max_attempts = 1;
+    let outcome = env.sync(&once).await;
+    let store = env.store();
+    let mut failed = 0;
+    for p in &outcome.partitions {
+        if p.status == PartitionStatus::Failed {
+            failed += 1;
+            let error = p.error.as_deref().unwrap();
+            // Cut short, or a broken tag at a named byte.
+            assert!(
+                error.contains("the response ends before its last element closes")
+                    || error.contains("malformed DescribeImages response at byte"),
+                "{error}"
+            );
+        }
+        // Completed or not, the partition holds exactly the endpoint's images.
+        assert_eq!(
+            stored(
+                &store,
+                &p.account_id,
+                &p.region,
+                &p.scope,
+                "'infinity'::TIMESTAMPTZ"
+            ),
+            keyed(&env.truth(&p.account_id, &p.region, &p.scope)),
+            "{p:?}"
+        );
+    }
+    assert!(failed > 0);
+    assert!(env.fake.stats().garbled >= outcome.partitions.len() as u64);
+}
