@@ -63,22 +63,6 @@ WITH args AS (
         {'field': 'imds_support', 'before': b.imds_support, 'after': a.imds_support}
     ]) AS f
     FROM before b JOIN after a ON a.region = b.region AND a.image_id = b.image_id
-    -- Only pairs that differ are taken apart field by field.
-    WHERE {'state': b.state, 'deprecation_time': b.deprecation_time, 'tags': b.tags,
-           'public': b.public, 'image_allowed': b.image_allowed,
-           'last_launched_time': b.last_launched_time, 'name': b.name,
-           'description': b.description, 'block_device_mappings': b.block_device_mappings,
-           'product_codes': b.product_codes, 'state_reason': b.state_reason,
-           'deregistration_protection': b.deregistration_protection,
-           'boot_mode': b.boot_mode, 'imds_support': b.imds_support}
-          IS DISTINCT FROM
-          {'state': a.state, 'deprecation_time': a.deprecation_time, 'tags': a.tags,
-           'public': a.public, 'image_allowed': a.image_allowed,
-           'last_launched_time': a.last_launched_time, 'name': a.name,
-           'description': a.description, 'block_device_mappings': a.block_device_mappings,
-           'product_codes': a.product_codes, 'state_reason': a.state_reason,
-           'deregistration_protection': a.deregistration_protection,
-           'boot_mode': a.boot_mode, 'imds_support': a.imds_support}
 )
 SELECT 'added' AS change, a.region, a.image_id, a.name,
        NULL::VARCHAR AS field, NULL::VARCHAR AS before, NULL::VARCHAR AS after

@@ -15,11 +15,7 @@ use amiq::store::{Store, StoreSettings};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::support::{A, B, Env, count, keyed, small_catalog, stored};
-
-fn env_number(name: &str) -> Option<u64> {
-    std::env::var(name).ok().and_then(|v| v.parse().ok())
-}
+use crate::support::{A, B, Env, count, env_number, keyed, small_catalog, stored};
 
 fn config_file(env: &Env) -> std::path::PathBuf {
     let path = env.dir.path().join("amiq.toml");

@@ -22,14 +22,10 @@ use amiq::store::PartitionStatus;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::support::{A, B, Env, keyed, small_catalog, stored};
+use crate::support::{A, B, Env, env_number, keyed, small_catalog, stored};
 
 type Partition = (String, String, String);
 type Held = BTreeSet<(String, i64, i64)>;
-
-fn env_number(name: &str) -> Option<u64> {
-    std::env::var(name).ok().and_then(|v| v.parse().ok())
-}
 
 /// One run's faults, drawn from `rng`.
 fn draw_faults(rng: &mut StdRng, run: usize) -> Faults {

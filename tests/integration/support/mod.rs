@@ -171,3 +171,8 @@ pub fn count(store: &Store, sql: &str) -> i64 {
 pub fn exists(path: &Path) -> bool {
     path.exists()
 }
+
+/// A number from the environment (a suite's seed or size), when set.
+pub fn env_number(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
