@@ -68,6 +68,10 @@ fn init_logging(format: LogFormat, verbose: u8) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = amiq::store::lock_timeout_from_env() {
+        eprintln!("amiq: {e}");
+        return ExitCode::from(exit::BAD_CONFIG);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

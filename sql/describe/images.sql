@@ -68,7 +68,7 @@ WITH args AS (
 SELECT w.caller, w.region, w.image_id,
        -- The Image shape's members in the order of the EC2 model (and of the AWS CLI's
        -- output); NULL members are left out of the JSON by the caller.
-       to_json({
+       {
            'PlatformDetails': v.platform_details,
            'UsageOperation': v.usage_operation,
            'BlockDeviceMappings': list_transform(v.block_device_mappings, lambda mapping: {
@@ -125,7 +125,7 @@ SELECT w.caller, w.region, w.image_id,
            'KernelId': v.kernel_id,
            'RamdiskId': v.ramdisk_id,
            'Platform': v.platform
-       }) AS image
+       } AS image
 FROM answer w
 JOIN image_versions v ON v.rowid = w.version_row
 JOIN image_sightings g ON g.rowid = w.sighting_row

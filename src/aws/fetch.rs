@@ -62,8 +62,75 @@ pub enum FetchError<E> {
     Sink(E),
 }
 
+/// What sending one DescribeImages request gives: the SDK's output or error, and the
+/// body amiq's reader takes instead of the SDK's.
+type Sent = (
+    Result<
+        aws_sdk_ec2::operation::describe_images::DescribeImagesOutput,
+        aws_sdk_ec2::error::SdkError<
+            aws_sdk_ec2::operation::describe_images::DescribeImagesError,
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+        >,
+    >,
+    super::capture::Captured,
+);
+
+/// One request for the page after `token`, as a future that owns what it needs.
+fn send(
+    client: &aws_sdk_ec2::Client,
+    scope: &ScopeRequest,
+    max_results: i32,
+    token: Option<String>,
+) -> impl std::future::Future<Output = Sent> + Send + 'static {
+    let (capture, captured) = CaptureBody::new();
+    let request = client
+        .describe_images()
+        .set_owners((!scope.owners.is_empty()).then(|| scope.owners.clone()))
+        .set_executable_users(
+            (!scope.executable_users.is_empty()).then(|| scope.executable_users.clone()),
+        )
+        .include_deprecated(true)
+        .include_disabled(true)
+        .max_results(max_results)
+        .set_next_token(token)
+        .customize()
+        .interceptor(capture);
+    async move { (request.send().await, captured) }
+}
+
+/// The next page's first request, sent while this page is read. Dropped unused (the
+/// page had to be retried, or the listing stopped), it is cancelled.
+struct Prefetch {
+    token: String,
+    request: tokio::task::JoinHandle<Sent>,
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.request.abort();
+    }
+}
+
+/// The NextToken of a response body, found without reading the images: EC2 puts the
+/// element last. `None` when it is absent or needs unescaping; the full read decides.
+fn peek_next_token(body: &[u8]) -> Option<String> {
+    const OPEN: &[u8] = b"<nextToken>";
+    const CLOSE: &[u8] = b"</nextToken>";
+    let tail = &body[body.len().saturating_sub(16 * 1024)..];
+    let start = tail.windows(OPEN.len()).rposition(|w| w == OPEN)? + OPEN.len();
+    let len = tail[start..]
+        .windows(CLOSE.len())
+        .position(|w| w == CLOSE)?;
+    let token = std::str::from_utf8(&tail[start..start + len]).ok()?;
+    (!token.is_empty() && !token.contains(['&', '<'])).then(|| token.to_string())
+}
+
 /// Reads every page of `scope` and hands each to `on_page` in order. Stops at the
 /// first page that fails after its retries, or when `on_page` fails.
+///
+/// Pages are pipelined: as soon as a page's body has arrived, the next page is asked
+/// for, and this page is read and staged while that request is in flight. The next
+/// page's answer is used only if the page read in full names the same NextToken.
 pub async fn fetch_pages<E>(
     client: &aws_sdk_ec2::Client,
     scope: &ScopeRequest,
@@ -72,35 +139,45 @@ pub async fn fetch_pages<E>(
     mut on_page: impl FnMut(Vec<Image>, &FetchStats) -> Result<(), E>,
 ) -> Result<(), FetchError<E>> {
     let mut token: Option<String> = None;
+    let mut prefetch: Option<Prefetch> = None;
     loop {
         let page = stats.pages + 1;
         let mut attempt = 0u32;
         let (images, next_token) = loop {
             attempt += 1;
-            let (capture, captured) = CaptureBody::new();
-            let sent = client
-                .describe_images()
-                .set_owners((!scope.owners.is_empty()).then(|| scope.owners.clone()))
-                .set_executable_users(
-                    (!scope.executable_users.is_empty()).then(|| scope.executable_users.clone()),
-                )
-                .include_deprecated(true)
-                .include_disabled(true)
-                .max_results(settings.max_results)
-                .set_next_token(token.clone())
-                .customize()
-                .interceptor(capture)
-                .send()
-                .await;
+            let ahead = prefetch
+                .take()
+                .filter(|p| attempt == 1 && token.as_deref() == Some(p.token.as_str()));
+            let (sent, captured) = match ahead {
+                Some(mut ahead) => match (&mut ahead.request).await {
+                    Ok(sent) => sent,
+                    // The task was cancelled or panicked: ask again.
+                    Err(_) => send(client, scope, settings.max_results, token.clone()).await,
+                },
+                None => send(client, scope, settings.max_results, token.clone()).await,
+            };
             let read = match sent {
                 Ok(output) => match captured.take() {
-                    Some(body) => images_xml::parse(&body)
-                        .map(|page| (page.images, page.next_token))
-                        .map_err(|message| ApiFailure {
-                            kind: FailureKind::Transient,
-                            code: None,
-                            message: format!("ec2:DescribeImages: {message}"),
-                        }),
+                    Some(body) => {
+                        prefetch = peek_next_token(&body)
+                            .filter(|next| token.as_deref() != Some(next.as_str()))
+                            .map(|next| Prefetch {
+                                request: tokio::spawn(send(
+                                    client,
+                                    scope,
+                                    settings.max_results,
+                                    Some(next.clone()),
+                                )),
+                                token: next,
+                            });
+                        images_xml::parse(&body)
+                            .map(|page| (page.images, page.next_token))
+                            .map_err(|message| ApiFailure {
+                                kind: FailureKind::Transient,
+                                code: None,
+                                message: format!("ec2:DescribeImages: {message}"),
+                            })
+                    }
                     // The body was not diverted: the SDK read it.
                     None => Ok((
                         output
@@ -162,6 +239,20 @@ fn backoff(settings: &FetchSettings, attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_next_token_is_found_at_the_end_of_the_body() {
+        let body = b"<DescribeImagesResponse><imagesSet><item><name>&lt;nextToken&gt;</name></item></imagesSet><nextToken>abc/123=</nextToken></DescribeImagesResponse>";
+        assert_eq!(peek_next_token(body).as_deref(), Some("abc/123="));
+        let last = b"<DescribeImagesResponse><imagesSet/></DescribeImagesResponse>";
+        assert_eq!(peek_next_token(last), None);
+        let escaped = b"<r><nextToken>a&amp;b</nextToken></r>";
+        assert_eq!(peek_next_token(escaped), None, "left to the full read");
+        let empty = b"<r><nextToken></nextToken></r>";
+        assert_eq!(peek_next_token(empty), None);
+        let cut = b"<r><nextToken>abc";
+        assert_eq!(peek_next_token(cut), None);
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

@@ -143,33 +143,38 @@ pub fn run(args: &DescribeImagesArgs) -> ExitCode {
         eprintln!("amiq: warning: {warning}");
     }
     let with_origin = args.account.is_none() || args.region.is_none();
-    let mut document = answer.to_json(with_origin);
-    if let Some(q) = &query {
-        document = match q.search(&document) {
-            Ok(found) => output::model_order(
-                serde_json::to_value(&*found).unwrap_or(serde_json::Value::Null),
-            ),
-            Err(e) => {
-                eprintln!("amiq: --query: {}", one_line(&e.to_string()));
-                return ExitCode::from(super::exit::BAD_CONFIG);
+    let incomplete = !answer.warnings.is_empty();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = match (&query, args.output) {
+        // The common case streams from the store's rows.
+        (None, Output::Json) => answer.write_json(with_origin, &mut out),
+        (query, output) => {
+            let mut document = answer.into_json(with_origin);
+            if let Some(q) = query {
+                document = match q.search(&document) {
+                    Ok(found) => output::model_order(
+                        serde_json::to_value(&*found).unwrap_or(serde_json::Value::Null),
+                    ),
+                    Err(e) => {
+                        eprintln!("amiq: --query: {}", one_line(&e.to_string()));
+                        return ExitCode::from(super::exit::BAD_CONFIG);
+                    }
+                };
             }
-        };
-    }
-    let printed = match args.output {
-        Output::Json => output::json(&document),
-        Output::Text => cli_output::text(&document),
-        Output::Table => cli_output::table(&document, "DescribeImages", terminal_width()),
+            match output {
+                Output::Json => output::write_json(&document, &mut out),
+                Output::Text => out.write_all(cli_output::text(&document).as_bytes()),
+                Output::Table => out.write_all(
+                    cli_output::table(&document, "DescribeImages", terminal_width()).as_bytes(),
+                ),
+            }
+        }
     };
-    let mut out = std::io::stdout().lock();
-    if out
-        .write_all(printed.as_bytes())
-        .and_then(|_| out.flush())
-        .is_err()
-    {
+    if written.and_then(|_| out.flush()).is_err() {
         // A closed pipe (`| head`) is not an error of ours.
         return ExitCode::from(super::exit::OK);
     }
-    if args.strict && !answer.warnings.is_empty() {
+    if args.strict && incomplete {
         return ExitCode::from(exit::INCOMPLETE);
     }
     ExitCode::from(super::exit::OK)

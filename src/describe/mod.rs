@@ -11,6 +11,7 @@ pub mod cli_args;
 pub mod cli_output;
 pub mod coverage;
 pub mod filter;
+mod image_json;
 pub mod output;
 mod query;
 mod token;
@@ -115,23 +116,44 @@ pub struct DescribeRequest {
     pub question_mark: QuestionMark,
 }
 
-/// One image of an answer.
+/// One image of an answer: a row of the Arrow batch the store answered with, turned
+/// into JSON only when asked.
 #[derive(Debug, Clone)]
 pub struct FoundImage {
     /// The caller whose view this is.
     pub viewer_account_id: String,
     pub region: String,
-    /// The Image shape as the AWS CLI prints it, members in the model's order,
-    /// absent members left out.
-    pub image: serde_json::Map<String, serde_json::Value>,
+    image_id: String,
+    /// The Image shape's struct column of the image's batch, and its row there.
+    batch: std::sync::Arc<arrow::array::StructArray>,
+    row: usize,
 }
 
 impl FoundImage {
+    fn new(
+        viewer_account_id: String,
+        region: String,
+        image_id: String,
+        batch: std::sync::Arc<arrow::array::StructArray>,
+        row: usize,
+    ) -> FoundImage {
+        FoundImage {
+            viewer_account_id,
+            region,
+            image_id,
+            batch,
+            row,
+        }
+    }
+
     pub fn image_id(&self) -> &str {
-        self.image
-            .get("ImageId")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
+        &self.image_id
+    }
+
+    /// The Image shape as the AWS CLI prints it, members in the model's order, absent
+    /// members left out.
+    pub fn image(&self) -> serde_json::Map<String, serde_json::Value> {
+        image_json::object(&self.batch, self.row)
     }
 }
 
@@ -150,28 +172,65 @@ impl Answer {
     /// `{"Images": [...], "NextToken": ...}` as the AWS CLI prints it; with
     /// `with_origin`, each image also names its `Region` and `ViewerAccountId`.
     pub fn to_json(&self, with_origin: bool) -> serde_json::Value {
-        let images = self
-            .images
-            .iter()
-            .map(|found| {
-                let mut image = found.image.clone();
-                if with_origin {
-                    image.insert("Region".into(), found.region.clone().into());
-                    image.insert(
-                        "ViewerAccountId".into(),
-                        found.viewer_account_id.clone().into(),
-                    );
-                }
-                serde_json::Value::Object(image)
-            })
-            .collect();
-        let mut out = serde_json::Map::new();
-        out.insert("Images".into(), serde_json::Value::Array(images));
-        if let Some(token) = &self.next_token {
-            out.insert("NextToken".into(), token.clone().into());
-        }
-        serde_json::Value::Object(out)
+        document(self.images.iter().cloned(), &self.next_token, with_origin)
     }
+
+    /// The same, taking the images rather than copying them.
+    pub fn into_json(self, with_origin: bool) -> serde_json::Value {
+        document(self.images.into_iter(), &self.next_token, with_origin)
+    }
+
+    /// Writes the same document as `aws --output json` prints it (`output::json` of
+    /// `to_json`, byte for byte), straight from the store's rows.
+    pub fn write_json(
+        &self,
+        with_origin: bool,
+        out: &mut impl std::io::Write,
+    ) -> std::io::Result<()> {
+        let mut json = image_json::Pretty::new(out);
+        json.begin_object()?;
+        json.key("Images")?;
+        json.begin_array()?;
+        for found in &self.images {
+            json.item()?;
+            let origin = [
+                ("Region", found.region.as_str()),
+                ("ViewerAccountId", found.viewer_account_id.as_str()),
+            ];
+            let origin: &[(&str, &str)] = if with_origin { &origin } else { &[] };
+            json.struct_row(&found.batch, found.row, origin)?;
+        }
+        json.end_array()?;
+        if let Some(token) = &self.next_token {
+            json.key("NextToken")?;
+            json.string(token)?;
+        }
+        json.end_object()?;
+        json.finish()
+    }
+}
+
+fn document(
+    images: impl Iterator<Item = FoundImage>,
+    next_token: &Option<String>,
+    with_origin: bool,
+) -> serde_json::Value {
+    let images = images
+        .map(|found| {
+            let mut image = found.image();
+            if with_origin {
+                image.insert("Region".into(), found.region.into());
+                image.insert("ViewerAccountId".into(), found.viewer_account_id.into());
+            }
+            serde_json::Value::Object(image)
+        })
+        .collect();
+    let mut out = serde_json::Map::new();
+    out.insert("Images".into(), serde_json::Value::Array(images));
+    if let Some(token) = next_token {
+        out.insert("NextToken".into(), token.clone().into());
+    }
+    serde_json::Value::Object(out)
 }
 
 /// Answers `request` from `store`.

@@ -101,14 +101,18 @@ pub fn model_order(value: Value) -> Value {
 /// `value` as `aws --output json` prints it, with a final newline.
 pub fn json(value: &Value) -> String {
     let mut out = Vec::new();
+    write_json(value, &mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// The same, written to `out` as it is made.
+pub fn write_json(value: &Value, out: &mut impl std::io::Write) -> std::io::Result<()> {
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, formatter);
     value
         .serialize(&mut serializer)
-        .expect("a JSON value serializes");
-    let mut text = String::from_utf8(out).expect("serde_json writes UTF-8");
-    text.push('\n');
-    text
+        .map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
 }
 
 #[cfg(test)]

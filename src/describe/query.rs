@@ -6,7 +6,10 @@
 use chrono::{DateTime, Utc};
 use duckdb::types::Value;
 
+use arrow::array::AsArray;
+
 use super::filter::{self, Side, Sql};
+use super::image_json;
 use super::{DescribeError, DescribeRequest, FoundImage};
 use crate::store::Store;
 
@@ -26,30 +29,28 @@ pub fn run(
     tracing::debug!(sql = %text, params = ?params, "describe-images query");
     let conn = store.connection();
     let mut stmt = conn.prepare(&text).map_err(|e| store.error(e))?;
-    let mut rows = stmt
-        .query(duckdb::params_from_iter(params))
+    let batches = stmt
+        .query_arrow(duckdb::params_from_iter(params))
         .map_err(|e| store.error(e))?;
     let mut found = Vec::new();
-    while let Some(row) = rows.next().map_err(|e| store.error(e))? {
-        let viewer_account_id: String = row.get(0).map_err(|e| store.error(e))?;
-        let region: String = row.get(1).map_err(|e| store.error(e))?;
-        let json: String = row.get(3).map_err(|e| store.error(e))?;
-        let image = match serde_json::from_str(&json) {
-            Ok(serde_json::Value::Object(mut image)) => {
-                drop_nulls(&mut image);
-                image
-            }
-            _ => {
-                return Err(DescribeError::Input(format!(
-                    "the store returned an image that is not a JSON object: {json}"
-                )));
-            }
+    for batch in batches {
+        let (callers, regions, ids) = (batch.column(0), batch.column(1), batch.column(2));
+        let Some(images) = batch.column(3).as_struct_opt() else {
+            return Err(DescribeError::Input(format!(
+                "the store returned images of type {}, not a struct",
+                batch.column(3).data_type()
+            )));
         };
-        found.push(FoundImage {
-            viewer_account_id,
-            region,
-            image,
-        });
+        let images = std::sync::Arc::new(images.clone());
+        for row in 0..batch.num_rows() {
+            found.push(FoundImage::new(
+                image_json::text(callers, row).unwrap_or_default(),
+                image_json::text(regions, row).unwrap_or_default(),
+                image_json::text(ids, row).unwrap_or_default(),
+                images.clone(),
+                row,
+            ));
+        }
     }
     Ok(found)
 }
@@ -255,22 +256,5 @@ impl Clauses {
         } else {
             format!("({})", self.text.join(" AND "))
         }
-    }
-}
-
-/// Removes members whose value is null, at every depth: the AWS CLI leaves out what
-/// the response does not carry.
-fn drop_nulls(object: &mut serde_json::Map<String, serde_json::Value>) {
-    object.retain(|_, v| !v.is_null());
-    for value in object.values_mut() {
-        drop_nulls_in(value);
-    }
-}
-
-fn drop_nulls_in(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(o) => drop_nulls(o),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls_in),
-        _ => {}
     }
 }

@@ -577,12 +577,29 @@ fn an_answer_across_accounts_names_each_viewer_and_region() {
     let json = answer.to_json(true);
     assert_eq!(json["Images"][0]["Region"], REGION);
     assert_eq!(json["Images"][0]["ViewerAccountId"], ME);
-    let exact = f.ask(&DescribeRequest {
-        owners: vec!["self".into()],
-        ..mine()
-    });
-    let exact = exact.unwrap().to_json(false);
-    assert!(exact["Images"][0].get("Region").is_none());
+    assert_eq!(
+        streamed(&answer, true),
+        crate::describe::output::json(&json)
+    );
+    let exact = f
+        .ask(&DescribeRequest {
+            owners: vec!["self".into()],
+            ..mine()
+        })
+        .unwrap();
+    let json = exact.to_json(false);
+    assert!(json["Images"][0].get("Region").is_none());
+    assert_eq!(
+        streamed(&exact, false),
+        crate::describe::output::json(&json)
+    );
+}
+
+/// The answer as `describe-images --output json` streams it.
+fn streamed(answer: &crate::describe::Answer, with_origin: bool) -> String {
+    let mut out = Vec::new();
+    answer.write_json(with_origin, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
 }
 
 #[test]
@@ -594,7 +611,7 @@ fn the_json_has_the_cli_keys_in_model_order_and_omits_absent_members() {
             ..mine()
         })
         .unwrap();
-    let image = &answer.images[0].image;
+    let image = &answer.images[0].image();
     let keys: Vec<&str> = image.keys().map(String::as_str).collect();
     assert_eq!(
         keys,
@@ -643,7 +660,7 @@ fn the_json_has_the_cli_keys_in_model_order_and_omits_absent_members() {
             ..mine()
         })
         .unwrap();
-    assert_eq!(empty.images[0].image["Tags"], serde_json::json!([]));
+    assert_eq!(empty.images[0].image()["Tags"], serde_json::json!([]));
 }
 
 #[test]
@@ -665,6 +682,11 @@ fn pages_follow_tokens_from_one_instant() {
         let answer = f.ask(&request).unwrap();
         pages += 1;
         seen.extend(answer.images.iter().map(|i| i.image_id().to_string()));
+        assert_eq!(
+            streamed(&answer, false),
+            crate::describe::output::json(&answer.to_json(false)),
+            "page {pages}, with its NextToken or the last"
+        );
         if pages == 1 {
             // A sync that lands between pages does not change what later pages say.
             f.run(&[Listing {
@@ -723,8 +745,11 @@ fn time_travel_answers_from_each_run() {
             .images
             .iter()
             .map(|i| {
-                let name = i.image.get("Name").and_then(|n| n.as_str());
-                format!("{}={}", i.image_id(), name.unwrap_or("-"))
+                let name = i
+                    .image()
+                    .get("Name")
+                    .and_then(|n| n.as_str().map(String::from));
+                format!("{}={}", i.image_id(), name.as_deref().unwrap_or("-"))
             })
             .collect()
     };

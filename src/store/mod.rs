@@ -4,11 +4,19 @@
 //! is exclusive, so readers in other processes are blocked only while a partition
 //! merges, never while pages are fetched). Every partition merges in one transaction:
 //! a crash leaves the store as it was before that partition.
+//!
+//! DuckDB lets one process write or many read, and favours neither: with readers
+//! coming and going, a writer could wait forever for a moment with none. So a writer
+//! first takes the *turnstile*, a file beside the database (`<db>.turn`) that it locks
+//! exclusively while it waits for the readers already inside; new readers pass the
+//! turnstile (a shared lock, released at once) before they open the database, so they
+//! queue behind the waiting writer instead of overtaking it.
 
 mod ledger;
 mod merge;
 mod stage;
 
+use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -32,7 +40,9 @@ const VIEWS: &str = include_str!("../../sql/views.sql");
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "the database {path} is in use by another process and stayed locked for {waited:?}; wait for it to finish or raise --lock-timeout"
+        "the database {path} is in use by another process and stayed locked for {}s; wait for it to finish or raise {LOCK_TIMEOUT_ENV} (seconds, default {})",
+        waited.as_secs(),
+        DEFAULT_LOCK_TIMEOUT.as_secs()
     )]
     Locked { path: PathBuf, waited: Duration },
     #[error(
@@ -47,7 +57,7 @@ pub enum StoreError {
         found: i32,
         known: i32,
     },
-    #[error("database {path}: {source}")]
+    #[error("database {path}: {source}{}", disk_full_hint(source))]
     Db {
         path: PathBuf,
         #[source]
@@ -55,6 +65,15 @@ pub enum StoreError {
     },
     #[error("staging {path}: {message}")]
     Stage { path: PathBuf, message: String },
+}
+
+/// What to do when DuckDB could not write for lack of space.
+fn disk_full_hint(source: &duckdb::Error) -> &'static str {
+    if source.to_string().contains("No space left on device") {
+        "; free space on the disk that holds the database (or its temporary directory) and run again: what earlier runs stored is intact"
+    } else {
+        ""
+    }
 }
 
 /// How a store is opened.
@@ -66,11 +85,29 @@ pub struct StoreSettings {
     pub lock_timeout: Duration,
 }
 
+/// The environment variable that sets how long any amiq command waits for the lock.
+pub const LOCK_TIMEOUT_ENV: &str = "AMIQ_LOCK_TIMEOUT";
+const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The lock timeout `AMIQ_LOCK_TIMEOUT` asks for (whole seconds), or an error naming it.
+pub fn lock_timeout_from_env() -> Result<Duration, String> {
+    match std::env::var(LOCK_TIMEOUT_ENV) {
+        Err(_) => Ok(DEFAULT_LOCK_TIMEOUT),
+        Ok(text) => text
+            .trim()
+            .parse::<u64>()
+            .map(Duration::from_secs)
+            .map_err(|_| {
+                format!("{LOCK_TIMEOUT_ENV}={text:?} is not a number of seconds; e.g. {LOCK_TIMEOUT_ENV}=600")
+            }),
+    }
+}
+
 impl Default for StoreSettings {
     fn default() -> Self {
         StoreSettings {
             memory_limit: "1GB".to_string(),
-            lock_timeout: Duration::from_secs(120),
+            lock_timeout: lock_timeout_from_env().unwrap_or(DEFAULT_LOCK_TIMEOUT),
         }
     }
 }
@@ -91,7 +128,7 @@ impl Store {
                 .max_memory(&settings.memory_limit)?
                 .enable_autoload_extension(false)
         };
-        let conn = open_waiting(path, settings.lock_timeout, config)?;
+        let conn = open_waiting(path, Role::Writer, settings.lock_timeout, config)?;
         let store = Store {
             conn,
             path: path.to_path_buf(),
@@ -143,7 +180,7 @@ impl Store {
                 path: path.to_path_buf(),
             });
         }
-        let conn = open_waiting(path, lock_timeout, config)?;
+        let conn = open_waiting(path, Role::Reader, lock_timeout, config)?;
         let store = Store {
             conn,
             path: path.to_path_buf(),
@@ -238,15 +275,56 @@ impl Store {
     }
 }
 
-/// Opens the database, waiting while another process holds its lock.
+/// Whether an open writes (and so waits at the turnstile) or reads (and passes it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Writer,
+    Reader,
+}
+
+/// Opens the database, waiting while another process holds its lock: a writer holds
+/// the turnstile while it waits, a reader passes it first (see the module docs).
 fn open_waiting(
     path: &Path,
+    role: Role,
     timeout: Duration,
     config: impl Fn() -> duckdb::Result<Config>,
 ) -> Result<Connection, StoreError> {
     let started = Instant::now();
     let mut told = false;
-    let mut pause = Duration::from_millis(20);
+    let mut tell = || {
+        if !told {
+            tracing::info!(db = %path.display(), "database is busy in another process; waiting");
+            told = true;
+        }
+    };
+    let locked = || StoreError::Locked {
+        path: path.to_path_buf(),
+        waited: started.elapsed(),
+    };
+    // Held until the database is open (a writer); a reader's is released at once.
+    let _turn = match turnstile(path, role) {
+        None => None,
+        Some(file) => loop {
+            let taken = match role {
+                Role::Writer => file.try_lock(),
+                Role::Reader => file.try_lock_shared(),
+            };
+            match taken {
+                Ok(()) => break (role == Role::Writer).then_some(file),
+                // Locking unsupported here (some network file systems): go on without.
+                Err(TryLockError::Error(_)) => break None,
+                Err(TryLockError::WouldBlock) => {
+                    if started.elapsed() >= timeout {
+                        return Err(locked());
+                    }
+                    tell();
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
+        },
+    };
+    let mut pause = Duration::from_millis(10);
     loop {
         let config = config().map_err(|source| StoreError::Db {
             path: path.to_path_buf(),
@@ -256,17 +334,11 @@ fn open_waiting(
             Ok(conn) => return Ok(conn),
             Err(e) if is_lock_conflict(&e) => {
                 if started.elapsed() >= timeout {
-                    return Err(StoreError::Locked {
-                        path: path.to_path_buf(),
-                        waited: started.elapsed(),
-                    });
+                    return Err(locked());
                 }
-                if !told {
-                    tracing::info!(db = %path.display(), "database is busy in another process; waiting");
-                    told = true;
-                }
+                tell();
                 std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(500));
+                pause = (pause * 2).min(Duration::from_millis(200));
             }
             Err(source) => {
                 return Err(StoreError::Db {
@@ -276,6 +348,23 @@ fn open_waiting(
             }
         }
     }
+}
+
+/// The turnstile file of the database at `db`: created by a writer, opened by a
+/// reader when it exists. `None` where it cannot be (a read-only directory): the
+/// open then goes on without it.
+fn turnstile(db: &Path, role: Role) -> Option<File> {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".turn");
+    let opened = match role {
+        Role::Writer => OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&name),
+        Role::Reader => File::open(&name),
+    };
+    opened.ok()
 }
 
 fn is_lock_conflict(e: &duckdb::Error) -> bool {

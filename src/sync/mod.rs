@@ -131,7 +131,7 @@ pub async fn run_sync(
         let fetch_settings = fetch_settings.clone();
         let staging_dir = config.staging_dir.clone();
         tasks.spawn(async move {
-            let _permit = limit
+            let fetching = limit
                 .acquire_owned()
                 .await
                 .expect("semaphore is never closed");
@@ -145,6 +145,7 @@ pub async fn run_sync(
                 session,
                 &fetch_settings,
                 staging_dir.as_deref(),
+                fetching,
                 &merger,
                 progress.as_ref(),
             )
@@ -263,6 +264,7 @@ async fn sync_partition(
     session: &AccountSession,
     settings: &FetchSettings,
     staging_dir: Option<&std::path::Path>,
+    fetching: tokio::sync::OwnedSemaphorePermit,
     merger: &Merger,
     progress: &dyn Progress,
 ) -> PartitionRecord {
@@ -285,6 +287,9 @@ async fn sync_partition(
             .await
         }
     };
+    // The fetch slot goes to the next partition while this one waits for the writer
+    // (which may be waiting for readers of the store).
+    drop(fetching);
     let mut record = PartitionRecord::started(
         run_id,
         &partition.account_id,

@@ -15,7 +15,9 @@ use amiq::store::{Store, StoreSettings};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::support::{A, B, Env, count, env_number, keyed, small_catalog, stored};
+use crate::support::{
+    A, B, Env, HALF_APPLIED_SQL, count, env_number, keyed, small_catalog, stored,
+};
 
 fn config_file(env: &Env) -> std::path::PathBuf {
     let path = env.dir.path().join("amiq.toml");
@@ -44,29 +46,6 @@ fn sync_process(config: &std::path::Path) -> Command {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     cmd
-}
-
-/// Sightings and versions a run opened or ended outside the partitions it completed.
-fn half_applied(store: &Store) -> i64 {
-    count(
-        store,
-        "SELECT (SELECT count(*) FROM image_sightings g
-                 WHERE NOT EXISTS (
-                     SELECT 1 FROM sync_partitions p
-                     WHERE p.status = 'completed' AND p.account_id = g.viewer_account_id
-                       AND p.region = g.region AND p.scope = g.scope
-                       AND p.run_id = g.valid_from_run)
-                    OR (g.valid_to_run IS NOT NULL AND NOT EXISTS (
-                     SELECT 1 FROM sync_partitions p
-                     WHERE p.status = 'completed' AND p.account_id = g.viewer_account_id
-                       AND p.region = g.region AND p.scope = g.scope
-                       AND p.run_id = g.valid_to_run)))
-              + (SELECT count(*) FROM image_versions v
-                 WHERE NOT EXISTS (
-                     SELECT 1 FROM sync_partitions p
-                     WHERE p.status = 'completed' AND p.region = v.region
-                       AND p.run_id = v.valid_from_run))",
-    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -125,7 +104,7 @@ async fn killed_syncs_leave_the_store_whole() {
                 .unwrap_or_else(|e| panic!("kill {kill}: {view} does not answer: {e}"));
         }
         assert_eq!(
-            half_applied(&store),
+            count(&store, HALF_APPLIED_SQL),
             0,
             "kill {kill} at {at:?}: half a partition"
         );

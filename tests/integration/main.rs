@@ -3,7 +3,9 @@
 
 mod analyst;
 mod cli;
+mod concurrent;
 mod crashes;
+mod disk;
 mod faults;
 mod moto;
 mod support;

@@ -176,3 +176,23 @@ pub fn exists(path: &Path) -> bool {
 pub fn env_number(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())
 }
+
+/// Sightings and versions a run opened or ended outside the partitions it completed:
+/// 0 unless some partition was half applied.
+pub const HALF_APPLIED_SQL: &str = "
+    SELECT (SELECT count(*) FROM image_sightings g
+            WHERE NOT EXISTS (
+                SELECT 1 FROM sync_partitions p
+                WHERE p.status = 'completed' AND p.account_id = g.viewer_account_id
+                  AND p.region = g.region AND p.scope = g.scope
+                  AND p.run_id = g.valid_from_run)
+               OR (g.valid_to_run IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM sync_partitions p
+                WHERE p.status = 'completed' AND p.account_id = g.viewer_account_id
+                  AND p.region = g.region AND p.scope = g.scope
+                  AND p.run_id = g.valid_to_run)))
+         + (SELECT count(*) FROM image_versions v
+            WHERE NOT EXISTS (
+                SELECT 1 FROM sync_partitions p
+                WHERE p.status = 'completed' AND p.region = v.region
+                  AND p.run_id = v.valid_from_run))";

@@ -1,0 +1,188 @@
+//! A full disk during the merge: the store lives on a small tmpfs that is filled up
+//! before a sync whose merges need more room than is left. The sync must end with a
+//! clear error and a nonzero exit, and the store must be intact: it opens, no partition
+//! is half applied, every listing holds either what it held before or (where its merge
+//! committed) what the endpoint returned; once there is room again the next sync
+//! completes and matches the endpoint.
+//!
+//! Needs to mount a tmpfs (root, as CI runs here).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use amiq::fake::FakeConfig;
+use amiq::store::{Store, StoreSettings};
+
+use crate::support::{A, B, Env, HALF_APPLIED_SQL, count, keyed, small_catalog, stored};
+
+/// A tmpfs mounted for the test's life.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(path: &Path, size: &str) -> Tmpfs {
+        std::fs::create_dir_all(path).unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(path)
+            .output()
+            .expect("run mount");
+        assert!(
+            out.status.success(),
+            "this test mounts a small tmpfs (it needs root): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Tmpfs(path.to_path_buf())
+    }
+
+    /// Bytes free on it.
+    fn available(&self) -> u64 {
+        let out = Command::new("df")
+            .args(["-B1", "--output=avail"])
+            .arg(&self.0)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .nth(1)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+fn sync(config: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_amiq"))
+        .args(["sync", "--log-format", "json", "--config"])
+        .arg(config)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "AKIATESTTESTTESTTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "disk-test-secret")
+        .output()
+        .unwrap()
+}
+
+type Listing = (String, String, String);
+
+fn listings(store: &Store) -> Vec<Listing> {
+    let mut stmt = store
+        .connection()
+        .prepare("SELECT DISTINCT account_id, region, scope FROM sync_partitions ORDER BY ALL")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_during_the_merge_leaves_the_store_intact() {
+    let env = Env::start(FakeConfig {
+        owned_per_account_region: 2000,
+        amazon_per_region: 2000,
+        marketplace_per_region: 0,
+        ..small_catalog()
+    })
+    .await;
+    let disk = Tmpfs::mount(&env.dir.path().join("small-disk"), "64m");
+    let db = disk.0.join("amiq.duckdb");
+    let config = env.dir.path().join("amiq.toml");
+    let mut text = format!(
+        "db = \"{}\"\nregions = [\"us-east-1\", \"eu-west-1\"]\nscopes = [\"owned\", \"shared\", \"amazon\"]\nendpoint_url = \"{}\"\nconcurrency = 4\n",
+        db.display(),
+        env.handle.url()
+    );
+    for id in [A, B] {
+        text.push_str(&format!(
+            "\n[[accounts]]\nrole_arn = \"arn:aws:iam::{id}:role/Inventory\"\n"
+        ));
+    }
+    std::fs::write(&config, text).unwrap();
+
+    let first = sync(&config);
+    assert_eq!(first.status.code(), Some(0), "{first:?}");
+    let before = {
+        let store = Store::open_read(&db, &StoreSettings::default()).unwrap();
+        listings(&store)
+            .into_iter()
+            .map(|l| {
+                let held = stored(&store, &l.0, &l.1, &l.2, "'infinity'::TIMESTAMPTZ");
+                (l, held)
+            })
+            .collect::<Vec<_>>()
+    };
+
+    // Most images change, so every merge writes new versions; then the disk is filled
+    // but for 256 KiB.
+    env.fake.mutate(0.9, 7);
+    let filler = disk.0.join("filler");
+    let room = disk.available().saturating_sub(256 * 1024);
+    std::fs::write(&filler, vec![0u8; room as usize]).unwrap();
+
+    let full = sync(&config);
+    let stderr = String::from_utf8_lossy(&full.stderr);
+    assert_ne!(
+        full.status.code(),
+        Some(0),
+        "the sync succeeded on a full disk"
+    );
+    let last_line = stderr.lines().last().unwrap_or("");
+    assert!(
+        last_line.contains("No space left on device") && last_line.contains("free space"),
+        "the error does not say the disk is full: {stderr}"
+    );
+    assert!(!stderr.contains("disk-test-secret"));
+    eprintln!(
+        "disk: full disk: exit {:?}: {last_line}",
+        full.status.code()
+    );
+
+    // Room again: the store opens as it was, or with whole partitions merged.
+    std::fs::remove_file(&filler).unwrap();
+    let store = Store::open_read(&db, &StoreSettings::default())
+        .unwrap_or_else(|e| panic!("the store does not open after a full disk: {e}"));
+    assert_eq!(count(&store, HALF_APPLIED_SQL), 0, "half a partition");
+    let mut kept = 0;
+    let mut merged = 0;
+    for (listing, held_before) in &before {
+        let (account, region, scope) = listing;
+        let now = stored(&store, account, region, scope, "'infinity'::TIMESTAMPTZ");
+        if now == *held_before {
+            kept += 1;
+        } else {
+            assert_eq!(
+                now,
+                keyed(&env.truth(account, region, scope)),
+                "{listing:?} is neither what it held nor what the endpoint returns"
+            );
+            merged += 1;
+        }
+    }
+    drop(store);
+    assert!(kept > 0, "no merge met the full disk");
+
+    let again = sync(&config);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let store = Store::open_read(&db, &StoreSettings::default()).unwrap();
+    for (account, region, scope) in listings(&store) {
+        assert_eq!(
+            stored(&store, &account, &region, &scope, "'infinity'::TIMESTAMPTZ"),
+            keyed(&env.truth(&account, &region, &scope)),
+            "{account} {region} {scope}"
+        );
+    }
+    eprintln!(
+        "disk: {kept} listings kept, {merged} merged before the disk filled; the next sync matches the endpoint"
+    );
+}
