@@ -2,6 +2,8 @@
 //! row: the hand-written side of `bench/describe.py`.
 //!
 //!     cargo run --release --example sql -- amiq.duckdb "SELECT count(*)::VARCHAR FROM images"
+//!
+//! With `AMIQ_PROFILE=<file>`, DuckDB writes the statement's profile there as JSON.
 
 use std::io::Write;
 
@@ -17,6 +19,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .access_mode(AccessMode::ReadOnly)?
         .enable_autoload_extension(false)?;
     let conn = Connection::open_with_flags(db, config)?;
+    // AMIQ_PROFILE=<file>: DuckDB's profile of the statement, as JSON, in that file.
+    if let Ok(out) = std::env::var("AMIQ_PROFILE") {
+        conn.execute_batch(&format!(
+            "PRAGMA enable_profiling = 'json'; PRAGMA profiling_output = '{}';",
+            out.replace('\'', "''")
+        ))?;
+    }
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query([])?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
