@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -48,22 +48,6 @@ fn amiq() -> Command {
         .env("AWS_ACCESS_KEY_ID", "AKIATESTTESTTESTTEST")
         .env("AWS_SECRET_ACCESS_KEY", "concurrent-test-secret");
     cmd
-}
-
-fn config_file(env: &Env) -> PathBuf {
-    let path = env.dir.path().join("amiq.toml");
-    let mut text = format!(
-        "db = \"{}\"\nregions = [\"us-east-1\", \"eu-west-1\"]\nscopes = [\"owned\", \"shared\", \"amazon\"]\nendpoint_url = \"{}\"\nconcurrency = {CONCURRENCY}\nmax_results = {PAGE}\n",
-        env.db().display(),
-        env.handle.url()
-    );
-    for id in [A, B] {
-        text.push_str(&format!(
-            "\n[[accounts]]\nrole_arn = \"arn:aws:iam::{id}:role/Inventory\"\n"
-        ));
-    }
-    std::fs::write(&path, text).unwrap();
-    path
 }
 
 /// One reader's command line, and whether its answer is a check that must print 0.
@@ -321,7 +305,10 @@ async fn readers_and_a_long_sync_and_the_daemon_share_the_store() {
         ..small_catalog()
     })
     .await;
-    let config = config_file(&env);
+    let config = env.config_file(
+        &env.db(),
+        &format!("concurrency = {CONCURRENCY}\nmax_results = {PAGE}"),
+    );
     let db = env.db();
 
     // The store the readers start from, synced without delays.

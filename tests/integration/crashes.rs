@@ -15,25 +15,7 @@ use amiq::store::{Store, StoreSettings};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::support::{
-    A, B, Env, HALF_APPLIED_SQL, count, env_number, keyed, small_catalog, stored,
-};
-
-fn config_file(env: &Env) -> std::path::PathBuf {
-    let path = env.dir.path().join("amiq.toml");
-    let mut text = format!(
-        "db = \"{}\"\nregions = [\"us-east-1\", \"eu-west-1\"]\nscopes = [\"owned\", \"shared\", \"amazon\"]\nendpoint_url = \"{}\"\nconcurrency = 4\nmax_results = 20\n",
-        env.db().display(),
-        env.handle.url()
-    );
-    for id in [A, B] {
-        text.push_str(&format!(
-            "\n[[accounts]]\nrole_arn = \"arn:aws:iam::{id}:role/Inventory\"\n"
-        ));
-    }
-    std::fs::write(&path, text).unwrap();
-    path
-}
+use crate::support::{Env, HALF_APPLIED_SQL, count, env_number, keyed, small_catalog, stored};
 
 fn sync_process(config: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_amiq"));
@@ -62,7 +44,7 @@ async fn killed_syncs_leave_the_store_whole() {
         ..small_catalog()
     })
     .await;
-    let config = config_file(&env);
+    let config = env.config_file(&env.db(), "concurrency = 4\nmax_results = 20");
 
     // A whole run first, to know how long one takes.
     let clean = Instant::now();

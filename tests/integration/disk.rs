@@ -13,7 +13,7 @@ use std::process::Command;
 use amiq::fake::FakeConfig;
 use amiq::store::{Store, StoreSettings};
 
-use crate::support::{A, B, Env, HALF_APPLIED_SQL, count, keyed, small_catalog, stored};
+use crate::support::{Env, HALF_APPLIED_SQL, count, keyed, small_catalog, stored};
 
 /// A tmpfs mounted for the test's life.
 struct Tmpfs(PathBuf);
@@ -92,18 +92,7 @@ async fn a_full_disk_during_the_merge_leaves_the_store_intact() {
     .await;
     let disk = Tmpfs::mount(&env.dir.path().join("small-disk"), "64m");
     let db = disk.0.join("amiq.duckdb");
-    let config = env.dir.path().join("amiq.toml");
-    let mut text = format!(
-        "db = \"{}\"\nregions = [\"us-east-1\", \"eu-west-1\"]\nscopes = [\"owned\", \"shared\", \"amazon\"]\nendpoint_url = \"{}\"\nconcurrency = 4\n",
-        db.display(),
-        env.handle.url()
-    );
-    for id in [A, B] {
-        text.push_str(&format!(
-            "\n[[accounts]]\nrole_arn = \"arn:aws:iam::{id}:role/Inventory\"\n"
-        ));
-    }
-    std::fs::write(&config, text).unwrap();
+    let config = env.config_file(&db, "concurrency = 4");
 
     let first = sync(&config);
     assert_eq!(first.status.code(), Some(0), "{first:?}");

@@ -98,6 +98,25 @@ impl Env {
             .expect("the store opens")
     }
 
+    /// A config file for `amiq sync` processes: the store at `db`, both accounts
+    /// through AssumeRole, both enabled regions, owned, shared and amazon, then `extra`
+    /// (more keys, a line each).
+    pub fn config_file(&self, db: &Path, extra: &str) -> PathBuf {
+        let path = self.dir.path().join("amiq.toml");
+        let mut text = format!(
+            "db = \"{}\"\nregions = [\"us-east-1\", \"eu-west-1\"]\nscopes = [\"owned\", \"shared\", \"amazon\"]\nendpoint_url = \"{}\"\n{extra}\n",
+            db.display(),
+            self.handle.url()
+        );
+        for id in [A, B] {
+            text.push_str(&format!(
+                "\n[[accounts]]\nrole_arn = \"arn:aws:iam::{id}:role/Inventory\"\n"
+            ));
+        }
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
     pub fn store(&self) -> Store {
         Store::open_read(&self.db(), &StoreSettings::default()).unwrap()
     }
