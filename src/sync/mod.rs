@@ -121,16 +121,25 @@ pub async fn run_sync(
         ..FetchSettings::default()
     };
     let limit = Arc::new(Semaphore::new(config.concurrency));
+    // Partitions being fetched or waiting for their merge, each with a staging file:
+    // twice the fetch slots, so fetching goes on while merges wait for the lock, and the
+    // staging files on disk stay bounded however long they wait.
+    let staging = Arc::new(Semaphore::new(config.concurrency.saturating_mul(2)));
     let sessions = Arc::new(sessions);
     let mut tasks = tokio::task::JoinSet::new();
     for (index, partition) in partitions.into_iter().enumerate() {
         let limit = limit.clone();
+        let staging = staging.clone();
         let merger = merger.clone();
         let sessions = sessions.clone();
         let progress = progress.clone();
         let fetch_settings = fetch_settings.clone();
         let staging_dir = config.staging_dir.clone();
         tasks.spawn(async move {
+            let _staged = staging
+                .acquire_owned()
+                .await
+                .expect("semaphore is never closed");
             let fetching = limit
                 .acquire_owned()
                 .await
