@@ -171,17 +171,12 @@ pub struct Answer {
 impl Answer {
     /// `{"Images": [...], "NextToken": ...}` as the AWS CLI prints it; with
     /// `with_origin`, each image also names its `Region` and `ViewerAccountId`.
-    pub fn to_json(&self, with_origin: bool) -> serde_json::Value {
-        document(self.images.iter().cloned(), &self.next_token, with_origin)
-    }
-
-    /// The same, taking the images rather than copying them.
     pub fn into_json(self, with_origin: bool) -> serde_json::Value {
         document(self.images.into_iter(), &self.next_token, with_origin)
     }
 
-    /// Writes the same document as `aws --output json` prints it (`output::json` of
-    /// `to_json`, byte for byte), straight from the store's rows.
+    /// Writes the same document as `aws --output json` prints it (`output::write_json`
+    /// of `into_json`, byte for byte), straight from the store's rows.
     pub fn write_json(
         &self,
         with_origin: bool,

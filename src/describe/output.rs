@@ -98,14 +98,8 @@ pub fn model_order(value: Value) -> Value {
     }
 }
 
-/// `value` as `aws --output json` prints it, with a final newline.
-pub fn json(value: &Value) -> String {
-    let mut out = Vec::new();
-    write_json(value, &mut out).expect("writing to memory does not fail");
-    String::from_utf8(out).expect("serde_json writes UTF-8")
-}
-
-/// The same, written to `out` as it is made.
+/// `value` as `aws --output json` prints it (four-space indentation, a final newline),
+/// written to `out` as it is made.
 pub fn write_json(value: &Value, out: &mut impl std::io::Write) -> std::io::Result<()> {
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut serializer = serde_json::Serializer::with_formatter(&mut *out, formatter);
@@ -113,6 +107,14 @@ pub fn write_json(value: &Value, out: &mut impl std::io::Write) -> std::io::Resu
         .serialize(&mut serializer)
         .map_err(std::io::Error::from)?;
     out.write_all(b"\n")
+}
+
+/// The same, as text: the reference the tests compare other writers with.
+#[cfg(test)]
+pub fn json(value: &Value) -> String {
+    let mut out = Vec::new();
+    write_json(value, &mut out).expect("writing to memory does not fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 #[cfg(test)]

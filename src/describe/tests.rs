@@ -574,7 +574,7 @@ fn an_answer_across_accounts_names_each_viewer_and_region() {
             (OTHER.to_string(), "ami-00000003".to_string()),
         ]
     );
-    let json = answer.to_json(true);
+    let json = answer.clone().into_json(true);
     assert_eq!(json["Images"][0]["Region"], REGION);
     assert_eq!(json["Images"][0]["ViewerAccountId"], ME);
     assert_eq!(
@@ -587,7 +587,7 @@ fn an_answer_across_accounts_names_each_viewer_and_region() {
             ..mine()
         })
         .unwrap();
-    let json = exact.to_json(false);
+    let json = exact.clone().into_json(false);
     assert!(json["Images"][0].get("Region").is_none());
     assert_eq!(
         streamed(&exact, false),
@@ -684,7 +684,7 @@ fn pages_follow_tokens_from_one_instant() {
         seen.extend(answer.images.iter().map(|i| i.image_id().to_string()));
         assert_eq!(
             streamed(&answer, false),
-            crate::describe::output::json(&answer.to_json(false)),
+            crate::describe::output::json(&answer.clone().into_json(false)),
             "page {pages}, with its NextToken or the last"
         );
         if pages == 1 {

@@ -148,11 +148,17 @@ async fn describe(
     };
     let caller = Caller::from_access_key(&fake.world(), &scope.access_key);
     let roll = Dice::new(mix(faults.seed, &[n])).unit();
+    // One draw picks at most one fault: each rate is the next slice of [0, 1).
+    let throttle_edge = faults.throttle_rate;
+    let server_error_edge = throttle_edge + faults.server_error_rate;
+    let reset_edge = server_error_edge + faults.reset_rate;
+    let bad_token_edge = reset_edge + faults.bad_token_rate;
+    let garbled_edge = bad_token_edge + faults.garbled_rate;
     let fault = if faults.region_fails(&scope.region, &caller.account) {
         Some(n.is_multiple_of(2))
-    } else if roll < faults.throttle_rate {
+    } else if roll < throttle_edge {
         Some(true)
-    } else if roll < faults.throttle_rate + faults.server_error_rate {
+    } else if roll < server_error_edge {
         Some(false)
     } else {
         None
@@ -170,21 +176,9 @@ async fn describe(
         }
         None => {}
     }
-    let reset = roll < faults.throttle_rate + faults.server_error_rate + faults.reset_rate;
-    let bad_token = !reset
-        && roll
-            < faults.throttle_rate
-                + faults.server_error_rate
-                + faults.reset_rate
-                + faults.bad_token_rate;
-    let garbled = !reset
-        && !bad_token
-        && roll
-            < faults.throttle_rate
-                + faults.server_error_rate
-                + faults.reset_rate
-                + faults.bad_token_rate
-                + faults.garbled_rate;
+    let reset = roll < reset_edge;
+    let bad_token = !reset && roll < bad_token_edge;
+    let garbled = !reset && !bad_token && roll < garbled_edge;
 
     let worker = Arc::clone(&fake);
     let id = request_id.clone();

@@ -60,6 +60,23 @@ fn a_missing_config_file_is_named() {
 }
 
 #[test]
+fn a_bad_lock_timeout_is_named_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_amiq"))
+        .args(["runs", "--db", "missing.duckdb"])
+        .current_dir(dir.path())
+        .env("AMIQ_LOCK_TIMEOUT", "soon")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("AMIQ_LOCK_TIMEOUT=\"soon\"") && err.contains("seconds"),
+        "{err}"
+    );
+}
+
+#[test]
 fn runs_on_a_missing_store_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let out = amiq(&["runs", "--db", "missing.duckdb"], dir.path());

@@ -50,11 +50,22 @@ fn amiq() -> Command {
     cmd
 }
 
-/// One reader's command line, and whether its answer is a check that must print 0.
+/// What a reader's answers must be, besides the exit code 0.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Anything.
+    Any,
+    /// A check query: its one value is 0.
+    Zero,
+    /// The store's answer as of some partition commit (checked after the run).
+    AsOfACommit,
+}
+
+/// One reader's command line and what its answers must be.
 struct ReaderKind {
     name: &'static str,
     args: Vec<String>,
-    check: bool,
+    expect: Expect,
 }
 
 fn describe_args(db: &Path, account: &str, region: &str, scope: &[&str]) -> Vec<String> {
@@ -85,7 +96,7 @@ fn describe_args(db: &Path, account: &str, region: &str, scope: &[&str]) -> Vec<
 
 fn readers(db: &Path) -> Vec<ReaderKind> {
     let db_arg = db.display().to_string();
-    let query = |name, sql: &str, check| ReaderKind {
+    let query = |name, sql: &str, expect| ReaderKind {
         name,
         args: vec![
             "query".into(),
@@ -95,7 +106,7 @@ fn readers(db: &Path) -> Vec<ReaderKind> {
             "csv".into(),
             sql.into(),
         ],
-        check,
+        expect,
     };
     let report = |name, report: &str, extra: &[&str]| {
         let mut args: Vec<String> = vec![
@@ -110,7 +121,7 @@ fn readers(db: &Path) -> Vec<ReaderKind> {
         ReaderKind {
             name,
             args,
-            check: false,
+            expect: Expect::Any,
         }
     };
     vec![
@@ -122,7 +133,7 @@ fn readers(db: &Path) -> Vec<ReaderKind> {
                 "us-east-1",
                 &["--owners", "self", "--max-results", "100"],
             ),
-            check: false,
+            expect: Expect::AsOfACommit,
         },
         ReaderKind {
             name: "describe shared arm64",
@@ -137,7 +148,7 @@ fn readers(db: &Path) -> Vec<ReaderKind> {
                     "Name=architecture,Values=arm64",
                 ],
             ),
-            check: false,
+            expect: Expect::AsOfACommit,
         },
         ReaderKind {
             name: "describe amazon named",
@@ -153,14 +164,14 @@ fn readers(db: &Path) -> Vec<ReaderKind> {
                     "Name=state,Values=available",
                 ],
             ),
-            check: false,
+            expect: Expect::AsOfACommit,
         },
-        query("query half-applied", HALF_APPLIED_SQL, true),
-        query("query ledger", LEDGER_MISMATCH_SQL, true),
+        query("query half-applied", HALF_APPLIED_SQL, Expect::Zero),
+        query("query ledger", LEDGER_MISMATCH_SQL, Expect::Zero),
         query(
             "query counts",
             "SELECT region, architecture, count(*) FROM images GROUP BY ALL ORDER BY ALL",
-            false,
+            Expect::Any,
         ),
         report("report summary", "summary", &[]),
         report("report changes", "changes", &["--since", "1"]),
@@ -204,7 +215,7 @@ fn start_readers(
                         ));
                         continue;
                     }
-                    if kind.check {
+                    if kind.expect == Expect::Zero {
                         let text = String::from_utf8_lossy(&out.stdout);
                         let value = text.lines().nth(1).unwrap_or("").trim().to_string();
                         if value != "0" {
@@ -212,7 +223,7 @@ fn start_readers(
                                 .failures
                                 .push(format!("the check answered {value:?}, not 0: {text}"));
                         }
-                    } else if kind.args[0] == "describe-images" {
+                    } else if kind.expect == Expect::AsOfACommit {
                         tally.seen.insert(hash(&out.stdout));
                     }
                 }
@@ -331,7 +342,7 @@ async fn readers_and_a_long_sync_and_the_daemon_share_the_store() {
     let kinds = readers(&db);
     let describes: BTreeMap<&'static str, Vec<String>> = kinds
         .iter()
-        .filter(|k| k.args[0] == "describe-images")
+        .filter(|k| k.expect == Expect::AsOfACommit)
         .map(|k| (k.name, k.args.clone()))
         .collect();
     let running = start_readers(kinds, stop.clone());
