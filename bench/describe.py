@@ -104,6 +104,7 @@ def main():
          f"v.owner_id = '{account}' AND v.architecture = 'arm64' AND v.state = 'available'"),
         ("amazon catalog, al2023", ["--owners", "amazon", "--filters", "Name=name,Values=al2023-ami-*"],
          None),
+        ("one image id", ["--image-ids", image_ids[0]], f"v.image_id = '{image_ids[0]}'"),
         ("three image ids", ["--image-ids", *image_ids],
          "v.image_id IN (" + ", ".join(f"'{i}'" for i in image_ids) + ")"),
         ("owned, tag value", ["--owners", "self", "--filters", f"Name=tag:{tag_key},Values={tag_value}"],

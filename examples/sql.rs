@@ -3,7 +3,9 @@
 //!
 //!     cargo run --release --example sql -- amiq.duckdb "SELECT count(*)::VARCHAR FROM images"
 //!
-//! With `AMIQ_PROFILE=<file>`, DuckDB writes the statement's profile there as JSON.
+//! Arguments after the statement are its parameters, in order: a whole number binds
+//! as BIGINT, anything else as VARCHAR. With `AMIQ_PROFILE=<file>`, DuckDB writes the
+//! statement's profile there as JSON.
 
 use std::io::Write;
 
@@ -12,7 +14,7 @@ use duckdb::{AccessMode, Config, Connection};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let (Some(db), Some(sql)) = (args.next(), args.next()) else {
-        eprintln!("usage: sql DB SQL");
+        eprintln!("usage: sql DB SQL [PARAM...]");
         std::process::exit(2);
     };
     let config = Config::default()
@@ -27,7 +29,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ))?;
     }
     let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query([])?;
+    let params: Vec<duckdb::types::Value> = args
+        .map(|a| match a.parse::<i64>() {
+            Ok(n) => duckdb::types::Value::BigInt(n),
+            Err(_) => duckdb::types::Value::Text(a),
+        })
+        .collect();
+    let mut rows = stmt.query(duckdb::params_from_iter(params))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     while let Some(row) = rows.next()? {
         let text = match row.get::<_, duckdb::types::Value>(0)? {

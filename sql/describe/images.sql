@@ -1,70 +1,5 @@
--- DescribeImages, answered from the store (src/describe/query.rs fills the marked
--- places with fixed SQL from src/describe/filter.rs; every value is a bound parameter).
---
--- The caller's view at instant t: every image a sighting showed the caller (its own
--- owned, shared and owner listings) plus every image of the region's public catalogs
--- (fetched once for all accounts), one row per (caller, region, image id). Where the
--- caller saw an image under several scopes, its own listing's view wins over a catalog
--- fetched for another account.
---
--- The answer is found on narrow columns (keys, validity and the columns the filters
--- name), rows addressed by rowid; the wide columns are read at the end, only for the
--- rows answered.
-WITH args AS (
-    SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS t,
-           ?::VARCHAR AS caller,
-           ?::VARCHAR AS region
-), callers AS (
-    SELECT a.caller AS account_id FROM args a WHERE a.caller IS NOT NULL
-    UNION
-    SELECT DISTINCT p.account_id FROM sync_partitions p, args a WHERE a.caller IS NULL
-), catalogs AS (
-    SELECT DISTINCT region, scope FROM sync_partitions WHERE catalog
-), versions AS NOT MATERIALIZED (
-    -- Inlined at its one use, so that only the columns the filters name are read.
-    SELECT v.*, v.rowid AS version_row
-    FROM image_versions v, args a
-    WHERE v.valid_from <= a.t AND (v.valid_to IS NULL OR v.valid_to > a.t)
-      AND (a.region IS NULL OR v.region = a.region)
-      /* version filters */
-), sightings AS NOT MATERIALIZED (
-    -- view_passes: the view filters (tags, image allowed) on this sighting's view;
-    -- they are judged on the view that wins below.
-    SELECT g.region, g.image_id, g.viewer_account_id, g.scope, g.rowid AS sighting_row,
-           /* view filters */ AS view_passes
-    FROM image_sightings g, args a
-    WHERE g.valid_from <= a.t AND (g.valid_to IS NULL OR g.valid_to > a.t)
-      AND (a.region IS NULL OR g.region = a.region)
-      /* sighting filters */
-), seen AS (
-    SELECT c.account_id AS caller, g.*, 0 AS rank
-    FROM sightings g JOIN callers c ON g.viewer_account_id = c.account_id
-    UNION ALL
-    SELECT c.account_id AS caller, g.*, 1 AS rank
-    FROM sightings g
-    JOIN catalogs k ON k.region = g.region AND k.scope = g.scope
-    CROSS JOIN callers c
-    WHERE g.viewer_account_id <> c.account_id
-), caller_views AS (
-    -- The winning view is the caller's own listing's (rank 0) before a catalog
-    -- fetched for another account (rank 1), then the lowest row: one BIGINT minimum,
-    -- rank in bit 62, the row above bit 0, whether the view filters pass in bit 0.
-    -- With one caller and one region, the image id alone is the key.
-    SELECT /* group columns */,
-           bool_or(s.scope = 'shared') AS shared,
-           min((s.rank::BIGINT << 62) | (s.sighting_row << 1) | s.view_passes::BIGINT) AS view
-    FROM seen s
-    GROUP BY /* group keys */
-), answer AS (
-    SELECT w.caller, w.region, w.image_id, v.version_row,
-           (w.view & 4611686018427387903) >> 1 AS sighting_row
-    FROM caller_views w
-    JOIN versions v ON v.region = w.region AND v.image_id = w.image_id, args a
-    WHERE (w.view & 1) = 1
-      /* row filters */
-    ORDER BY w.caller, w.region, w.image_id
-    /* limit */
-)
+-- DescribeImages, answered from the store: the images of the answer, with all their
+-- members, from describe_views (views.sql), in the answer's order.
 SELECT w.caller, w.region, w.image_id,
        -- The Image shape's members in the order of the EC2 model (and of the AWS CLI's
        -- output); NULL members are left out of the JSON by the caller.
@@ -99,7 +34,7 @@ SELECT w.caller, w.region, w.image_id,
            'SriovNetSupport': v.sriov_net_support,
            'StateReason': CASE WHEN v.state_reason IS NULL THEN NULL ELSE
                {'Code': v.state_reason.code, 'Message': v.state_reason.message} END,
-           'Tags': list_transform(g.tags, lambda tag: {'Key': tag.key, 'Value': tag.value}),
+           'Tags': list_transform(w.tags, lambda tag: {'Key': tag.key, 'Value': tag.value}),
            'VirtualizationType': v.virtualization_type,
            'BootMode': v.boot_mode,
            'TpmSupport': v.tpm_support,
@@ -107,8 +42,8 @@ SELECT w.caller, w.region, w.image_id,
            'ImdsSupport': v.imds_support,
            'SourceInstanceId': v.source_instance_id,
            'DeregistrationProtection': v.deregistration_protection,
-           'LastLaunchedTime': g.last_launched_time,
-           'ImageAllowed': g.image_allowed,
+           'LastLaunchedTime': w.last_launched_time,
+           'ImageAllowed': w.image_allowed,
            'SourceImageId': v.source_image_id,
            'SourceImageRegion': v.source_image_region,
            'FreeTierEligible': v.free_tier_eligible,
@@ -126,7 +61,6 @@ SELECT w.caller, w.region, w.image_id,
            'RamdiskId': v.ramdisk_id,
            'Platform': v.platform
        } AS image
-FROM answer w
+FROM describe_views w
 JOIN image_versions v ON v.rowid = w.version_row
-JOIN image_sightings g ON g.rowid = w.sighting_row
 ORDER BY w.caller, w.region, w.image_id

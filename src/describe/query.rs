@@ -1,4 +1,6 @@
-//! A request compiled to the query in `sql/describe/images.sql` and run.
+//! A request compiled to the queries in `sql/describe/` and run, three statements on
+//! temporary tables: `answer.sql` finds which images answer it, `views.sql` adds what
+//! each caller was shown of them, `images.sql` reads their members.
 //!
 //! The SQL's text is fixed pieces only; every value of the request is a bound
 //! parameter, in text order.
@@ -13,7 +15,12 @@ use super::image_json;
 use super::{DescribeError, DescribeRequest, FoundImage};
 use crate::store::Store;
 
+const ANSWER_SQL: &str = include_str!("../../sql/describe/answer.sql");
+const VIEWS_SQL: &str = include_str!("../../sql/describe/views.sql");
 const IMAGES_SQL: &str = include_str!("../../sql/describe/images.sql");
+/// The temporary tables: the answer's rows, then with the views' members.
+const ANSWER_TABLE: &str = "describe_answer";
+const VIEWS_TABLE: &str = "describe_views";
 
 /// The images `request` returns for `caller` (every account when None) at `as_of`,
 /// after `after` (a page's last caller, region and image id), in that order. With
@@ -28,10 +35,31 @@ pub fn run(
     let (text, params) = build(request, caller, as_of, after, Mode::Answer);
     tracing::debug!(sql = %text, params = ?params, "describe-images query");
     let conn = store.connection();
-    let mut stmt = conn.prepare(&text).map_err(|e| store.error(e))?;
-    let batches = stmt
-        .query_arrow(duckdb::params_from_iter(params))
-        .map_err(|e| store.error(e))?;
+    let found = conn
+        .execute(
+            &format!("CREATE OR REPLACE TEMPORARY TABLE {ANSWER_TABLE} AS\n{text}"),
+            duckdb::params_from_iter(params),
+        )
+        .and_then(|_| {
+            conn.execute_batch(&format!(
+                "CREATE OR REPLACE TEMPORARY TABLE {VIEWS_TABLE} AS\n{VIEWS_SQL}"
+            ))
+        })
+        .map_err(|e| DescribeError::from(store.error(e)))
+        .and_then(|()| read_images(store));
+    let dropped = conn.execute_batch(&format!(
+        "DROP TABLE IF EXISTS temp.{VIEWS_TABLE}; DROP TABLE IF EXISTS temp.{ANSWER_TABLE};"
+    ));
+    let found = found?;
+    dropped.map_err(|e| store.error(e))?;
+    Ok(found)
+}
+
+/// The members of the images in the answer table, in the answer's order.
+fn read_images(store: &Store) -> Result<Vec<FoundImage>, DescribeError> {
+    let conn = store.connection();
+    let mut stmt = conn.prepare(IMAGES_SQL).map_err(|e| store.error(e))?;
+    let batches = stmt.query_arrow([]).map_err(|e| store.error(e))?;
     let mut found = Vec::new();
     for batch in batches {
         let (callers, regions, ids) = (batch.column(0), batch.column(1), batch.column(2));
@@ -152,7 +180,7 @@ fn build(
             "s.caller, s.region, s.image_id",
         )
     };
-    let text = IMAGES_SQL
+    let text = ANSWER_SQL
         .replace("/* group columns */", group_columns)
         .replace("/* group keys */", group_keys)
         .replace("/* version filters */", &version.sql())
