@@ -1,11 +1,15 @@
 -- Merges one completed partition into the history.
 --
 -- Runs inside the partition's transaction, after the caller has made `stage` (one
--- narrow row per image id: image_id, content_hash, view_hash), `stage_rows` (a view of
--- the same images' full rows, as the batch schema in src/batch.rs has them, read from
--- the staging file) and `merge_args` (one row: run_id, region, viewer_account_id,
--- scope). now() is the transaction's start: every row this merge
--- opens or ends carries that one instant.
+-- narrow row per image id: image_id, content_hash, view_hash and the file_row_number of
+-- the row that wins), `stage_file` (a view of the staging file's full rows, as the
+-- batch schema in src/batch.rs has them, with their file_row_number) and `merge_args`
+-- (one row: run_id, region, viewer_account_id, scope). now() is the transaction's
+-- start: every row this merge opens or ends carries that one instant.
+--
+-- Which rows to insert is always decided on the narrow `stage`; the wide rows then
+-- stream from the file through a semi join on file_row_number, so that no hash table
+-- ever holds a wide row.
 
 -- What the merge will do, counted before it does it.
 CREATE OR REPLACE TEMP TABLE merge_counts AS
@@ -47,6 +51,13 @@ WHERE v.valid_to_run = a.run_id AND v.region = a.region AND v.image_id = s.image
       WHERE o.valid_to IS NULL AND o.region = v.region AND o.image_id = v.image_id);
 
 -- 3. New content: one version for each staged image that has no open version.
+CREATE OR REPLACE TEMP TABLE stage_insert AS
+SELECT s.file_row_number
+FROM stage s, merge_args a
+WHERE NOT EXISTS (
+    SELECT 1 FROM image_versions v
+    WHERE v.valid_to IS NULL AND v.region = a.region AND v.image_id = s.image_id);
+
 INSERT INTO image_versions
 SELECT s.region, s.image_id, s.content_hash, a.run_id, now(), NULL, NULL,
        s.image_location, s.state, s.owner_id, s.creation_date, s.creation_date_ts,
@@ -58,10 +69,8 @@ SELECT s.region, s.image_id, s.content_hash, a.run_id, now(), NULL, NULL,
        s.tpm_support, s.deprecation_time, s.deprecation_time_ts, s.imds_support,
        s.source_instance_id, s.deregistration_protection, s.source_image_id,
        s.source_image_region, s.free_tier_eligible
-FROM stage_rows s, merge_args a
-WHERE NOT EXISTS (
-    SELECT 1 FROM image_versions v
-    WHERE v.valid_to IS NULL AND v.region = a.region AND v.image_id = s.image_id);
+FROM stage_file s, merge_args a
+WHERE s.file_row_number IN (SELECT file_row_number FROM stage_insert);
 
 -- 4. End this partition's sightings that the listing no longer returns, or returns
 --    with another view.
@@ -75,16 +84,21 @@ WHERE g.valid_to IS NULL AND g.region = a.region
       WHERE s.image_id = g.image_id AND s.view_hash = g.view_hash);
 
 -- 5. Open a sighting for every staged image this partition has no open sighting of.
-INSERT INTO image_sightings
-SELECT s.region, s.image_id, a.viewer_account_id, a.scope, s.view_hash,
-       a.run_id, now(), NULL, NULL,
-       s.tags, s.last_launched_time, s.last_launched_time_ts, s.image_allowed
-FROM stage_rows s, merge_args a
+CREATE OR REPLACE TEMP TABLE stage_insert AS
+SELECT s.file_row_number
+FROM stage s, merge_args a
 WHERE NOT EXISTS (
     SELECT 1 FROM image_sightings g
     WHERE g.valid_to IS NULL AND g.region = a.region
       AND g.viewer_account_id = a.viewer_account_id AND g.scope = a.scope
       AND g.image_id = s.image_id);
+
+INSERT INTO image_sightings
+SELECT s.region, s.image_id, a.viewer_account_id, a.scope, s.view_hash,
+       a.run_id, now(), NULL, NULL,
+       s.tags, s.last_launched_time, s.last_launched_time_ts, s.image_allowed
+FROM stage_file s, merge_args a
+WHERE s.file_row_number IN (SELECT file_row_number FROM stage_insert);
 
 -- 6. An image with no open sighting left is gone: end its version.
 UPDATE image_versions AS v

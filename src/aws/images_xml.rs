@@ -349,27 +349,31 @@ fn assign(page: &mut Page, leaf: Leaf, text: &str) -> Result<(), String> {
         page.next_token = Some(text.to_string());
         return Ok(());
     }
-    let owned = || Some(text.to_string());
     let Some(image) = page.images.last_mut() else {
         return Ok(());
     };
-    let id = image
-        .image_id
-        .clone()
-        .unwrap_or_else(|| "(no id yet)".into());
+    assign_member(image, leaf, text).map_err(|what| {
+        let id = image.image_id.as_deref().unwrap_or("(no id yet)");
+        format!("image {id}: {what}")
+    })
+}
+
+/// Stores a member's text in `image`; a value of the wrong kind is an error that
+/// names the member.
+fn assign_member(image: &mut Image, leaf: Leaf, text: &str) -> Result<(), String> {
+    use Leaf as L;
+    let owned = || Some(text.to_string());
     let flag = |what: &str| -> Result<Option<bool>, String> {
         match text {
             "true" => Ok(Some(true)),
             "false" => Ok(Some(false)),
-            other => Err(format!(
-                "image {id}: {what} is {other:?}, not true or false"
-            )),
+            other => Err(format!("{what} is {other:?}, not true or false")),
         }
     };
     let number = |what: &str| -> Result<Option<i32>, String> {
         text.parse::<i32>()
             .map(Some)
-            .map_err(|_| format!("image {id}: {what} is {text:?}, not a 32-bit integer"))
+            .map_err(|_| format!("{what} is {text:?}, not a 32-bit integer"))
     };
     match leaf {
         L::NextToken => {}

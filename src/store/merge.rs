@@ -65,10 +65,8 @@ impl Store {
         )?;
         // A view cannot take a parameter: the path (amiq's own staging file) is quoted.
         conn.execute_batch(&format!(
-            "CREATE OR REPLACE TEMP VIEW stage_rows AS
-             SELECT r.* EXCLUDE (file_row_number)
-             FROM read_parquet('{}', file_row_number = true) r
-             SEMI JOIN stage s ON s.file_row_number = r.file_row_number",
+            "CREATE OR REPLACE TEMP VIEW stage_file AS
+             SELECT * FROM read_parquet('{}', file_row_number = true)",
             path.replace('\'', "''")
         ))?;
         conn.execute(
@@ -97,7 +95,8 @@ impl Store {
         record.finished_at = None; // the merge's own instant
         insert_partition(conn, &record)?;
         conn.execute_batch(
-            "DROP VIEW stage_rows; DROP TABLE stage; DROP TABLE merge_args; DROP TABLE merge_counts;",
+            "DROP VIEW stage_file; DROP TABLE stage; DROP TABLE stage_insert; DROP TABLE merge_args;
+             DROP TABLE merge_counts;",
         )?;
         Ok(counts)
     }

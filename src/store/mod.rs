@@ -122,11 +122,17 @@ impl Store {
     /// Opens (creating if needed) the store for writing, migrating it to this
     /// release's schema. Waits for another process's lock up to the timeout.
     pub fn open_write(path: &Path, settings: &StoreSettings) -> Result<Store, StoreError> {
+        // No vacuum at checkpoint: a checkpoint would otherwise merge each merge's last,
+        // partly filled row group with the full ones written after it, decompressing
+        // and compressing again every row from there to the end of the table (seconds
+        // for a million images, at every close). amiq never deletes rows, so there is
+        // nothing else for a vacuum to reclaim.
         let config = || {
             Config::default()
                 .access_mode(AccessMode::ReadWrite)?
                 .max_memory(&settings.memory_limit)?
-                .enable_autoload_extension(false)
+                .enable_autoload_extension(false)?
+                .with("max_vacuum_tasks", "0")
         };
         let conn = open_waiting(path, Role::Writer, settings.lock_timeout, config)?;
         let store = Store {
