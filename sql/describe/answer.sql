@@ -52,20 +52,22 @@ WITH args AS (
     -- The winning view is the caller's own listing's (rank 0) before a catalog
     -- fetched for another account (rank 1), then the lowest row: one BIGINT minimum,
     -- rank in bit 62, the row above bit 0, whether the view filters pass in bit 0.
-    -- With one caller and one region, the image id alone is the key.
+    -- With one caller and one region, the image id alone is the key, and the caller
+    -- and region of every row are the arguments' (a.caller, a.region); otherwise they
+    -- are the row's (w.caller, w.region). query.rs fills in which.
     SELECT /* group columns */,
            bool_or(s.scope = 'shared') AS shared,
            min((s.rank::BIGINT << 62) | (s.sighting_row << 1) | s.view_passes::BIGINT) AS view
     FROM seen s
-    GROUP BY /* group keys */
+    GROUP BY /* group columns */
 ), answer AS (
-    SELECT w.caller, w.region, w.image_id, v.version_row,
+    SELECT /* caller */ AS caller, /* region */ AS region, w.image_id, v.version_row,
            (w.view & 4611686018427387903) >> 1 AS sighting_row
     FROM caller_views w
-    JOIN versions v ON v.region = w.region AND v.image_id = w.image_id, args a
+    JOIN versions v ON /* version key */, args a
     WHERE (w.view & 1) = 1
       /* row filters */
-    ORDER BY w.caller, w.region, w.image_id
+    ORDER BY /* order */
     /* limit */
 )
 SELECT caller, region, image_id, version_row, sighting_row FROM answer

@@ -35,18 +35,25 @@ pub fn run(
     let (text, params) = build(request, caller, as_of, after, Mode::Answer);
     tracing::debug!(sql = %text, params = ?params, "describe-images query");
     let conn = store.connection();
-    let found = conn
-        .execute(
-            &format!("CREATE OR REPLACE TEMPORARY TABLE {ANSWER_TABLE} AS\n{text}"),
-            duckdb::params_from_iter(params),
-        )
-        .and_then(|_| {
-            conn.execute_batch(&format!(
-                "CREATE OR REPLACE TEMPORARY TABLE {VIEWS_TABLE} AS\n{VIEWS_SQL}"
-            ))
-        })
-        .map_err(|e| DescribeError::from(store.error(e)))
-        .and_then(|()| read_images(store));
+    let started = std::time::Instant::now();
+    let elapsed_ms = || started.elapsed().as_millis() as u64;
+    let found = (|| -> Result<Vec<FoundImage>, DescribeError> {
+        let rows = conn
+            .execute(
+                &format!("CREATE OR REPLACE TEMPORARY TABLE {ANSWER_TABLE} AS\n{text}"),
+                duckdb::params_from_iter(params),
+            )
+            .map_err(|e| store.error(e))?;
+        tracing::debug!(rows, elapsed_ms = elapsed_ms(), "answer found");
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE TEMPORARY TABLE {VIEWS_TABLE} AS\n{VIEWS_SQL}"
+        ))
+        .map_err(|e| store.error(e))?;
+        tracing::debug!(elapsed_ms = elapsed_ms(), "views read");
+        let found = read_images(store)?;
+        tracing::debug!(elapsed_ms = elapsed_ms(), "members read");
+        Ok(found)
+    })();
     let dropped = conn.execute_batch(&format!(
         "DROP TABLE IF EXISTS temp.{VIEWS_TABLE}; DROP TABLE IF EXISTS temp.{ANSWER_TABLE};"
     ));
@@ -118,6 +125,7 @@ fn build(
     after: Option<&(String, String, String)>,
     mode: Mode,
 ) -> (String, Vec<Value>) {
+    let key = Key::new(caller.is_some() && request.region.is_some());
     let mut version = Clauses::default();
     let mut sighting = Clauses::default();
     let mut view = Clauses::default();
@@ -145,21 +153,25 @@ fn build(
                 Side::View => view.push(text, params),
             }
         }
-        owners(request, &mut row);
-        executable_users(request, &mut row);
+        owners(request, key, &mut row);
+        executable_users(request, key, &mut row);
         // Deprecation is judged at the as-of instant; the owner always sees its own
         // deprecated images, and images named by id come back regardless.
         if !request.include_deprecated && request.image_ids.is_empty() {
             row.push(
-                "(v.deprecation_time_ts IS NULL OR v.deprecation_time_ts > a.t OR v.owner_id = w.caller)"
-                    .into(),
+                format!(
+                    "(v.deprecation_time_ts IS NULL OR v.deprecation_time_ts > a.t OR v.owner_id = {})",
+                    key.caller
+                ),
                 [],
             );
         }
         if let Some((c, r, i)) = after {
+            let Key { caller, region, .. } = key;
             row.push(
-                "(w.caller > ? OR (w.caller = ? AND (w.region > ? OR (w.region = ? AND w.image_id > ?))))"
-                    .into(),
+                format!(
+                    "({caller} > ? OR ({caller} = ? AND ({region} > ? OR ({region} = ? AND w.image_id > ?))))"
+                ),
                 [c, c, r, r, i].map(|s| s.clone()),
             );
         }
@@ -169,20 +181,12 @@ fn build(
         (Mode::Answer, Some(max)) => format!("LIMIT {}", max + 1),
         _ => String::new(),
     };
-    let (group_columns, group_keys) = if caller.is_some() && request.region.is_some() {
-        (
-            "any_value(s.caller) AS caller, any_value(s.region) AS region, s.image_id",
-            "s.image_id",
-        )
-    } else {
-        (
-            "s.caller, s.region, s.image_id",
-            "s.caller, s.region, s.image_id",
-        )
-    };
     let text = ANSWER_SQL
-        .replace("/* group columns */", group_columns)
-        .replace("/* group keys */", group_keys)
+        .replace("/* group columns */", key.group)
+        .replace("/* caller */", key.caller)
+        .replace("/* region */", key.region)
+        .replace("/* version key */", key.version_join)
+        .replace("/* order */", key.order)
         .replace("/* version filters */", &version.sql())
         .replace("/* view filters */", &view.conjunction())
         .replace("/* sighting filters */", &sighting.sql())
@@ -204,8 +208,45 @@ fn build(
     (text, params)
 }
 
+/// What identifies a row of the answer, as `answer.sql` names it: with one caller and
+/// one region, the image id alone (the caller and region are the arguments').
+#[derive(Clone, Copy)]
+struct Key {
+    /// The columns `caller_views` groups by.
+    group: &'static str,
+    /// The row's caller and region.
+    caller: &'static str,
+    region: &'static str,
+    /// How a row of `caller_views` finds its version.
+    version_join: &'static str,
+    /// The answer's order.
+    order: &'static str,
+}
+
+impl Key {
+    fn new(one_caller_one_region: bool) -> Key {
+        if one_caller_one_region {
+            Key {
+                group: "s.image_id",
+                caller: "a.caller",
+                region: "a.region",
+                version_join: "v.image_id = w.image_id",
+                order: "w.image_id",
+            }
+        } else {
+            Key {
+                group: "s.caller, s.region, s.image_id",
+                caller: "w.caller",
+                region: "w.region",
+                version_join: "v.region = w.region AND v.image_id = w.image_id",
+                order: "w.caller, w.region, w.image_id",
+            }
+        }
+    }
+}
+
 /// `Owners`, ORed: `self` is the caller, an alias names the catalog's owner.
-fn owners(request: &DescribeRequest, row: &mut Clauses) {
+fn owners(request: &DescribeRequest, key: Key, row: &mut Clauses) {
     if request.owners.is_empty() {
         return;
     }
@@ -213,7 +254,7 @@ fn owners(request: &DescribeRequest, row: &mut Clauses) {
     let mut params = Vec::new();
     for owner in &request.owners {
         match owner.as_str() {
-            "self" => tests.push("v.owner_id = w.caller".to_string()),
+            "self" => tests.push(format!("v.owner_id = {}", key.caller)),
             "amazon" | "aws-marketplace" | "aws-backup-vault" => {
                 tests.push("v.image_owner_alias = ?".to_string());
                 params.push(owner.clone());
@@ -230,7 +271,7 @@ fn owners(request: &DescribeRequest, row: &mut Clauses) {
 /// `ExecutableUsers`, ORed: `all` is a public image; `self` (or the caller's id) an
 /// image the caller's `shared` listing returned; another account's id an image that
 /// account's `shared` listing returned.
-fn executable_users(request: &DescribeRequest, row: &mut Clauses) {
+fn executable_users(request: &DescribeRequest, key: Key, row: &mut Clauses) {
     if request.executable_users.is_empty() {
         return;
     }
@@ -241,14 +282,14 @@ fn executable_users(request: &DescribeRequest, row: &mut Clauses) {
             "all" => tests.push("v.public".to_string()),
             "self" => tests.push("w.shared".to_string()),
             id => {
-                tests.push(
-                    "(w.caller = ? AND w.shared) OR EXISTS (
+                let Key { caller, region, .. } = key;
+                tests.push(format!(
+                    "({caller} = ? AND w.shared) OR EXISTS (
                         SELECT 1 FROM image_sightings s
                         WHERE s.viewer_account_id = ? AND s.scope = 'shared'
-                          AND s.region = w.region AND s.image_id = w.image_id
+                          AND s.region = {region} AND s.image_id = w.image_id
                           AND s.valid_from <= a.t AND (s.valid_to IS NULL OR s.valid_to > a.t))"
-                        .to_string(),
-                );
+                ));
                 params.push(id.to_string());
                 params.push(id.to_string());
             }
