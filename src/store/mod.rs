@@ -122,17 +122,14 @@ impl Store {
     /// Opens (creating if needed) the store for writing, migrating it to this
     /// release's schema. Waits for another process's lock up to the timeout.
     pub fn open_write(path: &Path, settings: &StoreSettings) -> Result<Store, StoreError> {
-        // No vacuum at checkpoint: a checkpoint would otherwise merge each merge's last,
-        // partly filled row group with the full ones written after it, decompressing
-        // and compressing again every row from there to the end of the table (seconds
-        // for a million images, at every close). amiq never deletes rows, so there is
-        // nothing else for a vacuum to reclaim.
+        // DuckDB's vacuum stays on: after every checkpoint the next append starts a row
+        // group of its own, and only the vacuum merges those small row groups again
+        // (without it, 30 runs at 1% churn grew the file 7 MiB a run).
         let config = || {
             Config::default()
                 .access_mode(AccessMode::ReadWrite)?
                 .max_memory(&settings.memory_limit)?
-                .enable_autoload_extension(false)?
-                .with("max_vacuum_tasks", "0")
+                .enable_autoload_extension(false)
         };
         let conn = open_waiting(path, Role::Writer, settings.lock_timeout, config)?;
         let store = Store {
