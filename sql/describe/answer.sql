@@ -30,7 +30,10 @@ WITH args AS (
     WHERE v.valid_from <= a.t AND (v.valid_to IS NULL OR v.valid_to > a.t)
       AND (a.region IS NULL OR v.region = a.region)
       /* version filters */
-), sightings AS NOT MATERIALIZED (
+), sightings AS /* sightings materialized */ (
+    -- Used twice below. Inlined at each use (NOT MATERIALIZED), so that each reads
+    -- only what its join needs; read once (MATERIALIZED) when the request names image
+    -- ids, whose few sightings are cheaper kept than found again.
     -- view_passes: the view filters (tags, image allowed) on this sighting's view;
     -- they are judged on the view that wins below.
     SELECT g.region, g.image_id, g.viewer_account_id, g.scope, g.rowid AS sighting_row,

@@ -182,6 +182,14 @@ fn build(
         _ => String::new(),
     };
     let text = ANSWER_SQL
+        .replace(
+            "/* sightings materialized */",
+            if request.image_ids.is_empty() {
+                "NOT MATERIALIZED"
+            } else {
+                "MATERIALIZED"
+            },
+        )
         .replace("/* group columns */", key.group)
         .replace("/* caller */", key.caller)
         .replace("/* region */", key.region)
