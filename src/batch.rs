@@ -17,7 +17,7 @@ use arrow::array::{
 };
 use arrow::buffer::{NullBuffer, OffsetBuffer};
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::xxh3_64;
 
 use crate::image::{BlockDeviceMapping, EbsBlockDevice, Image, ProductCode, Tag};
 
@@ -384,49 +384,52 @@ fn state_reasons(images: &[Image]) -> ArrayRef {
     ))
 }
 
-/// Feeds values into a hash so that different values never share an encoding:
-/// absent and present, empty and absent lists, and field boundaries all differ.
-struct Canonical(Xxh3);
+/// Encodes values for a hash so that different values never share an encoding:
+/// absent and present, empty and absent lists, and field boundaries all differ. The
+/// encoding is collected in one buffer and hashed once (xxh3 gives the digest that
+/// feeding it piece by piece would give, at a fraction of the cost for short fields).
+struct Canonical(Vec<u8>);
 
 impl Canonical {
     fn new() -> Self {
-        Canonical(Xxh3::new())
+        Canonical(Vec::with_capacity(1024))
     }
     fn str(&mut self, v: Option<&String>) -> &mut Self {
         match v {
-            None => self.0.update(&[0]),
+            None => self.0.push(0),
             Some(s) => {
-                self.0.update(&[1]);
-                self.0.update(&(s.len() as u64).to_le_bytes());
-                self.0.update(s.as_bytes());
+                self.0.push(1);
+                self.0.extend_from_slice(&(s.len() as u64).to_le_bytes());
+                self.0.extend_from_slice(s.as_bytes());
             }
         }
         self
     }
     fn bool(&mut self, v: Option<bool>) -> &mut Self {
-        self.0.update(&[match v {
+        self.0.push(match v {
             None => 0,
             Some(false) => 1,
             Some(true) => 2,
-        }]);
+        });
         self
     }
     fn int(&mut self, v: Option<i32>) -> &mut Self {
         match v {
-            None => self.0.update(&[0]),
+            None => self.0.push(0),
             Some(i) => {
-                self.0.update(&[1]);
-                self.0.update(&i.to_le_bytes());
+                self.0.push(1);
+                self.0.extend_from_slice(&i.to_le_bytes());
             }
         }
         self
     }
     fn list<T>(&mut self, v: Option<&Vec<T>>, mut each: impl FnMut(&mut Self, &T)) -> &mut Self {
         match v {
-            None => self.0.update(&[0]),
+            None => self.0.push(0),
             Some(items) => {
-                self.0.update(&[1]);
-                self.0.update(&(items.len() as u64).to_le_bytes());
+                self.0.push(1);
+                self.0
+                    .extend_from_slice(&(items.len() as u64).to_le_bytes());
                 for item in items {
                     each(self, item);
                 }
@@ -435,7 +438,7 @@ impl Canonical {
         self
     }
     fn finish(&self) -> i64 {
-        self.0.digest() as i64
+        xxh3_64(&self.0) as i64
     }
 }
 
@@ -635,5 +638,23 @@ mod tests {
         n2.name = Some("a".into());
         n2.description = Some("bc".into());
         assert_ne!(content_hash(&n1), content_hash(&n2));
+    }
+
+    #[test]
+    fn hashes_never_change_between_versions() {
+        // A store keeps these hashes: a new version of amiq that computed them
+        // differently would record every image as changed on its next sync.
+        let mut a = image("ami-1");
+        a.tags = Some(vec![Tag {
+            key: Some("team".into()),
+            value: Some("web, \"blue\" \u{e9}".into()),
+        }]);
+        a.last_launched_time = Some("2026-01-02T03:04:05Z".into());
+        a.image_allowed = Some(true);
+        assert_eq!(
+            (content_hash(&a), view_hash(&a)),
+            (8_681_941_830_956_986_034, -3_455_694_765_990_046_801),
+            "content and view hash of a fixed image"
+        );
     }
 }
