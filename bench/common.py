@@ -68,13 +68,13 @@ def write_config(path, url, db, accounts, regions, scopes, concurrency, max_resu
         f.write("\n".join(lines) + "\n")
 
 
-def run_amiq_sync(config):
-    """Runs one `amiq sync`; returns (seconds, peak RSS in MB)."""
+def run_amiq_sync(config, amiq=AMIQ):
+    """Runs one `amiq sync` (of the `amiq` binary given); returns (seconds, peak RSS in MB)."""
     env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
                AWS_EC2_METADATA_DISABLED="true")
     start = time.perf_counter()
     out = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", AMIQ, "sync", "--config", config, "--log-format", "json"],
+        ["/usr/bin/time", "-f", "%M", amiq, "sync", "--config", config, "--log-format", "json"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     seconds = time.perf_counter() - start

@@ -7,6 +7,7 @@ Each part can run alone:
     python3 bench/sync.py throughput [--images 1000000]   # images/s and peak RSS, amiq vs boto3
     python3 bench/sync.py history [--images 1000000 --runs 30 --churn 0.01]
     python3 bench/sync.py latency [--latency-ms 200]
+    python3 bench/sync.py compare old=/tmp/amiq-old new=target/release/amiq [--rounds 3]
 
 Build first: cargo build --release (CARGO_TARGET_DIR defaults to ~/.cache/amiq-target).
 The baseline needs boto3 and duckdb from PyPI (installed if missing).
@@ -98,6 +99,37 @@ def throughput(args):
               f"= {total / b:,.0f} images/s; amiq is {b / med:.1f}x faster")
 
 
+def compare(args):
+    """Two builds side by side: alternating fresh syncs of one fake endpoint, so that
+    the machine's drift falls on both alike."""
+    builds = [b.split("=", 1) for b in args.builds]
+    for name, path in builds:
+        if not os.path.exists(path):
+            sys.exit(f"{name}: {path} does not exist")
+    accounts = ACCOUNT_IDS[: args.accounts]
+    per = args.images // len(accounts)
+    fake = Fake(accounts=len(accounts), regions="us-east-1", owned=per, amazon=0, marketplace=0)
+    results = {name: [] for name, _ in builds}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for rnd in range(args.rounds):
+                for name, path in builds:
+                    db = os.path.join(tmp, f"{name}-{rnd}.duckdb")
+                    config = os.path.join(tmp, "bench.toml")
+                    write_config(config, fake.url, db, accounts, ["us-east-1"], ["owned"], len(accounts))
+                    seconds, rss = run_amiq_sync(config, path)
+                    os.remove(db)
+                    results[name].append((seconds, rss))
+                    print(f"round {rnd + 1} {name}: {seconds:.1f} s, peak RSS {rss:.0f} MB", flush=True)
+    finally:
+        fake.stop()
+    first = statistics.median(s for s, _ in results[builds[0][0]])
+    for name, runs in results.items():
+        med = statistics.median(s for s, _ in runs)
+        ratio = "" if name == builds[0][0] else f"; {builds[0][0]} takes {first / med:.2f}x as long"
+        print(f"{name}: median {med:.1f} s, peak RSS {min(r for _, r in runs):.0f}-{max(r for _, r in runs):.0f} MB{ratio}")
+
+
 def history(args):
     accounts = ACCOUNT_IDS[: args.accounts]
     per = args.images // len(accounts)
@@ -158,6 +190,11 @@ def main():
     h.add_argument("--runs", type=int, default=30)
     h.add_argument("--churn", type=float, default=0.01)
     h.add_argument("--keep", help="build the store at this path and keep it (for bench/describe.py and bench/reports.py)")
+    c = sub.add_parser("compare", help="two or more builds side by side")
+    c.add_argument("builds", nargs="+", metavar="NAME=PATH", help="an amiq binary and a name for it")
+    c.add_argument("--images", type=int, default=1_000_000)
+    c.add_argument("--accounts", type=int, default=4)
+    c.add_argument("--rounds", type=int, default=3)
     lat = sub.add_parser("latency")
     lat.add_argument("--latency-ms", type=int, default=200)
     lat.add_argument("--per-partition", type=int, default=1_000)
@@ -165,7 +202,7 @@ def main():
     args = p.parse_args()
     if not os.path.exists(AMIQ):
         sys.exit(f"{AMIQ} is missing: run cargo build --release first")
-    {"throughput": throughput, "history": history, "latency": latency}[args.what](args)
+    {"throughput": throughput, "history": history, "latency": latency, "compare": compare}[args.what](args)
 
 
 if __name__ == "__main__":
