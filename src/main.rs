@@ -9,12 +9,6 @@ use tracing_subscriber::EnvFilter;
 use amiq::cmd::{self, exit};
 use amiq::config::LogFormat;
 
-/// jemalloc, for Rust and for DuckDB's C++ alike (the crate's unprefixed feature makes
-/// it the process's malloc), as in DuckDB's own Linux builds: a sync spends about a
-/// sixth less CPU than on glibc's malloc. Its options are in .cargo/config.toml.
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
 /// A complete, historical inventory of Amazon Machine Images, answered locally.
 #[derive(Debug, Parser)]
 #[command(name = "amiq", version, about)]
