@@ -11,6 +11,11 @@ use std::io::Write;
 
 use duckdb::{AccessMode, Config, Connection};
 
+/// The allocator `amiq` uses (see src/main.rs), so that the two sides of the
+/// benchmark differ only in their SQL.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let (Some(db), Some(sql)) = (args.next(), args.next()) else {

@@ -9,6 +9,13 @@ use tracing_subscriber::EnvFilter;
 use amiq::cmd::{self, exit};
 use amiq::config::LogFormat;
 
+/// jemalloc, for Rust and for DuckDB's C++ alike (the crate's unprefixed feature makes
+/// it the process's malloc), as in DuckDB's own Linux builds: side by side with glibc's
+/// malloc (`bench/sync.py compare`), a sync is about 1.2x faster and peaks lower. Its
+/// options are in .cargo/config.toml.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// A complete, historical inventory of Amazon Machine Images, answered locally.
 #[derive(Debug, Parser)]
 #[command(name = "amiq", version, about)]
