@@ -386,8 +386,8 @@ fn state_reasons(images: &[Image]) -> ArrayRef {
 
 /// Encodes values for a hash so that different values never share an encoding:
 /// absent and present, empty and absent lists, and field boundaries all differ. The
-/// encoding is collected in one buffer and hashed once (xxh3 gives the digest that
-/// feeding it piece by piece would give, at a fraction of the cost for short fields).
+/// encoding is collected in one buffer and hashed in one call: xxh3 gives the digest
+/// that feeding it piece by piece would give.
 struct Canonical(Vec<u8>);
 
 impl Canonical {
