@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc;
+use std::time::Instant;
 
 use tokio::sync::oneshot;
 
@@ -103,7 +104,12 @@ fn run(db: PathBuf, settings: StoreSettings, jobs: mpsc::Receiver<Job>) {
                     record,
                     done,
                 } => {
-                    let _ = done.send(s.merge_partition(&staged, &record));
+                    let started = Instant::now();
+                    let merged = s.merge_partition(&staged, &record);
+                    tracing::debug!(account = %record.account_id, region = %record.region,
+                        scope = %record.scope, ok = merged.is_ok(),
+                        elapsed_ms = millis(started), "partition merged");
+                    let _ = done.send(merged);
                 }
                 Job::Failed { record, done } => {
                     let _ = done.send(s.record_failed_partition(&record));
@@ -112,8 +118,17 @@ fn run(db: PathBuf, settings: StoreSettings, jobs: mpsc::Receiver<Job>) {
             next = jobs.try_recv().ok();
         }
         // Closing releases the file lock (and checkpoints) until more work arrives.
+        let started = Instant::now();
         store.take();
+        tracing::debug!(
+            elapsed_ms = millis(started),
+            "store closed and checkpointed"
+        );
     }
+}
+
+fn millis(since: Instant) -> u64 {
+    since.elapsed().as_millis() as u64
 }
 
 fn fail(job: Job, e: StoreError) {

@@ -299,6 +299,8 @@ async fn sync_partition(
     // The fetch slot goes to the next partition while this one waits for the writer
     // (which may be waiting for readers of the store).
     drop(fetching);
+    tracing::debug!(partition = %partition, pages = stats.pages, images = stats.images,
+        ok = staged.is_ok(), "partition fetched");
     let mut record = PartitionRecord::started(
         run_id,
         &partition.account_id,
