@@ -24,7 +24,7 @@ use duckdb::{AccessMode, Config, Connection};
 
 pub use ledger::{PartitionRecord, PartitionStatus, RunRecord, RunStatus};
 pub use merge::MergeCounts;
-pub use stage::{PartitionStage, StagedPartition};
+pub use stage::{PartitionStage, StagedPartition, sweep_abandoned};
 
 /// The numbered migrations, in order. Never edit one that has shipped: add a new one.
 const MIGRATIONS: &[(i32, &str, &str)] = &[(

@@ -3,9 +3,15 @@
 //! Staging keeps memory flat however large the partition (pages are written out as
 //! they arrive) and gives DuckDB its fastest bulk path: `read_parquet` of nested
 //! columns is far quicker than appending Arrow lists of structs row group by row group.
+//!
+//! A staging file is deleted when its partition is done with it. A process that is
+//! killed cannot delete its files, so each file carries an exclusive lock (`flock`) for
+//! as long as its process lives, and [`sweep_abandoned`] deletes the unlocked ones that
+//! a later sync finds: whatever another running sync stages stays locked, and so stays.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use arrow::array::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -17,16 +23,27 @@ use super::StoreError;
 /// Rows per Parquet row group: bounds the writer's buffer per open partition.
 const ROW_GROUP_ROWS: usize = 8192;
 
+/// How staging files are named, in the staging directory.
+const PREFIX: &str = "amiq-stage-";
+const SUFFIX: &str = ".parquet";
+
+/// A staging file younger than this is never swept: its writer may not have locked it
+/// yet.
+const SWEEP_MIN_AGE: Duration = Duration::from_secs(60);
+
 /// An open staging file for one partition.
 pub struct PartitionStage {
     writer: ArrowWriter<File>,
     file: tempfile::TempPath,
+    lock: File,
     rows: u64,
 }
 
 /// A complete staging file, ready to merge. Deleted when dropped.
 pub struct StagedPartition {
     file: tempfile::TempPath,
+    /// Held (and so the file's lock) until the file is deleted.
+    _lock: File,
     /// Images staged (before de-duplication by image id).
     pub rows: u64,
 }
@@ -45,14 +62,22 @@ impl PartitionStage {
             .map(Path::to_path_buf)
             .unwrap_or_else(std::env::temp_dir);
         let named = tempfile::Builder::new()
-            .prefix("amiq-stage-")
-            .suffix(".parquet")
+            .prefix(PREFIX)
+            .suffix(SUFFIX)
             .tempfile_in(&dir)
             .map_err(|e| StoreError::Stage {
                 path: dir.clone(),
                 message: format!("cannot create a staging file: {e}"),
             })?;
         let (file, path) = named.into_parts();
+        // A second handle carries the lock, so that the writer can own the first.
+        let lock = file
+            .try_clone()
+            .and_then(|lock| lock.try_lock().map_err(std::io::Error::from).map(|_| lock))
+            .map_err(|e| StoreError::Stage {
+                path: path.to_path_buf(),
+                message: format!("cannot lock the staging file: {e}"),
+            })?;
         let props = WriterProperties::builder()
             .set_compression(Compression::UNCOMPRESSED)
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
@@ -67,6 +92,7 @@ impl PartitionStage {
         Ok(PartitionStage {
             writer,
             file: path,
+            lock,
             rows: 0,
         })
     }
@@ -83,11 +109,114 @@ impl PartitionStage {
 
     /// Closes the file; the partition's pages are all in it.
     pub fn finish(self) -> Result<StagedPartition, StoreError> {
-        let PartitionStage { writer, file, rows } = self;
+        let PartitionStage {
+            writer,
+            file,
+            lock,
+            rows,
+        } = self;
         writer.close().map_err(|e| StoreError::Stage {
             path: file.to_path_buf(),
             message: e.to_string(),
         })?;
-        Ok(StagedPartition { file, rows })
+        Ok(StagedPartition {
+            file,
+            _lock: lock,
+            rows,
+        })
+    }
+}
+
+/// Deletes the staging files in `dir` (the system's temp dir when `None`) that no
+/// living process holds: those of syncs that were killed. Returns how many it deleted
+/// and how many bytes they held. A file it cannot judge or delete is left alone.
+pub fn sweep_abandoned(dir: Option<&Path>) -> (usize, u64) {
+    let dir: PathBuf = dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(std::env::temp_dir);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return (0, 0);
+    };
+    let now = SystemTime::now();
+    let (mut count, mut bytes) = (0, 0);
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !(name.starts_with(PREFIX) && name.ends_with(SUFFIX)) {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|age| age >= SWEEP_MIN_AGE);
+        if !meta.is_file() || !old {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(file) = File::open(&path) else {
+            continue;
+        };
+        // Locked: its sync is alive. Unlocked: nobody will ever delete it but us.
+        if file.try_lock().is_ok() && std::fs::remove_file(&path).is_ok() {
+            count += 1;
+            bytes += meta.len();
+        }
+    }
+    (count, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn age(path: &Path, by: Duration) {
+        let file = File::options().write(true).open(path).unwrap();
+        file.set_modified(SystemTime::now() - by).unwrap();
+    }
+
+    fn abandoned(dir: &Path, name: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, b"PAR1").unwrap();
+        path
+    }
+
+    #[test]
+    fn sweeping_deletes_only_old_unlocked_staging_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let killed = abandoned(dir.path(), "amiq-stage-killed.parquet");
+        age(&killed, Duration::from_secs(3600));
+        let fresh = abandoned(dir.path(), "amiq-stage-fresh.parquet");
+        let other = abandoned(dir.path(), "notes-amiq-stage.parquet");
+        age(&other, Duration::from_secs(3600));
+        // A living partition's files, old and staged or still being written.
+        let writing = PartitionStage::create(Some(dir.path())).unwrap();
+        age(&writing.file, Duration::from_secs(3600));
+        let staged = PartitionStage::create(Some(dir.path()))
+            .unwrap()
+            .finish()
+            .unwrap();
+        age(staged.path(), Duration::from_secs(3600));
+
+        let (count, bytes) = sweep_abandoned(Some(dir.path()));
+
+        assert_eq!((count, bytes), (1, 4));
+        assert!(!killed.exists(), "the killed sync's file is deleted");
+        assert!(fresh.exists(), "a file younger than a minute is left");
+        assert!(other.exists(), "other files are left");
+        assert!(writing.file.exists(), "a file being written is left");
+        assert!(
+            staged.path().exists(),
+            "a staged file waiting to merge is left"
+        );
+
+        let (path, staged_path) = (writing.file.to_path_buf(), staged.path().to_path_buf());
+        drop(writing);
+        drop(staged);
+        assert!(
+            !path.exists() && !staged_path.exists(),
+            "dropping deletes them"
+        );
     }
 }

@@ -103,6 +103,15 @@ pub async fn run_sync(
     tracing::info!(run_id, partitions = partitions.len(), "sync run started");
     progress.run_started(run_id, &partitions);
 
+    let (swept, bytes) = crate::store::sweep_abandoned(config.staging_dir.as_deref());
+    if swept > 0 {
+        tracing::info!(
+            files = swept,
+            bytes,
+            "deleted staging files that killed syncs left behind"
+        );
+    }
+
     let merger = Arc::new(Merger::start(config.db.clone(), store_settings.clone()));
     let mut records = Vec::new();
     for (name, region, scope, reason) in unreachable {

@@ -44,7 +44,15 @@ async fn killed_syncs_leave_the_store_whole() {
         ..small_catalog()
     })
     .await;
-    let config = env.config_file(&env.db(), "concurrency = 4\nmax_results = 20");
+    let staging = env.dir.path().join("staging");
+    std::fs::create_dir(&staging).unwrap();
+    let config = env.config_file(
+        &env.db(),
+        &format!(
+            "concurrency = 4\nmax_results = 20\nstaging_dir = \"{}\"",
+            staging.display()
+        ),
+    );
 
     // A whole run first, to know how long one takes.
     let clean = Instant::now();
@@ -106,9 +114,28 @@ async fn killed_syncs_leave_the_store_whole() {
         }
     }
 
+    // What the killed runs staged is still there; the next sync deletes it once it is
+    // old enough not to be a living sync's (made so here).
+    let left: Vec<_> = std::fs::read_dir(&staging)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    for path in &left {
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+            .unwrap();
+    }
+
     // The next run completes and matches the endpoint, partition by partition.
     let status = sync_process(&config).status().unwrap();
     assert_eq!(status.code(), Some(0));
+    let still: Vec<_> = std::fs::read_dir(&staging).unwrap().collect();
+    assert!(
+        still.is_empty(),
+        "{} staging files of killed syncs, {} left after the next sync",
+        left.len(),
+        still.len()
+    );
     let store = Store::open_read(&env.db(), &StoreSettings::default()).unwrap();
     let partitions: Vec<(String, String, String)> = {
         let mut stmt = store
@@ -134,7 +161,8 @@ async fn killed_syncs_leave_the_store_whole() {
     eprintln!(
         "crash suite: seed {seed}: {kills} SIGKILLs: {during_fetch} before any merge, \
          {during_merges} after some partitions merged, {finished_anyway} runs finished first; \
-         store whole after each, final run matches: {:.1} s",
+         store whole after each, final run matches and deleted {} abandoned staging files: {:.1} s",
+        left.len(),
         started.elapsed().as_secs_f64()
     );
 }
