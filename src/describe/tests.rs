@@ -548,6 +548,28 @@ fn owners_and_executable_users_follow_what_each_account_was_shown() {
     assert_eq!(ask(OTHER, &["self"], &[]), ["ami-00000002", "ami-00000003"]);
     assert_eq!(ask(OTHER, &["self"], &[ME]), ["ami-00000002"]);
     assert_eq!(ask(OTHER, &[], &["self"]), Vec::<String>::new());
+
+    // Named by id (the answer reads only the sightings of the caller and of the
+    // catalogs' fetchers): the catalog another account fetched answers, another
+    // account's own listing does not.
+    let by_id = |account: &str, ids: &[&str]| DescribeRequest {
+        account: Some(account.into()),
+        image_ids: ids.iter().map(|s| s.to_string()).collect(),
+        ..mine()
+    };
+    assert_eq!(f.ids(&by_id(OTHER, &["ami-00000009"])), ["ami-00000009"]);
+    assert_eq!(
+        f.ids(&by_id(OTHER, &["ami-00000002", "ami-00000009"])),
+        ["ami-00000002", "ami-00000009"]
+    );
+    assert_eq!(f.ids(&by_id(ME, &["ami-00000002"])), ["ami-00000002"]);
+    // (Not an error: ME's public listing was never synced, so the answer says it may
+    // be incomplete instead.)
+    assert_eq!(
+        f.ids(&by_id(ME, &["ami-00000003"])),
+        Vec::<String>::new(),
+        "ami-00000003 is in OTHER's own listing alone"
+    );
 }
 
 #[test]
