@@ -2,28 +2,12 @@
 -- members, from describe_views (views.sql), in the answer's order.
 SELECT w.caller, w.region, w.image_id,
        -- The Image shape's members in the order of the EC2 model (and of the AWS CLI's
-       -- output); NULL members are left out of the JSON by the caller.
+       -- output); NULL members are left out of the JSON by the caller, which also names
+       -- and orders the members of the nested ones (image_json::ec2_members).
        {
            'PlatformDetails': v.platform_details,
            'UsageOperation': v.usage_operation,
-           'BlockDeviceMappings': list_transform(v.block_device_mappings, lambda mapping: {
-               'Ebs': CASE WHEN mapping.ebs IS NULL THEN NULL ELSE {
-                   'DeleteOnTermination': mapping.ebs.delete_on_termination,
-                   'Iops': mapping.ebs.iops,
-                   'SnapshotId': mapping.ebs.snapshot_id,
-                   'VolumeSize': mapping.ebs.volume_size,
-                   'VolumeType': mapping.ebs.volume_type,
-                   'KmsKeyId': mapping.ebs.kms_key_id,
-                   'Throughput': mapping.ebs.throughput,
-                   'OutpostArn': mapping.ebs.outpost_arn,
-                   'AvailabilityZone': mapping.ebs.availability_zone,
-                   'Encrypted': mapping.ebs.encrypted,
-                   'VolumeInitializationRate': mapping.ebs.volume_initialization_rate,
-                   'AvailabilityZoneId': mapping.ebs.availability_zone_id,
-                   'EbsCardIndex': mapping.ebs.ebs_card_index} END,
-               'NoDevice': mapping.no_device,
-               'DeviceName': mapping.device_name,
-               'VirtualName': mapping.virtual_name}),
+           'BlockDeviceMappings': v.block_device_mappings,
            'Description': v.description,
            'EnaSupport': v.ena_support,
            'Hypervisor': v.hypervisor,
@@ -32,9 +16,8 @@ SELECT w.caller, w.region, w.image_id,
            'RootDeviceName': v.root_device_name,
            'RootDeviceType': v.root_device_type,
            'SriovNetSupport': v.sriov_net_support,
-           'StateReason': CASE WHEN v.state_reason IS NULL THEN NULL ELSE
-               {'Code': v.state_reason.code, 'Message': v.state_reason.message} END,
-           'Tags': list_transform(w.tags, lambda tag: {'Key': tag.key, 'Value': tag.value}),
+           'StateReason': v.state_reason,
+           'Tags': w.tags,
            'VirtualizationType': v.virtualization_type,
            'BootMode': v.boot_mode,
            'TpmSupport': v.tpm_support,
@@ -53,8 +36,7 @@ SELECT w.caller, w.region, w.image_id,
            'OwnerId': v.owner_id,
            'CreationDate': v.creation_date,
            'Public': v.public,
-           'ProductCodes': list_transform(v.product_codes, lambda code: {
-               'ProductCodeId': code.product_code_id, 'ProductCodeType': code.product_code_type}),
+           'ProductCodes': v.product_codes,
            'Architecture': v.architecture,
            'ImageType': v.image_type,
            'KernelId': v.kernel_id,

@@ -74,18 +74,21 @@ const KEY_ORDER: &[&str] = &[
     "ViewerAccountId",
 ];
 
+/// Where `key` stands in the model's order; keys it does not know come after all.
+pub fn model_position(key: &str) -> usize {
+    KEY_ORDER
+        .iter()
+        .position(|known| *known == key)
+        .unwrap_or(KEY_ORDER.len())
+}
+
 /// Puts the members of every object in the model's order; keys the model does not
 /// know (a `--query` multiselect's own names) follow, in the order they came.
 pub fn model_order(value: Value) -> Value {
     match value {
         Value::Object(map) => {
             let mut members: Vec<(String, Value)> = map.into_iter().collect();
-            members.sort_by_key(|(k, _)| {
-                KEY_ORDER
-                    .iter()
-                    .position(|known| known == k)
-                    .unwrap_or(KEY_ORDER.len())
-            });
+            members.sort_by_key(|(k, _)| model_position(k));
             Value::Object(
                 members
                     .into_iter()

@@ -72,7 +72,8 @@ fn read_images(store: &Store) -> Result<Vec<FoundImage>, DescribeError> {
     let mut found = Vec::new();
     for batch in batches {
         let (callers, regions, ids) = (batch.column(0), batch.column(1), batch.column(2));
-        let Some(images) = batch.column(3).as_struct_opt() else {
+        let images = image_json::ec2_members(batch.column(3));
+        let Some(images) = images.as_struct_opt() else {
             return Err(DescribeError::Input(format!(
                 "the store returned images of type {}, not a struct",
                 batch.column(3).data_type()
