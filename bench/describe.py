@@ -3,7 +3,7 @@
 million images, against the same predicates as hand-written SQL (a cold process of
 `examples/sql.rs` on the same file).
 
-    python3 bench/describe.py [--images 1000000] [--repeat 7] [--db PATH]
+    python3 bench/describe.py [--images 1000000] [--repeat 7] [--db PATH] [--amiq PATH]
 
 The store is built first by syncing `amiq fake-ec2` (4 accounts of owned images plus
 an amazon catalog); with --db an existing store is reused. Build first:
@@ -80,8 +80,9 @@ def main():
     p.add_argument("--accounts", type=int, default=4)
     p.add_argument("--repeat", type=int, default=7)
     p.add_argument("--db")
+    p.add_argument("--amiq", default=AMIQ, help="the amiq binary to time (default: the release build)")
     args = p.parse_args()
-    for exe in (AMIQ, SQL):
+    for exe in (args.amiq, SQL):
         if not os.path.exists(exe):
             sys.exit(f"{exe} is missing: run cargo build --release --bins --examples first")
     tmp = tempfile.TemporaryDirectory()
@@ -114,7 +115,7 @@ def main():
     print(f"\ndescribe-images on {db} ({args.repeat} cold runs each, median):")
     print(f"{'case':32} {'amiq':>9} {'hand SQL':>9} {'ratio':>6} {'images':>7}")
     for label, flags, where in cases:
-        cmd = [AMIQ, "describe-images", "--db", db, "--account", account, "--region", REGION, *flags]
+        cmd = [args.amiq, "describe-images", "--db", db, "--account", account, "--region", REGION, *flags]
         sql = HAND.format(account=account, region=REGION, where=where) if where else None
         # The two sides alternate, so that the machine's drift weighs on both alike.
         runs, hruns = [], []
