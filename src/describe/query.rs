@@ -1,6 +1,7 @@
 //! A request compiled to the queries in `sql/describe/` and run, three statements on
 //! temporary tables: `answer.sql` finds which images answer it, `views.sql` adds what
-//! each caller was shown of them, `images.sql` reads their members.
+//! each caller was shown of them, `images.sql` reads their members. A request that
+//! names image ids first asks `viewers.sql` whose sightings can answer it.
 //!
 //! The SQL's text is fixed pieces only; every value of the request is a bound
 //! parameter, in text order.
