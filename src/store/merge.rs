@@ -27,11 +27,28 @@ impl Store {
         staged: &StagedPartition,
         record: &PartitionRecord,
     ) -> Result<MergeCounts, StoreError> {
-        debug_assert_eq!(record.status, PartitionStatus::Completed);
+        self.merge_partitions(&[(staged, record)])
+            .map(|counts| counts[0])
+    }
+
+    /// Merges several completed partitions, one after the other, in one transaction:
+    /// all of them are stored or none. Partitions that finish together then cost one
+    /// commit and one sync of the file.
+    pub fn merge_partitions(
+        &self,
+        partitions: &[(&StagedPartition, &PartitionRecord)],
+    ) -> Result<Vec<MergeCounts>, StoreError> {
         self.conn
             .execute_batch("BEGIN TRANSACTION")
             .map_err(|e| self.db_err(e))?;
-        match self.merge_in_transaction(staged, record) {
+        let merged: duckdb::Result<Vec<MergeCounts>> = partitions
+            .iter()
+            .map(|(staged, record)| {
+                debug_assert_eq!(record.status, PartitionStatus::Completed);
+                self.merge_in_transaction(staged, record)
+            })
+            .collect();
+        match merged {
             Ok(counts) => {
                 self.conn.execute_batch("COMMIT").map_err(|e| {
                     let _ = self.conn.execute_batch("ROLLBACK");
@@ -99,5 +116,159 @@ impl Store {
              DROP TABLE merge_counts;",
         )?;
         Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::{PageOrigin, to_record_batch};
+    use crate::image::Image;
+    use crate::store::{PartitionStage, StoreSettings};
+
+    const REGION: &str = "us-east-1";
+
+    fn image(id: &str, name: &str) -> Image {
+        Image {
+            image_id: Some(id.into()),
+            owner_id: Some("111111111111".into()),
+            name: Some(name.into()),
+            state: Some("available".into()),
+            ..Image::default()
+        }
+    }
+
+    /// One listing: who saw which images under which scope.
+    struct Listing {
+        viewer: &'static str,
+        scope: &'static str,
+        images: Vec<Image>,
+    }
+
+    fn stage(
+        dir: &std::path::Path,
+        run_id: i64,
+        l: &Listing,
+    ) -> (StagedPartition, PartitionRecord) {
+        let origin = PageOrigin {
+            run_id,
+            region: REGION.into(),
+            viewer_account_id: l.viewer.into(),
+            scope: l.scope.into(),
+        };
+        let mut stage = PartitionStage::create(Some(dir)).unwrap();
+        stage
+            .write(&to_record_batch(&origin, &l.images).unwrap())
+            .unwrap();
+        let record = PartitionRecord::started(run_id, l.viewer, l.viewer, REGION, l.scope, false);
+        (stage.finish().unwrap(), record)
+    }
+
+    /// Every version and sighting, without the instants (which differ between stores).
+    fn history(store: &Store) -> Vec<String> {
+        let mut stmt = store
+            .conn
+            .prepare(
+                "SELECT 'version ' || image_id || ' ' || name || ' ' || valid_from_run || '-' ||
+                        coalesce(valid_to_run::VARCHAR, 'open')
+                 FROM image_versions
+                 UNION ALL
+                 SELECT 'sighting ' || image_id || ' ' || viewer_account_id || ' ' || scope || ' ' ||
+                        valid_from_run || '-' || coalesce(valid_to_run::VARCHAR, 'open')
+                 FROM image_sightings
+                 ORDER BY 1",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    fn runs() -> Vec<Vec<Listing>> {
+        vec![
+            vec![
+                Listing {
+                    viewer: "111111111111",
+                    scope: "owned",
+                    images: vec![image("ami-1", "a"), image("ami-2", "b")],
+                },
+                // The same image, seen by another account under another scope.
+                Listing {
+                    viewer: "222222222222",
+                    scope: "shared",
+                    images: vec![image("ami-2", "b"), image("ami-3", "c")],
+                },
+            ],
+            vec![
+                // ami-1 changed, ami-2 is no longer owned but still shared.
+                Listing {
+                    viewer: "111111111111",
+                    scope: "owned",
+                    images: vec![image("ami-1", "a2")],
+                },
+                Listing {
+                    viewer: "222222222222",
+                    scope: "shared",
+                    images: vec![image("ami-2", "b"), image("ami-3", "c")],
+                },
+            ],
+        ]
+    }
+
+    fn open(dir: &std::path::Path) -> Store {
+        Store::open_write(&dir.join("t.duckdb"), &StoreSettings::default()).unwrap()
+    }
+
+    #[test]
+    fn partitions_merged_together_store_what_they_store_one_by_one() {
+        let (alone_dir, together_dir) =
+            (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (alone, together) = (open(alone_dir.path()), open(together_dir.path()));
+        for listings in runs() {
+            let run = alone.begin_run(listings.len()).unwrap();
+            assert_eq!(run, together.begin_run(listings.len()).unwrap());
+            let mut alone_counts = Vec::new();
+            for l in &listings {
+                let (staged, record) = stage(alone_dir.path(), run, l);
+                alone_counts.push(alone.merge_partition(&staged, &record).unwrap());
+            }
+            let staged: Vec<_> = listings
+                .iter()
+                .map(|l| stage(together_dir.path(), run, l))
+                .collect();
+            let group: Vec<_> = staged.iter().map(|(s, r)| (s, r)).collect();
+            let together_counts = together.merge_partitions(&group).unwrap();
+            assert_eq!(alone_counts, together_counts, "run {run}");
+        }
+        let stored = history(&together);
+        assert_eq!(history(&alone), stored);
+        assert!(
+            stored.contains(&"version ami-1 a 1-2".to_string()),
+            "{stored:#?}"
+        );
+        assert!(stored.contains(&"sighting ami-2 111111111111 owned 1-2".to_string()));
+        assert!(stored.contains(&"version ami-2 b 1-open".to_string()));
+    }
+
+    #[test]
+    fn a_group_with_a_partition_that_cannot_merge_stores_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let run = store.begin_run(2).unwrap();
+        let listings = runs().remove(0);
+        let good = stage(dir.path(), run, &listings[0]);
+        let bad = stage(dir.path(), run, &listings[1]);
+        std::fs::write(bad.0.path(), b"not parquet").unwrap();
+
+        let merged = store.merge_partitions(&[(&good.0, &good.1), (&bad.0, &bad.1)]);
+
+        assert!(merged.is_err());
+        assert!(history(&store).is_empty(), "{:?}", history(&store));
+        let recorded: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM sync_partitions", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(recorded, 0, "no partition of the group is in the ledger");
     }
 }

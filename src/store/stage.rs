@@ -16,7 +16,7 @@ use std::time::{Duration, SystemTime};
 use arrow::array::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
 use super::StoreError;
 
@@ -80,6 +80,9 @@ impl PartitionStage {
             })?;
         let props = WriterProperties::builder()
             .set_compression(Compression::UNCOMPRESSED)
+            // Read once, in full, by the merge: dictionaries and statistics only cost.
+            .set_dictionary_enabled(false)
+            .set_statistics_enabled(EnabledStatistics::None)
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .build();
         let writer =

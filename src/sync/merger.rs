@@ -88,42 +88,80 @@ impl Merger {
 
 fn run(db: PathBuf, settings: StoreSettings, jobs: mpsc::Receiver<Job>) {
     while let Ok(first) = jobs.recv() {
-        let mut store = match Store::open_write(&db, &settings) {
-            Ok(store) => Some(store),
+        let store = match Store::open_write(&db, &settings) {
+            Ok(store) => store,
             Err(e) => {
                 fail(first, e);
                 continue;
             }
         };
-        let mut next = Some(first);
-        while let Some(job) = next.take() {
-            let s = store.as_ref().expect("store is open");
-            match job {
-                Job::Merge {
-                    staged,
-                    record,
-                    done,
-                } => {
-                    let started = Instant::now();
-                    let merged = s.merge_partition(&staged, &record);
-                    tracing::debug!(account = %record.account_id, region = %record.region,
-                        scope = %record.scope, ok = merged.is_ok(),
-                        elapsed_ms = millis(started), "partition merged");
-                    let _ = done.send(merged);
-                }
-                Job::Failed { record, done } => {
-                    let _ = done.send(s.record_failed_partition(&record));
+        let mut round = vec![first];
+        while !round.is_empty() {
+            // Everything that is waiting now goes into this round.
+            round.extend(jobs.try_iter());
+            let mut merges = Vec::new();
+            for job in round.drain(..) {
+                match job {
+                    Job::Merge {
+                        staged,
+                        record,
+                        done,
+                    } => merges.push((staged, record, done)),
+                    Job::Failed { record, done } => {
+                        let _ = done.send(store.record_failed_partition(&record));
+                    }
                 }
             }
-            next = jobs.try_recv().ok();
+            merge_together(&store, merges);
+            round.extend(jobs.try_iter());
         }
         // Closing releases the file lock (and checkpoints) until more work arrives.
         let started = Instant::now();
-        store.take();
+        drop(store);
         tracing::debug!(
             elapsed_ms = millis(started),
             "store closed and checkpointed"
         );
+    }
+}
+
+type Queued = (
+    StagedPartition,
+    PartitionRecord,
+    oneshot::Sender<Result<MergeCounts, StoreError>>,
+);
+
+/// Merges the partitions that finished while the writer was busy in one transaction.
+/// If that fails, each is merged alone, so that one bad partition fails only itself.
+fn merge_together(store: &Store, merges: Vec<Queued>) {
+    if merges.is_empty() {
+        return;
+    }
+    let started = Instant::now();
+    let group: Vec<_> = merges.iter().map(|(s, r, _)| (s, r)).collect();
+    let merged = store.merge_partitions(&group);
+    tracing::debug!(
+        partitions = merges.len(),
+        ok = merged.is_ok(),
+        elapsed_ms = millis(started),
+        "partitions merged"
+    );
+    match merged {
+        Ok(counts) => {
+            for ((_, _, done), counts) in merges.into_iter().zip(counts) {
+                let _ = done.send(Ok(counts));
+            }
+        }
+        Err(e) if merges.len() == 1 => {
+            let (_, _, done) = merges.into_iter().next().expect("one merge");
+            let _ = done.send(Err(e));
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "merging partitions together failed; merging each alone");
+            for (staged, record, done) in merges {
+                let _ = done.send(store.merge_partition(&staged, &record));
+            }
+        }
     }
 }
 
@@ -139,5 +177,68 @@ fn fail(job: Job, e: StoreError) {
         Job::Failed { done, .. } => {
             let _ = done.send(Err(e));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::{PageOrigin, to_record_batch};
+    use crate::image::Image;
+    use crate::store::PartitionStage;
+
+    fn staged(
+        dir: &std::path::Path,
+        run_id: i64,
+        viewer: &str,
+    ) -> (StagedPartition, PartitionRecord) {
+        let origin = PageOrigin {
+            run_id,
+            region: "us-east-1".into(),
+            viewer_account_id: viewer.into(),
+            scope: "owned".into(),
+        };
+        let images: Vec<Image> = ["ami-1", "ami-2"]
+            .iter()
+            .map(|id| Image {
+                image_id: Some(format!("{id}-{viewer}")),
+                ..Image::default()
+            })
+            .collect();
+        let mut stage = PartitionStage::create(Some(dir)).unwrap();
+        stage
+            .write(&to_record_batch(&origin, &images).unwrap())
+            .unwrap();
+        let record = PartitionRecord::started(run_id, viewer, viewer, "us-east-1", "owned", false);
+        (stage.finish().unwrap(), record)
+    }
+
+    #[test]
+    fn one_partition_that_cannot_merge_fails_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::open_write(&dir.path().join("t.duckdb"), &StoreSettings::default()).unwrap();
+        let run = store.begin_run(2).unwrap();
+        let (good, good_record) = staged(dir.path(), run, "111111111111");
+        let (bad, bad_record) = staged(dir.path(), run, "222222222222");
+        std::fs::write(bad.path(), b"not parquet").unwrap();
+        let (good_done, mut good_answer) = oneshot::channel();
+        let (bad_done, mut bad_answer) = oneshot::channel();
+
+        merge_together(
+            &store,
+            vec![
+                (good, good_record.clone(), good_done),
+                (bad, bad_record, bad_done),
+            ],
+        );
+
+        let counts = good_answer.try_recv().unwrap().unwrap();
+        assert_eq!(counts.added, 2);
+        assert!(bad_answer.try_recv().unwrap().is_err());
+        // The good partition is stored: the same listing in the next run adds nothing.
+        let next = store.begin_run(1).unwrap();
+        let (again, record) = staged(dir.path(), next, "111111111111");
+        assert_eq!(store.merge_partition(&again, &record).unwrap().added, 0);
     }
 }
