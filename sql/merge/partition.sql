@@ -1,4 +1,5 @@
--- Merges one completed partition into the history.
+-- Merges one completed partition into the history, after counts.sql has counted what
+-- it will do (and only if that is anything).
 --
 -- Runs inside the partition's transaction, after the caller has made `stage` (one
 -- narrow row per image id: image_id, content_hash, view_hash and the file_row_number of
@@ -10,27 +11,6 @@
 -- Which rows to insert is always decided on the narrow `stage`; the wide rows then
 -- stream from the file through a semi join on file_row_number, so that no hash table
 -- ever holds a wide row.
-
--- What the merge will do, counted before it does it.
-CREATE OR REPLACE TEMP TABLE merge_counts AS
-WITH open_sightings AS (
-    SELECT g.image_id, g.view_hash
-    FROM image_sightings g, merge_args a
-    WHERE g.valid_to IS NULL AND g.region = a.region
-      AND g.viewer_account_id = a.viewer_account_id AND g.scope = a.scope
-), open_versions AS (
-    SELECT v.image_id, v.content_hash
-    FROM image_versions v, merge_args a
-    WHERE v.valid_to IS NULL AND v.region = a.region
-)
-SELECT
-    (SELECT count(*) FROM stage s ANTI JOIN open_sightings o USING (image_id)) AS added,
-    (SELECT count(*) FROM stage s
-        JOIN open_sightings o USING (image_id)
-        LEFT JOIN open_versions v USING (image_id)
-        WHERE o.view_hash <> s.view_hash
-           OR v.content_hash IS DISTINCT FROM s.content_hash) AS changed,
-    (SELECT count(*) FROM open_sightings o ANTI JOIN stage s USING (image_id)) AS gone;
 
 -- 1. Content changed: end the open version.
 UPDATE image_versions AS v

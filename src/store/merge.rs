@@ -5,6 +5,8 @@ use duckdb::params;
 use super::ledger::{PartitionRecord, PartitionStatus, insert_partition};
 use super::{StagedPartition, Store, StoreError};
 
+/// What a merge will change, counted first; see the file.
+const COUNTS_SQL: &str = include_str!("../../sql/merge/counts.sql");
 /// The SQL of a merge; see the file for the steps and why.
 const MERGE_SQL: &str = include_str!("../../sql/merge/partition.sql");
 
@@ -69,6 +71,14 @@ impl Store {
         record: &PartitionRecord,
     ) -> duckdb::Result<MergeCounts> {
         let conn = &self.conn;
+        if staged.rows == 0 && !self.has_open_sightings(record)? {
+            // An empty listing where nothing was listed before changes nothing but the
+            // ledger. Most partitions of a many-account sync are such (a scope with no
+            // images in a region), and the full merge costs tens of milliseconds each.
+            let counts = MergeCounts::default();
+            record_merged(conn, record, counts)?;
+            return Ok(counts);
+        }
         let path = staged.path().to_string_lossy();
         // One narrow row per image id (the last one staged wins), held in memory; the
         // wide rows stay in the Parquet file and stream from it into the tables, so a
@@ -97,7 +107,7 @@ impl Store {
                 record.scope
             ],
         )?;
-        conn.execute_batch(MERGE_SQL)?;
+        conn.execute_batch(COUNTS_SQL)?;
         let counts = conn.query_row("SELECT added, changed, gone FROM merge_counts", [], |r| {
             Ok(MergeCounts {
                 added: r.get(0)?,
@@ -105,18 +115,42 @@ impl Store {
                 gone: r.get(2)?,
             })
         })?;
-        let mut record = record.clone();
-        record.added = Some(counts.added);
-        record.changed = Some(counts.changed);
-        record.gone = Some(counts.gone);
-        record.finished_at = None; // the merge's own instant
-        insert_partition(conn, &record)?;
+        // A listing that is as it was (most of them, run after run) changes no row.
+        if counts != MergeCounts::default() {
+            conn.execute_batch(MERGE_SQL)?;
+        }
+        record_merged(conn, record, counts)?;
         conn.execute_batch(
-            "DROP VIEW stage_file; DROP TABLE stage; DROP TABLE stage_insert; DROP TABLE merge_args;
-             DROP TABLE merge_counts;",
+            "DROP VIEW stage_file; DROP TABLE stage; DROP TABLE IF EXISTS stage_insert;
+             DROP TABLE merge_args; DROP TABLE merge_counts;",
         )?;
         Ok(counts)
     }
+
+    /// Whether the partition's listing showed any image that is still open.
+    fn has_open_sightings(&self, record: &PartitionRecord) -> duckdb::Result<bool> {
+        self.conn.query_row(
+            "SELECT EXISTS (
+                 SELECT 1 FROM image_sightings
+                 WHERE valid_to IS NULL AND region = ? AND viewer_account_id = ? AND scope = ?)",
+            params![record.region, record.account_id, record.scope],
+            |r| r.get(0),
+        )
+    }
+}
+
+/// The partition's ledger row, with what its merge changed.
+fn record_merged(
+    conn: &duckdb::Connection,
+    record: &PartitionRecord,
+    counts: MergeCounts,
+) -> duckdb::Result<()> {
+    let mut record = record.clone();
+    record.added = Some(counts.added);
+    record.changed = Some(counts.changed);
+    record.gone = Some(counts.gone);
+    record.finished_at = None; // the merge's own instant
+    insert_partition(conn, &record)
 }
 
 #[cfg(test)]
@@ -270,5 +304,53 @@ mod tests {
             .query_row("SELECT count(*) FROM sync_partitions", [], |r| r.get(0))
             .unwrap();
         assert_eq!(recorded, 0, "no partition of the group is in the ledger");
+    }
+
+    #[test]
+    fn an_empty_listing_records_its_partition_and_ends_what_it_listed_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let listed = Listing {
+            viewer: "111111111111",
+            scope: "owned",
+            images: vec![image("ami-1", "a"), image("ami-2", "b")],
+        };
+        let empty = |scope| Listing {
+            viewer: "111111111111",
+            scope,
+            images: vec![],
+        };
+        let partitions = |store: &Store| -> i64 {
+            store
+                .conn
+                .query_row("SELECT count(*) FROM sync_partitions", [], |r| r.get(0))
+                .unwrap()
+        };
+
+        let run = store.begin_run(2).unwrap();
+        let (staged, record) = stage(dir.path(), run, &listed);
+        store.merge_partition(&staged, &record).unwrap();
+        // Never listed anything: nothing changes but the ledger.
+        let (staged, record) = stage(dir.path(), run, &empty("shared"));
+        assert_eq!(
+            store.merge_partition(&staged, &record).unwrap(),
+            MergeCounts::default()
+        );
+        assert_eq!(partitions(&store), 2);
+        let before = history(&store);
+
+        // Listed two images before: both are gone now.
+        let run = store.begin_run(1).unwrap();
+        let (staged, record) = stage(dir.path(), run, &empty("owned"));
+        let counts = store.merge_partition(&staged, &record).unwrap();
+        assert_eq!(counts.gone, 2);
+        assert_eq!(partitions(&store), 3);
+        let after = history(&store);
+        assert_ne!(before, after);
+        assert!(
+            after.contains(&"version ami-1 a 1-2".to_string()),
+            "{after:#?}"
+        );
+        assert!(after.contains(&"sighting ami-2 111111111111 owned 1-2".to_string()));
     }
 }

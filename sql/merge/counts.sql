@@ -1,0 +1,29 @@
+-- What a partition's merge will do, counted before it does it: the first part of the
+-- merge (partition.sql is the rest, and runs only when a count is not zero).
+--
+-- Runs inside the partition's transaction, with the temporary tables partition.sql
+-- describes (`stage`, `stage_file`, `merge_args`).
+--
+-- When all three counts are zero, every staged image has an open sighting of this
+-- partition with the same view and an open version with the same content, and every
+-- open sighting was staged: no step of partition.sql would change a row.
+
+CREATE OR REPLACE TEMP TABLE merge_counts AS
+WITH open_sightings AS (
+    SELECT g.image_id, g.view_hash
+    FROM image_sightings g, merge_args a
+    WHERE g.valid_to IS NULL AND g.region = a.region
+      AND g.viewer_account_id = a.viewer_account_id AND g.scope = a.scope
+), open_versions AS (
+    SELECT v.image_id, v.content_hash
+    FROM image_versions v, merge_args a
+    WHERE v.valid_to IS NULL AND v.region = a.region
+)
+SELECT
+    (SELECT count(*) FROM stage s ANTI JOIN open_sightings o USING (image_id)) AS added,
+    (SELECT count(*) FROM stage s
+        JOIN open_sightings o USING (image_id)
+        LEFT JOIN open_versions v USING (image_id)
+        WHERE o.view_hash <> s.view_hash
+           OR v.content_hash IS DISTINCT FROM s.content_hash) AS changed,
+    (SELECT count(*) FROM open_sightings o ANTI JOIN stage s USING (image_id)) AS gone;
