@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Sync benchmarks: throughput, a boto3 + DuckDB baseline, history growth, latency.
+"""Sync benchmarks: throughput, a boto3 + DuckDB baseline, history growth, latency, and
+syncs of many small partitions.
 
 Runs the release binary against `amiq fake-ec2` on 127.0.0.1 and prints its figures.
 Each part can run alone:
@@ -8,6 +9,7 @@ Each part can run alone:
     python3 bench/sync.py history [--images 1000000 --runs 30 --churn 0.01]
     python3 bench/sync.py latency [--latency-ms 200]
     python3 bench/sync.py compare old=/tmp/amiq-old new=target/release/amiq [--rounds 3]
+    python3 bench/sync.py partitions [--owned 20] [old=/tmp/amiq-old new=target/release/amiq]
 
 Build first: cargo build --release (CARGO_TARGET_DIR defaults to ~/.cache/amiq-target).
 The baseline needs boto3 and duckdb from PyPI (installed if missing).
@@ -180,6 +182,43 @@ def latency(args):
           f"({seconds / floor:.2f}x)")
 
 
+def partitions(args):
+    """Many small partitions, as a sync of many accounts and regions has: 8 accounts x
+    16 regions x (owned, shared), each listing `--owned` images per account and region
+    (0: every listing empty). Two runs into one store: the first stores everything, the
+    second finds every listing as it was. With several builds, they alternate."""
+    builds = [b.split("=", 1) for b in args.builds] or [["amiq", AMIQ]]
+    for name, path in builds:
+        if not os.path.exists(path):
+            sys.exit(f"{name}: {path} does not exist")
+    accounts = ACCOUNT_IDS[:8]
+    regions = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2",
+               "eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1", "ap-northeast-1",
+               "ap-northeast-2", "ap-southeast-1", "ap-southeast-2", "ca-central-1", "sa-east-1"]
+    fake = Fake(accounts=len(accounts), regions=",".join(regions), owned=args.owned, amazon=0,
+                marketplace=0)
+    results = {name: ([], []) for name, _ in builds}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for rnd in range(args.rounds):
+                for name, path in builds:
+                    db = os.path.join(tmp, f"{name}-{rnd}.duckdb")
+                    config = os.path.join(tmp, "bench.toml")
+                    write_config(config, fake.url, db, accounts, regions, ["owned", "shared"], 16)
+                    first, _ = run_amiq_sync(config, path)
+                    second, _ = run_amiq_sync(config, path)
+                    os.remove(db)
+                    results[name][0].append(first)
+                    results[name][1].append(second)
+                    print(f"round {rnd + 1} {name}: first run {first:.1f} s, second run {second:.1f} s", flush=True)
+    finally:
+        fake.stop()
+    print(f"\n{len(accounts) * len(regions) * 2} partitions of {args.owned} owned images per account and region:")
+    for name, (firsts, seconds) in results.items():
+        print(f"{name}: median first run {statistics.median(firsts):.2f} s, "
+              f"second run {statistics.median(seconds):.2f} s")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="what", required=True)
@@ -204,10 +243,15 @@ def main():
     lat.add_argument("--latency-ms", type=int, default=200)
     lat.add_argument("--per-partition", type=int, default=1_000)
     lat.add_argument("--page-size", type=int, default=100)
+    pa = sub.add_parser("partitions", help="many small partitions, first and second run")
+    pa.add_argument("builds", nargs="*", metavar="NAME=PATH", help="amiq binaries to alternate (default: this build)")
+    pa.add_argument("--owned", type=int, default=20)
+    pa.add_argument("--rounds", type=int, default=3)
     args = p.parse_args()
     if not os.path.exists(AMIQ):
         sys.exit(f"{AMIQ} is missing: run cargo build --release first")
-    {"throughput": throughput, "history": history, "latency": latency, "compare": compare}[args.what](args)
+    {"throughput": throughput, "history": history, "latency": latency, "compare": compare,
+     "partitions": partitions}[args.what](args)
 
 
 if __name__ == "__main__":
