@@ -73,7 +73,7 @@ impl Store {
         let conn = &self.conn;
         if staged.rows == 0 && !self.has_open_sightings(record)? {
             // An empty listing where nothing was listed before changes nothing but the
-            // ledger. Most partitions of a many-account sync are such (a scope with no
+            // ledger. Many partitions of a many-account sync are such (a scope with no
             // images in a region), and the full merge costs tens of milliseconds each.
             let counts = MergeCounts::default();
             record_merged(conn, record, counts)?;
