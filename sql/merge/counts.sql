@@ -1,12 +1,16 @@
 -- What a partition's merge will do, counted before it does it: the first part of the
--- merge (partition.sql is the rest, and runs only when a count is not zero).
+-- merge. The rest runs only where the counts say it can change a row: ended.sql and
+-- gone.sql when an image changed or is gone, partition.sql when one was added or
+-- changed.
 --
 -- Runs inside the partition's transaction, with the temporary tables partition.sql
 -- describes (`stage`, `stage_file`, `merge_args`).
 --
--- When all three counts are zero, every staged image has an open sighting of this
--- partition with the same view and an open version with the same content, and every
--- open sighting was staged: no step of partition.sql would change a row.
+-- With `changed` and `gone` zero, every open sighting of this partition was staged again
+-- with the same view: ended.sql would end none, so gone.sql would find none. With
+-- `added` and `changed` zero, every staged image has an open sighting of this partition
+-- with the same view and an open version with the same content: partition.sql would
+-- change no row.
 
 CREATE OR REPLACE TEMP TABLE merge_counts AS
 WITH open_sightings AS (

@@ -1,5 +1,6 @@
--- Merges one completed partition into the history, after counts.sql has counted what
--- it will do (and only if that is anything).
+-- Merges what one completed partition adds or changes: new and changed versions, and
+-- new sightings. Runs after counts.sql has counted the changes, and after ended.sql when
+-- the listing ended any sighting; skipped when nothing was added or changed.
 --
 -- Runs inside the partition's transaction, after the caller has made `stage` (one
 -- narrow row per image id: image_id, content_hash, view_hash and the file_row_number of
@@ -52,18 +53,7 @@ SELECT s.region, s.image_id, s.content_hash, a.run_id, now(), NULL, NULL,
 FROM stage_file s, merge_args a
 WHERE s.file_row_number IN (SELECT file_row_number FROM stage_insert);
 
--- 4. End this partition's sightings that the listing no longer returns, or returns
---    with another view.
-UPDATE image_sightings AS g
-SET valid_to_run = a.run_id, valid_to = now()
-FROM merge_args a
-WHERE g.valid_to IS NULL AND g.region = a.region
-  AND g.viewer_account_id = a.viewer_account_id AND g.scope = a.scope
-  AND NOT EXISTS (
-      SELECT 1 FROM stage s
-      WHERE s.image_id = g.image_id AND s.view_hash = g.view_hash);
-
--- 5. Open a sighting for every staged image this partition has no open sighting of.
+-- 4. Open a sighting for every staged image this partition has no open sighting of.
 CREATE OR REPLACE TEMP TABLE stage_insert AS
 SELECT s.file_row_number
 FROM stage s, merge_args a
@@ -79,16 +69,3 @@ SELECT s.region, s.image_id, a.viewer_account_id, a.scope, s.view_hash,
        s.tags, s.last_launched_time, s.last_launched_time_ts, s.image_allowed
 FROM stage_file s, merge_args a
 WHERE s.file_row_number IN (SELECT file_row_number FROM stage_insert);
-
--- 6. An image with no open sighting left is gone: end its version.
-UPDATE image_versions AS v
-SET valid_to_run = a.run_id, valid_to = now()
-FROM merge_args a
-WHERE v.valid_to IS NULL AND v.region = a.region
-  AND v.image_id IN (
-      SELECT g.image_id FROM image_sightings g
-      WHERE g.region = a.region AND g.viewer_account_id = a.viewer_account_id
-        AND g.scope = a.scope AND g.valid_to_run = a.run_id)
-  AND NOT EXISTS (
-      SELECT 1 FROM image_sightings g
-      WHERE g.valid_to IS NULL AND g.region = v.region AND g.image_id = v.image_id);

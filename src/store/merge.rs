@@ -7,8 +7,12 @@ use super::{StagedPartition, Store, StoreError};
 
 /// What a merge will change, counted first; see the file.
 const COUNTS_SQL: &str = include_str!("../../sql/merge/counts.sql");
-/// The SQL of a merge; see the file for the steps and why.
+/// The sightings the listing ended.
+const ENDED_SQL: &str = include_str!("../../sql/merge/ended.sql");
+/// What the listing added or changed; see the file for the steps and why.
 const MERGE_SQL: &str = include_str!("../../sql/merge/partition.sql");
+/// The versions left without an open sighting.
+const GONE_SQL: &str = include_str!("../../sql/merge/gone.sql");
 
 /// What a merge changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -115,9 +119,17 @@ impl Store {
                 gone: r.get(2)?,
             })
         })?;
-        // A listing that is as it was (most of them, run after run) changes no row.
-        if counts != MergeCounts::default() {
+        // Only the parts that can change a row run: a listing that is as it was (most of
+        // them, run after run) runs none, a partition's first listing no ended.sql.
+        let ends = counts.changed + counts.gone > 0;
+        if ends {
+            conn.execute_batch(ENDED_SQL)?;
+        }
+        if counts.added + counts.changed > 0 {
             conn.execute_batch(MERGE_SQL)?;
+        }
+        if ends {
+            conn.execute_batch(GONE_SQL)?;
         }
         record_merged(conn, record, counts)?;
         conn.execute_batch(
