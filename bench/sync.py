@@ -101,13 +101,21 @@ def throughput(args):
               f"= {total / b:,.0f} images/s; amiq is {b / med:.1f}x faster")
 
 
+def named_builds(specs):
+    """NAME=PATH arguments as [name, path] pairs; exits naming a path that is missing."""
+    builds = [spec.split("=", 1) for spec in specs]
+    for build in builds:
+        if len(build) != 2:
+            sys.exit(f"{build[0]}: give builds as NAME=PATH, e.g. old=/tmp/amiq-old")
+        if not os.path.exists(build[1]):
+            sys.exit(f"{build[0]}: {build[1]} does not exist")
+    return builds
+
+
 def compare(args):
     """Two builds side by side: alternating fresh syncs of one fake endpoint, so that
     the machine's drift falls on both alike."""
-    builds = [b.split("=", 1) for b in args.builds]
-    for name, path in builds:
-        if not os.path.exists(path):
-            sys.exit(f"{name}: {path} does not exist")
+    builds = named_builds(args.builds)
     accounts = ACCOUNT_IDS[: args.accounts]
     per = args.images // len(accounts)
     fake = Fake(accounts=len(accounts), regions="us-east-1", owned=per, amazon=0, marketplace=0)
@@ -187,10 +195,7 @@ def partitions(args):
     16 regions x (owned, shared), each listing `--owned` images per account and region
     (0: every listing empty). Two runs into one store: the first stores everything, the
     second finds every listing as it was. With several builds, they alternate."""
-    builds = [b.split("=", 1) for b in args.builds] or [["amiq", AMIQ]]
-    for name, path in builds:
-        if not os.path.exists(path):
-            sys.exit(f"{name}: {path} does not exist")
+    builds = named_builds(args.builds) or [["amiq", AMIQ]]
     accounts = ACCOUNT_IDS[:8]
     regions = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2",
                "eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1", "ap-northeast-1",

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 
 use super::*;
-use crate::batch::{PageOrigin, to_record_batch};
+use crate::batch::PageOrigin;
 use crate::image::{BlockDeviceMapping, EbsBlockDevice, Image, ProductCode, StateReason, Tag};
-use crate::store::{PartitionRecord, PartitionStage, Store, StoreSettings};
+use crate::store::{PartitionRecord, Store, StoreSettings, staged_listing};
 
 const ME: &str = "111111111111";
 const OTHER: &str = "222222222222";
@@ -47,11 +47,7 @@ impl Fixture {
                 viewer_account_id: l.viewer.into(),
                 scope: l.scope.into(),
             };
-            let mut stage = PartitionStage::create(Some(self._dir.path())).unwrap();
-            stage
-                .write(&to_record_batch(&origin, &l.images).unwrap())
-                .unwrap();
-            let staged = stage.finish().unwrap();
+            let staged = staged_listing(self._dir.path(), &origin, &l.images);
             let record =
                 PartitionRecord::started(run_id, l.viewer, l.viewer, REGION, l.scope, l.catalog);
             self.store.merge_partition(&staged, &record).unwrap();

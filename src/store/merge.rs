@@ -168,9 +168,9 @@ fn record_merged(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::{PageOrigin, to_record_batch};
+    use crate::batch::PageOrigin;
     use crate::image::Image;
-    use crate::store::{PartitionStage, StoreSettings};
+    use crate::store::{StoreSettings, staged_listing};
 
     const REGION: &str = "us-east-1";
 
@@ -202,12 +202,8 @@ mod tests {
             viewer_account_id: l.viewer.into(),
             scope: l.scope.into(),
         };
-        let mut stage = PartitionStage::create(Some(dir)).unwrap();
-        stage
-            .write(&to_record_batch(&origin, &l.images).unwrap())
-            .unwrap();
         let record = PartitionRecord::started(run_id, l.viewer, l.viewer, REGION, l.scope, false);
-        (stage.finish().unwrap(), record)
+        (staged_listing(dir, &origin, &l.images), record)
     }
 
     /// Every version and sighting, without the instants (which differ between stores).

@@ -24,6 +24,8 @@ use duckdb::{AccessMode, Config, Connection};
 
 pub use ledger::{PartitionRecord, PartitionStatus, RunRecord, RunStatus};
 pub use merge::MergeCounts;
+#[cfg(test)]
+pub(crate) use stage::staged_listing;
 pub use stage::{PartitionStage, StagedPartition, sweep_abandoned};
 
 /// The numbered migrations, in order. Never edit one that has shipped: add a new one.

@@ -170,6 +170,20 @@ pub fn sweep_abandoned(dir: Option<&Path>) -> (usize, u64) {
     (count, bytes)
 }
 
+/// A staging file holding one listing of `images`, ready to merge: for tests.
+#[cfg(test)]
+pub(crate) fn staged_listing(
+    dir: &Path,
+    origin: &crate::batch::PageOrigin,
+    images: &[crate::image::Image],
+) -> StagedPartition {
+    let mut stage = PartitionStage::create(Some(dir)).unwrap();
+    stage
+        .write(&crate::batch::to_record_batch(origin, images).unwrap())
+        .unwrap();
+    stage.finish().unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

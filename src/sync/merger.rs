@@ -95,10 +95,9 @@ fn run(db: PathBuf, settings: StoreSettings, jobs: mpsc::Receiver<Job>) {
                 continue;
             }
         };
-        let mut round = vec![first];
+        // Each round takes everything that is waiting when it starts.
+        let mut round: Vec<Job> = std::iter::once(first).chain(jobs.try_iter()).collect();
         while !round.is_empty() {
-            // Everything that is waiting now goes into this round.
-            round.extend(jobs.try_iter());
             let mut merges = Vec::new();
             for job in round.drain(..) {
                 match job {
@@ -183,9 +182,9 @@ fn fail(job: Job, e: StoreError) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::{PageOrigin, to_record_batch};
+    use crate::batch::PageOrigin;
     use crate::image::Image;
-    use crate::store::PartitionStage;
+    use crate::store::staged_listing;
 
     fn staged(
         dir: &std::path::Path,
@@ -205,12 +204,8 @@ mod tests {
                 ..Image::default()
             })
             .collect();
-        let mut stage = PartitionStage::create(Some(dir)).unwrap();
-        stage
-            .write(&to_record_batch(&origin, &images).unwrap())
-            .unwrap();
         let record = PartitionRecord::started(run_id, viewer, viewer, "us-east-1", "owned", false);
-        (stage.finish().unwrap(), record)
+        (staged_listing(dir, &origin, &images), record)
     }
 
     #[test]
