@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from typing import NamedTuple
 
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/amiq-target"))
 AMIQ = os.path.join(TARGET, "release", "amiq")
@@ -40,6 +41,15 @@ class Fake:
                     raise SystemExit("fake-ec2 did not start")
                 time.sleep(0.1)
 
+    def cpu_seconds(self):
+        """CPU time (user + system) the endpoint has used so far: what it takes from the
+        two cores that amiq or the baseline also need."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            # The fields after the command name, which is in parentheses: utime and
+            # stime are fields 14 and 15 of the whole line.
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def mutate(self, churn, seed):
         body = f"Action=AmiqMutate&Churn={churn}&Seed={seed}".encode()
         req = urllib.request.Request(
@@ -68,17 +78,24 @@ def write_config(path, url, db, accounts, regions, scopes, concurrency, max_resu
         f.write("\n".join(lines) + "\n")
 
 
+class SyncRun(NamedTuple):
+    """One timed `amiq sync`."""
+    seconds: float
+    rss_mb: float
+    cpu_seconds: float  # user + system of the amiq process
+
+
 def run_amiq_sync(config, amiq=AMIQ):
-    """Runs one `amiq sync` (of the `amiq` binary given); returns (seconds, peak RSS in MB)."""
+    """Runs one `amiq sync` (of the `amiq` binary given) and times it."""
     env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
                AWS_EC2_METADATA_DISABLED="true")
     start = time.perf_counter()
     out = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", amiq, "sync", "--config", config, "--log-format", "json"],
+        ["/usr/bin/time", "-f", "%M %U %S", amiq, "sync", "--config", config, "--log-format", "json"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     seconds = time.perf_counter() - start
     if out.returncode != 0:
         sys.exit(f"amiq sync failed ({out.returncode}):\n{out.stderr[-3000:]}")
-    rss_kb = int(out.stderr.strip().splitlines()[-1])
-    return seconds, rss_kb / 1024
+    rss_kb, user, system = out.stderr.strip().splitlines()[-1].split()
+    return SyncRun(seconds, int(rss_kb) / 1024, float(user) + float(system))

@@ -38,8 +38,8 @@ def build_store(db, images, accounts):
             lines += ["[[accounts]]", f'role_arn = "arn:aws:iam::{a}:role/Inventory"']
         with open(config, "w") as f:
             f.write("\n".join(lines) + "\n")
-        seconds, rss = run_amiq_sync(config)
-        print(f"store: {images:,} images synced in {seconds:.1f} s", flush=True)
+        run = run_amiq_sync(config)
+        print(f"store: {images:,} images synced in {run.seconds:.1f} s", flush=True)
     finally:
         fake.stop()
 

@@ -18,6 +18,7 @@ The baseline needs boto3 and duckdb from PyPI (installed if missing).
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -68,37 +69,48 @@ def throughput(args):
     accounts = ACCOUNT_IDS[: args.accounts]
     per = args.images // len(accounts)
     fake = Fake(accounts=len(accounts), regions="us-east-1", owned=per, amazon=0, marketplace=0)
-    results = []
+    results = []  # (run, the endpoint's CPU seconds during it)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for rep in range(args.repeat):
                 db = os.path.join(tmp, f"t{rep}.duckdb")
                 config = os.path.join(tmp, "bench.toml")
                 write_config(config, fake.url, db, accounts, ["us-east-1"], ["owned"], args.concurrency or len(accounts))
-                seconds, rss = run_amiq_sync(config)
-                results.append((seconds, rss))
-                print(f"amiq run {rep + 1}: {seconds:.1f} s, {per * len(accounts) / seconds:,.0f} images/s, peak RSS {rss:.0f} MB", flush=True)
+                fake_cpu = fake.cpu_seconds()
+                run = run_amiq_sync(config)
+                fake_cpu = fake.cpu_seconds() - fake_cpu
+                results.append((run, fake_cpu))
+                print(f"amiq run {rep + 1}: {run.seconds:.1f} s, {per * len(accounts) / run.seconds:,.0f} images/s, "
+                      f"peak RSS {run.rss_mb:.0f} MB; CPU {run.cpu_seconds:.1f} s, endpoint {fake_cpu:.1f} s", flush=True)
             base = None
             if not args.skip_baseline:
                 ensure_baseline_deps()
+                fake_cpu = fake.cpu_seconds()
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 out = subprocess.run(
                     [sys.executable, "-c", BASELINE, fake.url, os.path.join(tmp, "images.jsonl"),
                      os.path.join(tmp, "baseline.duckdb"), *accounts],
                     capture_output=True, text=True,
                 )
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
                 if out.returncode != 0:
                     sys.exit(out.stderr[-3000:])
                 base = json.loads(out.stdout.strip().splitlines()[-1])
+                base["cpu_s"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+                base["fake_cpu_s"] = fake.cpu_seconds() - fake_cpu
     finally:
         fake.stop()
     total = per * len(accounts)
-    med = statistics.median(s for s, _ in results)
+    med = statistics.median(r.seconds for r, _ in results)
+    cpu = statistics.median(r.cpu_seconds for r, _ in results)
+    fake_cpu = statistics.median(f for _, f in results)
     print(f"\nthroughput: {total:,} images, median {med:.1f} s over {len(results)} runs = {total / med:,.0f} images/s; "
-          f"peak RSS max {max(r for _, r in results):.0f} MB")
+          f"peak RSS max {max(r.rss_mb for r, _ in results):.0f} MB; median CPU {cpu:.1f} s (endpoint {fake_cpu:.1f} s)")
     if base:
         b = base["fetch_s"] + base["load_s"]
         print(f"baseline boto3 paginator -> JSON -> duckdb: {b:.1f} s (fetch {base['fetch_s']:.1f} s, load {base['load_s']:.1f} s, {base['rows']:,} rows) "
-              f"= {total / b:,.0f} images/s; amiq is {b / med:.1f}x faster")
+              f"= {total / b:,.0f} images/s; CPU {base['cpu_s']:.1f} s (endpoint {base['fake_cpu_s']:.1f} s); "
+              f"amiq is {b / med:.1f}x faster and uses {base['cpu_s'] / cpu:.1f}x less CPU")
 
 
 def named_builds(specs):
@@ -127,17 +139,24 @@ def compare(args):
                     db = os.path.join(tmp, f"{name}-{rnd}.duckdb")
                     config = os.path.join(tmp, "bench.toml")
                     write_config(config, fake.url, db, accounts, ["us-east-1"], ["owned"], len(accounts))
-                    seconds, rss = run_amiq_sync(config, path)
+                    run = run_amiq_sync(config, path)
                     os.remove(db)
-                    results[name].append((seconds, rss))
-                    print(f"round {rnd + 1} {name}: {seconds:.1f} s, peak RSS {rss:.0f} MB", flush=True)
+                    results[name].append(run)
+                    print(f"round {rnd + 1} {name}: {run.seconds:.1f} s, peak RSS {run.rss_mb:.0f} MB, "
+                          f"CPU {run.cpu_seconds:.1f} s", flush=True)
     finally:
         fake.stop()
-    first = statistics.median(s for s, _ in results[builds[0][0]])
+    # CPU time moves far less than wall time on a shared machine: a change too small
+    # to show in the wall-time medians can show in the CPU medians.
+    first = statistics.median(r.seconds for r in results[builds[0][0]])
+    first_cpu = statistics.median(r.cpu_seconds for r in results[builds[0][0]])
     for name, runs in results.items():
-        med = statistics.median(s for s, _ in runs)
-        ratio = "" if name == builds[0][0] else f"; {builds[0][0]} takes {first / med:.2f}x as long"
-        print(f"{name}: median {med:.1f} s, peak RSS {min(r for _, r in runs):.0f}-{max(r for _, r in runs):.0f} MB{ratio}")
+        med = statistics.median(r.seconds for r in runs)
+        cpu = statistics.median(r.cpu_seconds for r in runs)
+        ratio = "" if name == builds[0][0] else (
+            f"; {builds[0][0]} takes {first / med:.2f}x as long and {first_cpu / cpu:.2f}x the CPU")
+        print(f"{name}: median {med:.1f} s, CPU {cpu:.1f} s, "
+              f"peak RSS {min(r.rss_mb for r in runs):.0f}-{max(r.rss_mb for r in runs):.0f} MB{ratio}")
 
 
 def history(args):
@@ -153,7 +172,7 @@ def history(args):
             for run in range(1, args.runs + 1):
                 if run > 1:
                     fake.mutate(args.churn, run)
-                seconds, rss = run_amiq_sync(config)
+                seconds, rss, _ = run_amiq_sync(config)
                 size = os.path.getsize(db) + (os.path.getsize(db + ".wal") if os.path.exists(db + ".wal") else 0)
                 sizes.append(size)
                 print(f"run {run}: {seconds:.1f} s, peak RSS {rss:.0f} MB, database {size / 2**20:.1f} MiB", flush=True)
@@ -180,7 +199,7 @@ def latency(args):
             db = os.path.join(tmp, "latency.duckdb")
             config = os.path.join(tmp, "bench.toml")
             write_config(config, fake.url, db, accounts, regions, ["owned"], 16, args.page_size)
-            seconds, _ = run_amiq_sync(config)
+            seconds = run_amiq_sync(config).seconds
     finally:
         fake.stop()
     pages = -(-args.per_partition // args.page_size)
@@ -210,8 +229,8 @@ def partitions(args):
                     db = os.path.join(tmp, f"{name}-{rnd}.duckdb")
                     config = os.path.join(tmp, "bench.toml")
                     write_config(config, fake.url, db, accounts, regions, ["owned", "shared"], 16)
-                    first, _ = run_amiq_sync(config, path)
-                    second, _ = run_amiq_sync(config, path)
+                    first = run_amiq_sync(config, path).seconds
+                    second = run_amiq_sync(config, path).seconds
                     os.remove(db)
                     results[name][0].append(first)
                     results[name][1].append(second)
