@@ -146,8 +146,8 @@ def compare(args):
                           f"CPU {run.cpu_seconds:.1f} s", flush=True)
     finally:
         fake.stop()
-    # CPU time moves far less than wall time on a shared machine: a change too small
-    # to show in the wall-time medians can show in the CPU medians.
+    # CPU time tells a change that saves work from one that only moves it (to other
+    # threads, or to waiting).
     first = statistics.median(r.seconds for r in results[builds[0][0]])
     first_cpu = statistics.median(r.cpu_seconds for r in results[builds[0][0]])
     for name, runs in results.items():
