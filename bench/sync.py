@@ -79,6 +79,9 @@ def throughput(args):
                 fake_cpu = fake.cpu_seconds()
                 run = run_amiq_sync(config)
                 fake_cpu = fake.cpu_seconds() - fake_cpu
+                # Each run starts on a machine as the first found it, without the
+                # earlier runs' stores.
+                os.remove(db)
                 results.append((run, fake_cpu))
                 print(f"amiq run {rep + 1}: {run.seconds:.1f} s, {per * len(accounts) / run.seconds:,.0f} images/s, "
                       f"peak RSS {run.rss_mb:.0f} MB; CPU {run.cpu_seconds:.1f} s, endpoint {fake_cpu:.1f} s", flush=True)
