@@ -149,8 +149,8 @@ def compare(args):
                           f"CPU {run.cpu_seconds:.1f} s", flush=True)
     finally:
         fake.stop()
-    # CPU time tells a change that saves work from one that only moves it (to other
-    # threads, or to waiting).
+    # CPU time tells a change that saves work from one that only runs the same work
+    # more in parallel.
     first = statistics.median(r.seconds for r in results[builds[0][0]])
     first_cpu = statistics.median(r.cpu_seconds for r in results[builds[0][0]])
     for name, runs in results.items():
