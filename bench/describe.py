@@ -52,8 +52,8 @@ def sample(db, sql):
 def timed(args):
     """Runs one cold process with its output going to a file, as `> out.json` would:
     the clock then stops when the process does, not when this script has read and
-    decoded tens of megabytes from a pipe (which added about a quarter of a second to
-    answers of 27,000 images). The output is read back after the clock stops."""
+    decoded tens of megabytes from a pipe. The output is read back after the clock
+    stops."""
     with tempfile.TemporaryFile() as sink:
         start = time.perf_counter()
         out = subprocess.run(args, stdout=sink, stderr=subprocess.PIPE)
