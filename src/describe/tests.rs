@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 
 use super::*;
-use crate::batch::PageOrigin;
 use crate::image::{BlockDeviceMapping, EbsBlockDevice, Image, ProductCode, StateReason, Tag};
 use crate::store::{PartitionRecord, Store, StoreSettings, staged_listing};
 
@@ -41,15 +40,9 @@ impl Fixture {
     fn run(&self, listings: &[Listing]) -> i64 {
         let run_id = self.store.begin_run(listings.len()).unwrap();
         for l in listings {
-            let origin = PageOrigin {
-                run_id,
-                region: REGION.into(),
-                viewer_account_id: l.viewer.into(),
-                scope: l.scope.into(),
-            };
-            let staged = staged_listing(self._dir.path(), &origin, &l.images);
             let record =
                 PartitionRecord::started(run_id, l.viewer, l.viewer, REGION, l.scope, l.catalog);
+            let staged = staged_listing(self._dir.path(), &record, &l.images);
             self.store.merge_partition(&staged, &record).unwrap();
         }
         self.store.finish_run(run_id, false).unwrap();

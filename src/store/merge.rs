@@ -168,7 +168,6 @@ fn record_merged(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::PageOrigin;
     use crate::image::Image;
     use crate::store::{StoreSettings, staged_listing};
 
@@ -196,14 +195,8 @@ mod tests {
         run_id: i64,
         l: &Listing,
     ) -> (StagedPartition, PartitionRecord) {
-        let origin = PageOrigin {
-            run_id,
-            region: REGION.into(),
-            viewer_account_id: l.viewer.into(),
-            scope: l.scope.into(),
-        };
         let record = PartitionRecord::started(run_id, l.viewer, l.viewer, REGION, l.scope, false);
-        (staged_listing(dir, &origin, &l.images), record)
+        (staged_listing(dir, &record, &l.images), record)
     }
 
     /// Every version and sighting, without the instants (which differ between stores).

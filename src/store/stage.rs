@@ -170,16 +170,23 @@ pub fn sweep_abandoned(dir: Option<&Path>) -> (usize, u64) {
     (count, bytes)
 }
 
-/// A staging file holding one listing of `images`, ready to merge: for tests.
+/// A staging file holding the listing of `images` that `record` describes (its run,
+/// region, viewer and scope), ready to merge: for tests.
 #[cfg(test)]
 pub(crate) fn staged_listing(
     dir: &Path,
-    origin: &crate::batch::PageOrigin,
+    record: &super::PartitionRecord,
     images: &[crate::image::Image],
 ) -> StagedPartition {
+    let origin = crate::batch::PageOrigin {
+        run_id: record.run_id,
+        region: record.region.clone(),
+        viewer_account_id: record.account_id.clone(),
+        scope: record.scope.clone(),
+    };
     let mut stage = PartitionStage::create(Some(dir)).unwrap();
     stage
-        .write(&crate::batch::to_record_batch(origin, images).unwrap())
+        .write(&crate::batch::to_record_batch(&origin, images).unwrap())
         .unwrap();
     stage.finish().unwrap()
 }

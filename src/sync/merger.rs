@@ -182,7 +182,6 @@ fn fail(job: Job, e: StoreError) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::PageOrigin;
     use crate::image::Image;
     use crate::store::staged_listing;
 
@@ -191,12 +190,6 @@ mod tests {
         run_id: i64,
         viewer: &str,
     ) -> (StagedPartition, PartitionRecord) {
-        let origin = PageOrigin {
-            run_id,
-            region: "us-east-1".into(),
-            viewer_account_id: viewer.into(),
-            scope: "owned".into(),
-        };
         let images: Vec<Image> = ["ami-1", "ami-2"]
             .iter()
             .map(|id| Image {
@@ -205,7 +198,7 @@ mod tests {
             })
             .collect();
         let record = PartitionRecord::started(run_id, viewer, viewer, "us-east-1", "owned", false);
-        (staged_listing(dir, &origin, &images), record)
+        (staged_listing(dir, &record, &images), record)
     }
 
     #[test]
