@@ -4,6 +4,7 @@ million images, against the same predicates as hand-written SQL (a cold process 
 `examples/sql.rs` on the same file).
 
     python3 bench/describe.py [--images 1000000] [--repeat 7] [--db PATH] [--amiq PATH]
+    python3 bench/describe.py --db PATH --compare old=/tmp/amiq-old new=target/release/amiq
 
 The store is built first by syncing `amiq fake-ec2` (4 accounts of owned images plus
 an amazon catalog); with --db an existing store is reused. Build first:
@@ -88,8 +89,11 @@ def main():
     p.add_argument("--repeat", type=int, default=7)
     p.add_argument("--db")
     p.add_argument("--amiq", default=AMIQ, help="the amiq binary to time (default: the release build)")
+    p.add_argument("--compare", nargs="+", metavar="NAME=PATH",
+                   help="time these amiq builds against each other, runs alternating, instead of amiq against SQL")
     args = p.parse_args()
-    for exe in (args.amiq, SQL):
+    builds = dict(b.split("=", 1) for b in args.compare or [])
+    for exe in (args.amiq, SQL, *builds.values()):
         if not os.path.exists(exe):
             sys.exit(f"{exe} is missing: run cargo build --release --bins --examples first")
     tmp = tempfile.TemporaryDirectory()
@@ -122,6 +126,9 @@ def main():
         ("owned, first page of 100", ["--owners", "self", "--max-results", "100"],
          f"v.owner_id = '{account}'", "LIMIT 100"),
     ]
+    if builds:
+        compare(db, account, cases, builds, args.repeat)
+        return
     print(f"\ndescribe-images on {db} ({args.repeat} cold runs each, median):")
     print(f"{'case':32} {'amiq':>9} {'hand SQL':>9} {'ratio':>6} {'images':>7} {'output':>9}")
     for label, flags, where, *limit in cases:
@@ -148,6 +155,23 @@ def main():
             ratio = f"{med / hmed:5.2f}x"
         size = f"{len(out.encode()) / 2**20:6.1f}MiB"
         print(f"{label:32} {med * 1000:7.0f}ms {hand:>9} {ratio:>6} {n:7} {size:>9}", flush=True)
+
+
+def compare(db, account, cases, builds, repeat):
+    """Each question on every build, the builds' runs alternating; the last column is
+    each later build's median over the first's."""
+    names = list(builds)
+    print(f"\ndescribe-images on {db} ({repeat} cold runs of each build, alternating, median):")
+    print(f"{'case':32} " + " ".join(f"{n:>9}" for n in names) + "  ratio")
+    for label, flags, *_ in cases:
+        runs = {n: [] for n in names}
+        for _ in range(repeat):
+            for n in names:
+                cmd = [builds[n], "describe-images", "--db", db, "--account", account, "--region", REGION, *flags]
+                runs[n].append(timed(cmd)[0])
+        meds = [statistics.median(runs[n]) for n in names]
+        ratios = " ".join(f"{m / meds[0]:5.2f}x" for m in meds[1:])
+        print(f"{label:32} " + " ".join(f"{m * 1000:7.0f}ms" for m in meds) + f"  {ratios}", flush=True)
 
 
 if __name__ == "__main__":

@@ -92,7 +92,9 @@ impl Drop for TempDir {
 }
 
 /// Runs headless Chromium on `html` (written to a file) with `extra` arguments
-/// before the URL; returns its standard output.
+/// before the URL; returns its standard output. A browser that hangs is killed after
+/// [`CHROMIUM_TIMEOUT`] and started once more (a fresh machine's first screenshot
+/// once hung for the whole timeout); a second hang fails the test.
 fn run_chromium(html: &str, extra: &[String]) -> Vec<u8> {
     // One browser at a time: the machine has two cores and a loaded machine
     // makes screenshots race the rasteriser.
@@ -101,42 +103,57 @@ fn run_chromium(html: &str, extra: &[String]) -> Vec<u8> {
     let dir = TempDir::new("chromium");
     let page_path = dir.0.join("page.html");
     std::fs::write(&page_path, html).expect("write page");
-    let profile = dir.0.join("profile");
     let stdout_path = dir.0.join("stdout");
     let stderr_path = dir.0.join("stderr");
-    let mut child = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(extra)
-        .arg(format!("file://{}", page_path.display()))
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&stdout_path).unwrap())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {CHROMIUM}: {e}"));
-    let start = Instant::now();
+    let mut attempt = 0;
     let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for chromium") {
-            break status;
+        attempt += 1;
+        let profile = dir.0.join(format!("profile-{attempt}"));
+        let mut child = Command::new(chromium())
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args(extra)
+            .arg(format!("file://{}", page_path.display()))
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&stdout_path).unwrap())
+            .stderr(std::fs::File::create(&stderr_path).unwrap())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {CHROMIUM}: {e}"));
+        let start = Instant::now();
+        let finished = loop {
+            if let Some(status) = child.try_wait().expect("wait for chromium") {
+                break Some(status);
+            }
+            if start.elapsed() > CHROMIUM_TIMEOUT {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let stderr = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
+        match finished {
+            Some(status) => break status,
+            None if attempt < 2 => {
+                eprintln!(
+                    "chromium did not finish within {CHROMIUM_TIMEOUT:?}; starting it once more; stderr:\n{}",
+                    stderr()
+                );
+            }
+            None => panic!(
+                "chromium did not finish within {CHROMIUM_TIMEOUT:?}, twice; stderr:\n{}",
+                stderr()
+            ),
         }
-        if start.elapsed() > CHROMIUM_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "chromium did not finish within {CHROMIUM_TIMEOUT:?}; stderr:\n{}",
-                std::fs::read_to_string(&stderr_path).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
     };
     assert!(
         status.success(),
