@@ -226,9 +226,9 @@ impl Store {
 
     /// The last migration applied; 0 for a database without amiq's tables.
     fn schema_version(&self) -> Result<i32, StoreError> {
-        // The ledger is read first and the catalog listed only when that fails: on a
-        // new connection, `duckdb_tables()` makes DuckDB build its default catalog
-        // entries, about 9 ms of every command that opens the store.
+        // The migrations table is read first, the catalog listed only when that fails:
+        // on a new connection, `duckdb_tables()` makes DuckDB build its default
+        // catalog entries, about 9 ms of every command that opens the store.
         let read = self.conn.query_row(
             "SELECT coalesce(max(version), 0) FROM amiq_migrations",
             [],
