@@ -99,3 +99,14 @@ def run_amiq_sync(config, amiq=AMIQ):
         sys.exit(f"amiq sync failed ({out.returncode}):\n{out.stderr[-3000:]}")
     rss_kb, user, system = out.stderr.strip().splitlines()[-1].split()
     return SyncRun(seconds, int(rss_kb) / 1024, float(user) + float(system))
+
+
+def named_builds(specs):
+    """NAME=PATH arguments as [name, path] pairs; exits naming a path that is missing."""
+    builds = [spec.split("=", 1) for spec in specs]
+    for build in builds:
+        if len(build) != 2:
+            sys.exit(f"{build[0]}: give builds as NAME=PATH, e.g. old=/tmp/amiq-old")
+        if not os.path.exists(build[1]):
+            sys.exit(f"{build[0]}: {build[1]} does not exist")
+    return builds

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 
-from common import ACCOUNT_IDS, AMIQ, TARGET, Fake, run_amiq_sync
+from common import ACCOUNT_IDS, AMIQ, TARGET, Fake, named_builds, run_amiq_sync
 
 SQL = os.path.join(TARGET, "release", "examples", "sql")
 REGION = "us-east-1"
@@ -92,8 +92,8 @@ def main():
     p.add_argument("--compare", nargs="+", metavar="NAME=PATH",
                    help="time these amiq builds against each other, runs alternating, instead of amiq against SQL")
     args = p.parse_args()
-    builds = dict(b.split("=", 1) for b in args.compare or [])
-    for exe in (args.amiq, SQL, *builds.values()):
+    builds = dict(named_builds(args.compare or []))
+    for exe in (args.amiq, SQL):
         if not os.path.exists(exe):
             sys.exit(f"{exe} is missing: run cargo build --release --bins --examples first")
     tmp = tempfile.TemporaryDirectory()

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 
-from common import ACCOUNT_IDS, AMIQ, Fake, run_amiq_sync, write_config  # noqa: E402
+from common import ACCOUNT_IDS, AMIQ, Fake, named_builds, run_amiq_sync, write_config  # noqa: E402
 
 
 BASELINE = r'''
@@ -114,17 +114,6 @@ def throughput(args):
         print(f"baseline boto3 paginator -> JSON -> duckdb: {b:.1f} s (fetch {base['fetch_s']:.1f} s, load {base['load_s']:.1f} s, {base['rows']:,} rows) "
               f"= {total / b:,.0f} images/s; CPU {base['cpu_s']:.1f} s (endpoint {base['fake_cpu_s']:.1f} s); "
               f"amiq is {b / med:.1f}x faster and uses {base['cpu_s'] / cpu:.1f}x less CPU")
-
-
-def named_builds(specs):
-    """NAME=PATH arguments as [name, path] pairs; exits naming a path that is missing."""
-    builds = [spec.split("=", 1) for spec in specs]
-    for build in builds:
-        if len(build) != 2:
-            sys.exit(f"{build[0]}: give builds as NAME=PATH, e.g. old=/tmp/amiq-old")
-        if not os.path.exists(build[1]):
-            sys.exit(f"{build[0]}: {build[1]} does not exist")
-    return builds
 
 
 def compare(args):

@@ -397,7 +397,7 @@ mod tests {
     }
 
     #[test]
-    fn the_schema_version_is_read_from_the_ledger_and_zero_without_one() {
+    fn the_schema_version_is_read_from_the_migrations_table_and_zero_without_one() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("amiq.duckdb");
         drop(Store::open_write(&db, &settings()).unwrap());

@@ -7,7 +7,7 @@
 
 use amiq::report::html::{BarChart, Series, Table, page};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -128,20 +128,8 @@ fn run_chromium(html: &str, extra: &[String]) -> Vec<u8> {
             .stderr(std::fs::File::create(&stderr_path).unwrap())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {CHROMIUM}: {e}"));
-        let start = Instant::now();
-        let finished = loop {
-            if let Some(status) = child.try_wait().expect("wait for chromium") {
-                break Some(status);
-            }
-            if start.elapsed() > CHROMIUM_TIMEOUT {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
         let stderr = || std::fs::read_to_string(&stderr_path).unwrap_or_default();
-        match finished {
+        match wait_or_kill(&mut child, CHROMIUM_TIMEOUT) {
             Some(status) => break status,
             None if attempt < 2 => {
                 eprintln!(
@@ -161,6 +149,22 @@ fn run_chromium(html: &str, extra: &[String]) -> Vec<u8> {
         std::fs::read_to_string(&stderr_path).unwrap_or_default()
     );
     std::fs::read(&stdout_path).expect("read chromium output")
+}
+
+/// The child's exit status, or None when it ran past `timeout` and was killed.
+fn wait_or_kill(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for chromium") {
+            return Some(status);
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn dump_dom(html: &str) -> String {
