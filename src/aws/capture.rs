@@ -25,6 +25,10 @@ use http_body::{Body, Frame};
 /// What the SDK is given instead of the diverted body.
 const EMPTY_RESPONSE: &[u8] = b"<DescribeImagesResponse></DescribeImagesResponse>";
 
+/// The most a response's Content-Length may reserve ahead of its bytes arriving; a
+/// larger body still grows as it arrives.
+const PRESIZE_LIMIT: u64 = 64 << 20;
+
 /// The body of one response, once read.
 #[derive(Debug, Clone, Default)]
 pub struct Captured(Arc<Mutex<Option<Bytes>>>);
@@ -65,9 +69,14 @@ impl Intercept for CaptureBody {
             return Ok(());
         }
         let body = response.take_body();
+        // Sized once from Content-Length, where the response has one, rather than
+        // grown by doubling (and copied at each step) as a page's megabytes arrive.
+        let capacity = body
+            .content_length()
+            .map_or(0, |n| n.min(PRESIZE_LIMIT) as usize);
         *response.body_mut() = SdkBody::from_body_1_x(Diverted {
             inner: body,
-            buffer: BytesMut::new(),
+            buffer: BytesMut::with_capacity(capacity),
             slot: self.slot.clone(),
             done: false,
         });
