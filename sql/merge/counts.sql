@@ -3,8 +3,8 @@
 -- gone.sql when an image changed or is gone, partition.sql when one was added or
 -- changed.
 --
--- Runs inside the partition's transaction, with the temporary tables partition.sql
--- describes (`stage`, `stage_file`, `merge_args`).
+-- Runs inside the round's transaction, with the temporary tables partition.sql
+-- describes (`stage`, `merge_args`).
 --
 -- With `changed` and `gone` zero, every open sighting of this partition was staged again
 -- with the same view: ended.sql would end none, so gone.sql would find none. With
