@@ -89,10 +89,8 @@ impl Store {
             }
         }
         round.flush(&self.conn)?;
-        self.conn.execute_batch(
-            "DROP TABLE pending_versions; DROP TABLE pending_sightings;
-             DROP TABLE round_partitions;",
-        )?;
+        self.conn
+            .execute_batch("DROP TABLE pending_versions; DROP TABLE pending_sightings;")?;
         Ok(counts)
     }
 
@@ -154,7 +152,7 @@ impl Store {
             conn.execute_batch(ENDED_SQL)?;
         }
         if counts.added + counts.changed > 0 {
-            let file_index = round.add_file(conn, &path, record)?;
+            let file_index = round.add_file(&path);
             conn.execute("UPDATE merge_args SET file_index = ?", [file_index])?;
             conn.execute_batch(MERGE_SQL)?;
             round.noted_rows += counts.added + counts.changed;
@@ -191,19 +189,9 @@ struct Round {
 
 impl Round {
     /// Adds a partition's staging file to the round; returns its file_index.
-    fn add_file(
-        &mut self,
-        conn: &duckdb::Connection,
-        path: &str,
-        record: &PartitionRecord,
-    ) -> duckdb::Result<usize> {
-        let file_index = self.files.len();
-        conn.execute(
-            "INSERT INTO round_partitions VALUES (?, ?, ?, ?)",
-            params![file_index, record.run_id, record.account_id, record.scope],
-        )?;
+    fn add_file(&mut self, path: &str) -> usize {
         self.files.push(path.to_string());
-        Ok(file_index)
+        self.files.len() - 1
     }
 
     /// Inserts every noted row, then starts over with no files.
