@@ -58,16 +58,25 @@ WITH args AS (
     -- With one caller and one region, the image id alone is the key, and the caller
     -- and region of every row are the arguments' (a.caller, a.region); otherwise they
     -- are the row's (w.caller, w.region). query.rs fills in which.
+    --
+    -- Where the versions meet the views is query.rs's choice too (its `Grouping`):
+    -- after the grouping (`versions after grouping`: the join then reads only the
+    -- images whose views pass), or, when the request filters the versions, before it
+    -- (`versions before grouping`: only the sightings of the images whose versions
+    -- pass are grouped, and each group carries its version's row).
     SELECT /* group columns */,
            bool_or(s.scope = 'shared') AS shared,
            min((s.rank::BIGINT << 62) | (s.sighting_row << 1) | s.view_passes::BIGINT) AS view
+           /* version row of the group */
     FROM seen s
+    /* versions before grouping */
     GROUP BY /* group columns */
 ), answer AS (
-    SELECT /* caller */ AS caller, /* region */ AS region, w.image_id, v.version_row,
+    SELECT /* caller */ AS caller, /* region */ AS region, w.image_id,
+           /* answer's version row */ AS version_row,
            (w.view & 4611686018427387903) >> 1 AS sighting_row
     FROM caller_views w
-    JOIN versions v ON /* version key */, args a
+    /* versions after grouping */, args a
     WHERE (w.view & 1) = 1
       /* row filters */
     ORDER BY /* order */

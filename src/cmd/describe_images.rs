@@ -126,6 +126,7 @@ pub fn run(args: &DescribeImagesArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return super::report_store_error(&e),
     };
+    tracing::debug!("store opened");
     let answer = match describe_images(&store, &request) {
         Ok(a) => a,
         Err(DescribeError::Api(e)) => {
@@ -139,6 +140,7 @@ pub fn run(args: &DescribeImagesArgs) -> ExitCode {
         Err(DescribeError::Store(e)) => return super::report_store_error(&e),
     };
     drop(store);
+    tracing::debug!("store closed");
     for warning in &answer.warnings {
         eprintln!("amiq: warning: {warning}");
     }
@@ -174,6 +176,7 @@ pub fn run(args: &DescribeImagesArgs) -> ExitCode {
         // A closed pipe (`| head`) is not an error of ours.
         return ExitCode::from(super::exit::OK);
     }
+    tracing::debug!("answer written");
     if args.strict && incomplete {
         return ExitCode::from(exit::INCOMPLETE);
     }

@@ -561,6 +561,199 @@ fn owners_and_executable_users_follow_what_each_account_was_shown() {
     );
 }
 
+/// A store where the two groupings could part: images seen under several scopes and
+/// by two accounts, a catalog fetched by one of them, deprecated, disabled and tagged
+/// images, owners, names and architectures to filter on.
+fn every_kind_of_view() -> Fixture {
+    let made = |id: &str, owner: &str, name: &str, arch: &str| Image {
+        owner_id: Some(owner.into()),
+        name: Some(name.into()),
+        architecture: Some(arch.into()),
+        ..image(id)
+    };
+    let deprecated = |i: Image, when: &str| Image {
+        deprecation_time: Some(when.into()),
+        ..i
+    };
+    let tagged = |i: Image, value: &str| Image {
+        tags: Some(vec![Tag {
+            key: Some("team".into()),
+            value: Some(value.into()),
+        }]),
+        ..i
+    };
+    let amazon = |id: &str, name: &str| Image {
+        image_owner_alias: Some("amazon".into()),
+        public: Some(true),
+        ..made(id, "137112412989", name, "x86_64")
+    };
+    let shared = tagged(made("ami-00000005", OTHER, "web-2", "arm64"), "web");
+    Fixture::new(&[
+        Listing {
+            viewer: ME,
+            scope: "owned",
+            catalog: false,
+            images: vec![
+                tagged(made("ami-00000001", ME, "web-1", "x86_64"), "web"),
+                deprecated(
+                    made("ami-00000002", ME, "web-old", "arm64"),
+                    "2020-01-01T00:00:00.000Z",
+                ),
+                Image {
+                    state: Some("disabled".into()),
+                    ..made("ami-00000003", ME, "db-1", "x86_64")
+                },
+                tagged(made("ami-00000004", ME, "db-2", "arm64"), "db"),
+            ],
+        },
+        Listing {
+            viewer: ME,
+            scope: "shared",
+            catalog: false,
+            images: vec![
+                shared.clone(),
+                deprecated(
+                    made("ami-00000006", OTHER, "web-3", "x86_64"),
+                    "2020-01-01T00:00:00.000Z",
+                ),
+            ],
+        },
+        Listing {
+            viewer: OTHER,
+            scope: "owned",
+            catalog: false,
+            images: vec![
+                tagged(shared, "theirs"),
+                made("ami-00000007", OTHER, "web-4", "arm64"),
+            ],
+        },
+        Listing {
+            viewer: ME,
+            scope: "amazon",
+            catalog: true,
+            images: vec![
+                amazon("ami-00000009", "al2023-ami-1"),
+                deprecated(
+                    amazon("ami-0000000a", "al2023-ami-0"),
+                    "2020-01-01T00:00:00.000Z",
+                ),
+                amazon("ami-0000000b", "web-amazon"),
+                // Also in the caller's own listing: its own view wins.
+                tagged(made("ami-00000001", ME, "web-1", "x86_64"), "catalog"),
+            ],
+        },
+    ])
+}
+
+#[test]
+fn versions_before_or_after_grouping_give_one_answer() {
+    let f = every_kind_of_view();
+    let now = Utc::now();
+    let filter = |name: &str, values: &[&str]| Filter {
+        name: name.into(),
+        values: values.iter().map(|s| s.to_string()).collect(),
+    };
+    let filter_sets = [
+        vec![filter("name", &["web-*"])],
+        vec![filter("architecture", &["arm64"])],
+        vec![filter("name", &["*"]), filter("tag:team", &["web"])],
+        vec![filter("name", &["al2023-ami-*", "db-*"])],
+        vec![
+            filter("architecture", &["x86_64"]),
+            filter("tag-key", &["team"]),
+        ],
+        vec![filter("is-public", &["true"])],
+    ];
+    let owner_sets: [&[&str]; 5] = [&[], &["self"], &["amazon"], &[OTHER], &["self", "amazon"]];
+    let ids = [
+        "ami-00000001",
+        "ami-00000002",
+        "ami-00000005",
+        "ami-0000000a",
+    ];
+    let mut compared = 0;
+    let mut answered = 0;
+    for account in [ME, OTHER] {
+        for filters in &filter_sets {
+            for owners in owner_sets {
+                for (include_deprecated, include_disabled) in [(false, false), (true, true)] {
+                    // A page at a time, or named ids (which take no MaxResults).
+                    for (max_results, image_ids) in [(None, &[][..]), (Some(5), &[]), (None, &ids)]
+                    {
+                        let request = DescribeRequest {
+                            account: Some(account.into()),
+                            owners: owners.iter().map(|s| s.to_string()).collect(),
+                            filters: filters.clone(),
+                            include_deprecated,
+                            include_disabled,
+                            max_results,
+                            image_ids: image_ids.iter().map(|s| s.to_string()).collect(),
+                            ..mine()
+                        };
+                        let chosen = query::Grouping::for_request(&request, Some(account));
+                        assert_eq!(chosen, query::Grouping::VersionsBefore, "{request:?}");
+                        let pages = |grouping| {
+                            let mut pages = Vec::new();
+                            let mut after = None;
+                            loop {
+                                let found = query::run_grouped(
+                                    &f.store,
+                                    &request,
+                                    Some(account),
+                                    now,
+                                    after.as_ref(),
+                                    grouping,
+                                )
+                                .unwrap_or_else(|e| panic!("{grouping:?} {request:?}: {e}"));
+                                let ids: Vec<String> =
+                                    found.iter().map(|i| i.image_id().to_string()).collect();
+                                let full = max_results.is_some_and(|m| ids.len() > m as usize);
+                                pages.push(ids);
+                                if !full {
+                                    return pages;
+                                }
+                                let last = &found[max_results.unwrap() as usize - 1];
+                                after = Some((
+                                    last.viewer_account_id.clone(),
+                                    last.region.clone(),
+                                    last.image_id().to_string(),
+                                ));
+                            }
+                        };
+                        let before = pages(query::Grouping::VersionsBefore);
+                        let after = pages(query::Grouping::VersionsAfter);
+                        assert_eq!(before, after, "{request:?}");
+                        compared += 1;
+                        answered += usize::from(before.iter().any(|p| !p.is_empty()));
+                    }
+                }
+            }
+        }
+    }
+    // Most questions have an answer to compare, not an empty one.
+    assert!(answered * 2 > compared, "{answered} of {compared} answered");
+    // Spot checks: the owner and deprecation tests hold when they filter the versions.
+    let ask = |owners: &[&str], include_deprecated: bool| {
+        f.ids(&DescribeRequest {
+            owners: owners.iter().map(|s| s.to_string()).collect(),
+            filters: vec![filter("name", &["*"])],
+            include_deprecated,
+            include_disabled: false,
+            ..mine()
+        })
+    };
+    assert_eq!(
+        ask(&["self"], false),
+        ["ami-00000001", "ami-00000002", "ami-00000004"]
+    );
+    assert_eq!(ask(&["amazon"], false), ["ami-00000009", "ami-0000000b"]);
+    assert_eq!(
+        ask(&["amazon"], true),
+        ["ami-00000009", "ami-0000000a", "ami-0000000b"]
+    );
+    assert_eq!(ask(&[OTHER], false), ["ami-00000005"]);
+}
+
 #[test]
 fn an_answer_across_accounts_names_each_viewer_and_region() {
     let f = two_accounts();
