@@ -8,7 +8,9 @@ use std::io::Write;
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, ListArray, StructArray};
+use arrow::array::{
+    Array, ArrayRef, AsArray, GenericListArray, ListArray, OffsetSizeTrait, StructArray,
+};
 use arrow::datatypes::{DataType, Field, Int8Type, Int16Type, Int32Type, Int64Type};
 use arrow::datatypes::{UInt8Type, UInt16Type, UInt32Type, UInt64Type};
 use serde_json::{Map, Value};
@@ -112,25 +114,44 @@ fn value(array: &ArrayRef, row: usize) -> Value {
         DataType::UInt16 => array.as_primitive::<UInt16Type>().value(row).into(),
         DataType::UInt32 => array.as_primitive::<UInt32Type>().value(row).into(),
         DataType::UInt64 => array.as_primitive::<UInt64Type>().value(row).into(),
-        DataType::List(_) => items(&array.as_list::<i32>().value(row)),
-        DataType::LargeList(_) => items(&array.as_list::<i64>().value(row)),
+        DataType::List(_) => {
+            let (values, rows) = list_items(array.as_list::<i32>(), row);
+            items(values, rows)
+        }
+        DataType::LargeList(_) => {
+            let (values, rows) = list_items(array.as_list::<i64>(), row);
+            items(values, rows)
+        }
         DataType::Struct(_) => Value::Object(object(array.as_struct(), row)),
         // Nothing in the Image shape is of another type; say what it is rather than fail.
         _ => Value::String(display(array, row)),
     }
 }
 
-fn items(list: &ArrayRef) -> Value {
+fn items(values: &ArrayRef, rows: std::ops::Range<usize>) -> Value {
     Value::Array(
-        (0..list.len())
-            .map(|i| {
-                if is_null(list, i) {
-                    Value::Null
-                } else {
-                    value(list, i)
-                }
-            })
-            .collect(),
+        rows.map(|i| {
+            if is_null(values, i) {
+                Value::Null
+            } else {
+                value(values, i)
+            }
+        })
+        .collect(),
+    )
+}
+
+/// A list's values and which of them are the list at `row`: read in place, where
+/// slicing the list (`ListArray::value`) copies the handles of every nested child, once
+/// per row (a twentieth of the CPU time of printing 63,417 images).
+fn list_items<O: OffsetSizeTrait>(
+    list: &GenericListArray<O>,
+    row: usize,
+) -> (&ArrayRef, std::ops::Range<usize>) {
+    let offsets = list.value_offsets();
+    (
+        list.values(),
+        offsets[row].as_usize()..offsets[row + 1].as_usize(),
     )
 }
 
@@ -215,8 +236,14 @@ impl<'a, W: Write> Pretty<'a, W> {
             DataType::Utf8 => self.string(array.as_string::<i32>().value(row)),
             DataType::LargeUtf8 => self.string(array.as_string::<i64>().value(row)),
             DataType::Utf8View => self.string(array.as_string_view().value(row)),
-            DataType::List(_) => self.items(&array.as_list::<i32>().value(row)),
-            DataType::LargeList(_) => self.items(&array.as_list::<i64>().value(row)),
+            DataType::List(_) => {
+                let (values, rows) = list_items(array.as_list::<i32>(), row);
+                self.items(values, rows)
+            }
+            DataType::LargeList(_) => {
+                let (values, rows) = list_items(array.as_list::<i64>(), row);
+                self.items(values, rows)
+            }
             DataType::Struct(_) => self.struct_row(array.as_struct(), row, &[]),
             // Booleans and numbers: as serde_json writes them.
             _ => serde_json::to_writer(&mut *self.out, &value(array, row))
@@ -224,14 +251,15 @@ impl<'a, W: Write> Pretty<'a, W> {
         }
     }
 
-    fn items(&mut self, list: &ArrayRef) -> std::io::Result<()> {
+    /// The items `rows` of a list's `values`.
+    fn items(&mut self, values: &ArrayRef, rows: std::ops::Range<usize>) -> std::io::Result<()> {
         self.begin_array()?;
-        for i in 0..list.len() {
+        for i in rows {
             self.item()?;
-            if is_null(list, i) {
+            if is_null(values, i) {
                 self.out.write_all(b"null")?;
             } else {
-                self.value(list, i)?;
+                self.value(values, i)?;
             }
         }
         self.end_array()
