@@ -185,18 +185,18 @@ enum Mode {
 
 /// Where the versions valid at the instant meet the caller's views (`answer.sql`'s
 /// `caller_views`); both give the same answer, at different costs.
+///
+/// Measured on a million-image store (`bench/describe.py --compare`, cold processes):
+/// versions first, the catalog's al2023 images took 143 ms instead of 177, and a first
+/// page filtered on a state nearly every image has was no slower. In DuckDB's time for
+/// finding the answer alone, versions first was the slower for a first page with no
+/// filter (77-97 ms against 73-86) and for a tag filter alone (100 ms against 71-76),
+/// which the views first keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Grouping {
     /// Group every view first, then join the versions of the images whose views pass.
-    /// The cheaper when the request does not filter the versions: on a million-image
-    /// store, a first page of 100 owned images took 73-86 ms of DuckDB's time this
-    /// way and 77-97 ms the other.
     VersionsAfter,
-    /// Join the versions that pass first, then group only their images' views. The
-    /// cheaper when the request filters the versions: the catalog's al2023 images
-    /// took 29-37 ms this way and 64-82 ms the other, a name prefix 54-57 ms against
-    /// 86-87 ms. A tag filter alone (a view filter) went the other way, 100 ms
-    /// against 71-76 ms.
+    /// Join the versions that pass first, then group only their images' views.
     VersionsBefore,
 }
 
