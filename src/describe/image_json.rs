@@ -143,7 +143,7 @@ fn items(values: &ArrayRef, rows: std::ops::Range<usize>) -> Value {
 
 /// A list's values and which of them are the list at `row`: read in place, where
 /// slicing the list (`ListArray::value`) copies the handles of every nested child, once
-/// per row (a twentieth of the CPU time of printing 63,417 images).
+/// per row (`bench/describe.py --compare`: printing 63,417 images, 912 -> 785 ms).
 fn list_items<O: OffsetSizeTrait>(
     list: &GenericListArray<O>,
     row: usize,

@@ -70,7 +70,7 @@ pub(super) fn run_grouped(
         tracing::debug!(rows, elapsed_ms = elapsed_ms(), "answer found");
         if rows == 0 {
             // Nothing to read: the reads of the members would still set up their scans
-            // of both tables (about 15 ms on a million images).
+            // of both tables (18-28 ms on a million images, in `-v`'s timings).
             return Ok(Vec::new());
         }
         conn.execute_batch(&format!(
@@ -92,12 +92,11 @@ pub(super) fn run_grouped(
 
 /// The members of the images in the answer table, in the answer's order.
 ///
-/// DuckDB's ORDER BY moves every member (10 of the 31 ms of reading 5,908 images, 67
-/// of 161 ms for 27,254), yet ordering the rows here instead was slower both ways it
-/// was tried: referring to the rows in order made the JSON writer read each image's
-/// members from all over the batches (printing 63,417 images took 790 ms instead of
-/// 270), and moving them with Arrow's `concat` and `take` made the whole command
-/// 1.13x (27,254 images) and 1.16x (63,417) as slow.
+/// DuckDB's ORDER BY moves every member, yet ordering the rows here instead was slower
+/// both ways it was tried (`bench/describe.py --compare`, a million images): referring
+/// to the rows in order made the JSON writer read each image's members from all over
+/// the batches (27,254 images: 483 -> 618 ms; 63,417: 903 -> 1,421 ms), and moving them
+/// with Arrow's `concat` and `take` was slower too (402 -> 455 ms; 723 -> 835 ms).
 fn read_images(store: &Store) -> Result<Vec<FoundImage>, DescribeError> {
     let conn = store.connection();
     let mut stmt = conn.prepare(IMAGES_SQL).map_err(|e| store.error(e))?;
@@ -188,10 +187,9 @@ enum Mode {
 ///
 /// Measured on a million-image store (`bench/describe.py --compare`, cold processes):
 /// versions first, the catalog's al2023 images took 143 ms instead of 177, and a first
-/// page filtered on a state nearly every image has was no slower. In DuckDB's time for
-/// finding the answer alone, versions first was the slower for a first page with no
-/// filter (77-97 ms against 73-86) and for a tag filter alone (100 ms against 71-76),
-/// which the views first keep.
+/// page filtered on a state nearly every image has was no slower (215 ms both ways).
+/// Timed statement by statement, versions first was the slower for a first page with no
+/// filter and for a tag filter alone, which the views first keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Grouping {
     /// Group every view first, then join the versions of the images whose views pass.
