@@ -6,8 +6,9 @@
 -- src/batch.rs has them, with file_index and file_row_number. Every row carries its
 -- partition's run, region, viewer account and scope. The wide rows stream from
 -- the files through a semi join on the narrow noted rows, one INSERT per table: DuckDB
--- then writes them in order, on all its threads, in full row groups but for a few at
--- the seams between its threads' work.
+-- then writes them on all its threads, in full row groups but for a few at the seams
+-- between its threads' work. The rows keep the files' order only roughly: each thread
+-- fills row groups of its own.
 
 INSERT INTO image_versions
 SELECT s.region, s.image_id, s.content_hash, s.run_id, now(), NULL, NULL,

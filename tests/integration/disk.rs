@@ -3,9 +3,9 @@
 //! clear error and a nonzero exit, and the store must be intact: it opens, no partition
 //! is half applied, every listing holds either what it held before or (where its merge
 //! committed) what the endpoint returned; once there is room again the next sync
-//! completes and matches the endpoint. A listing that kept what it held may still show
-//! an image's new content: the content is the image's, stored by whichever listing
-//! that shows it merged.
+//! completes and matches the endpoint. A listing that did not merge may still show an
+//! image's new content: the content is the image's, stored by a listing that shows it
+//! and merged.
 //!
 //! Needs to mount a tmpfs (root, as CI runs here).
 
@@ -107,15 +107,17 @@ async fn a_full_disk_during_the_merge_leaves_the_store_intact() {
 
     let first = sync(&config);
     assert_eq!(first.status.code(), Some(0), "{first:?}");
-    let before = {
+    let (first_run, before) = {
         let store = Store::open_read(&db, &StoreSettings::default()).unwrap();
-        listings(&store)
+        let first_run = count(&store, "SELECT max(run_id) FROM sync_runs");
+        let before = listings(&store)
             .into_iter()
             .map(|l| {
                 let held = stored(&store, &l.0, &l.1, &l.2, "'infinity'::TIMESTAMPTZ");
                 (l, held)
             })
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        (first_run, before)
     };
 
     // Most images change, so every merge writes new versions; then the disk is filled
@@ -148,35 +150,63 @@ async fn a_full_disk_during_the_merge_leaves_the_store_intact() {
     let store = Store::open_read(&db, &StoreSettings::default())
         .unwrap_or_else(|e| panic!("the store does not open after a full disk: {e}"));
     assert_eq!(count(&store, HALF_APPLIED_SQL), 0, "half a partition");
-    let mut kept = 0;
-    let mut merged = 0;
-    let mut new_content = 0;
+    // A listing merged when the failed run's ledger says its partition completed: the
+    // ledger row commits with the merge.
+    let merged_listings: Vec<Listing> = {
+        let mut stmt = store
+            .connection()
+            .prepare(
+                "SELECT account_id, region, scope FROM sync_partitions
+                 WHERE run_id > ? AND status = 'completed'",
+            )
+            .unwrap();
+        stmt.query_map([first_run], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    // What those listings returned: an image they show has its new content stored.
+    let merged_images: BTreeSet<(String, String, i64)> = merged_listings
+        .iter()
+        .flat_map(|(account, region, scope)| {
+            keyed(&env.truth(account, region, scope))
+                .into_iter()
+                .map(|(id, content, _)| (region.clone(), id, content))
+        })
+        .collect();
+    let (mut kept, mut new_content) = (0, 0);
     for (listing, held_before) in &before {
         let (account, region, scope) = listing;
         let now = stored(&store, account, region, scope, "'infinity'::TIMESTAMPTZ");
-        let truth = keyed(&env.truth(account, region, scope));
-        if views(&now) == views(held_before) {
-            // Not merged: the listing shows what it showed. An image's content is
-            // shared by every listing that shows it, so another listing's merge may
-            // have stored the image's new content: each is the old or the new.
-            for (id, content, _) in &now {
-                let was = held_before.iter().find(|h| &h.0 == id).map(|h| h.1);
-                let is = truth.iter().find(|t| &t.0 == id).map(|t| t.1);
-                assert!(
-                    was == Some(*content) || is == Some(*content),
-                    "{listing:?}: {id} has content that is neither its old nor its new"
-                );
-                new_content += usize::from(was != Some(*content));
-            }
-            kept += 1;
-        } else {
+        if merged_listings.contains(listing) {
             assert_eq!(
-                now, truth,
-                "{listing:?} is neither what it held nor what the endpoint returns"
+                now,
+                keyed(&env.truth(account, region, scope)),
+                "{listing:?} merged but does not hold what the endpoint returns"
             );
-            merged += 1;
+            continue;
         }
+        // Not merged: the listing shows what it showed. An image's content is shared by
+        // every listing that shows it, so it is the old content, or the new one that a
+        // listing which merged stored.
+        assert_eq!(
+            views(&now),
+            views(held_before),
+            "{listing:?} did not merge but its views changed"
+        );
+        for (id, content, _) in &now {
+            let was = held_before.iter().find(|h| &h.0 == id).map(|h| h.1);
+            if was != Some(*content) {
+                assert!(
+                    merged_images.contains(&(region.clone(), id.clone(), *content)),
+                    "{listing:?}: {id} has content that neither it held nor a merged listing stored"
+                );
+                new_content += 1;
+            }
+        }
+        kept += 1;
     }
+    let merged = merged_listings.len();
     drop(store);
     assert!(kept > 0, "no merge met the full disk");
 
