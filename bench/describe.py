@@ -5,6 +5,11 @@ million images, against the same predicates as hand-written SQL (a cold process 
 
     python3 bench/describe.py [--images 1000000] [--repeat 7] [--db PATH] [--amiq PATH]
     python3 bench/describe.py --db PATH --compare old=/tmp/amiq-old new=target/release/amiq
+    python3 bench/describe.py --store-build /tmp/amiq-old --compare old=/tmp/amiq-old new=...
+
+With --compare each build answers from its own copy of the store, opened once before
+the clock starts: a build with a newer schema upgrades its copy then, and an older build
+can still read the store it synced (--store-build: the build that syncs it).
 
 The store is built first by syncing `amiq fake-ec2` (4 accounts of owned images plus
 an amazon catalog); with --db an existing store is reused. Build first:
@@ -14,6 +19,7 @@ cargo build --release --bins --examples.
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,7 +32,7 @@ SQL = os.path.join(TARGET, "release", "examples", "sql")
 REGION = "us-east-1"
 
 
-def build_store(db, images, accounts):
+def build_store(db, images, accounts, amiq=AMIQ):
     per = (images - 20_000) // accounts
     fake = Fake(accounts=accounts, regions=REGION, owned=per, amazon=20_000, marketplace=0)
     try:
@@ -39,7 +45,7 @@ def build_store(db, images, accounts):
             lines += ["[[accounts]]", f'role_arn = "arn:aws:iam::{a}:role/Inventory"']
         with open(config, "w") as f:
             f.write("\n".join(lines) + "\n")
-        run = run_amiq_sync(config)
+        run = run_amiq_sync(config, amiq)
         print(f"store: {images:,} images synced in {run.seconds:.1f} s", flush=True)
     finally:
         fake.stop()
@@ -50,17 +56,21 @@ def sample(db, sql):
     return out.stdout.strip().splitlines()[0]
 
 
-def timed(args):
+def timed(args, rss=None):
     """Runs one cold process with its output going to a file, as `> out.json` would:
     the clock then stops when the process does, not when this script has read and
     decoded tens of megabytes from a pipe. The output is read back after the clock
-    stops."""
+    stops. With `rss` (a list), the process's peak RSS in MiB is appended to it."""
+    if rss is not None:
+        args = ["/usr/bin/time", "-f", "%M", *args]
     with tempfile.TemporaryFile() as sink:
         start = time.perf_counter()
         out = subprocess.run(args, stdout=sink, stderr=subprocess.PIPE)
         seconds = time.perf_counter() - start
         if out.returncode not in (0, 5):
             sys.exit(f"{args} failed ({out.returncode}): {out.stderr[-2000:].decode(errors='replace')}")
+        if rss is not None:
+            rss.append(int(out.stderr.decode().strip().splitlines()[-1]) / 1024)
         sink.seek(0)
         return seconds, sink.read().decode()
 
@@ -89,6 +99,7 @@ def main():
     p.add_argument("--repeat", type=int, default=7)
     p.add_argument("--db")
     p.add_argument("--amiq", default=AMIQ, help="the amiq binary to time (default: the release build)")
+    p.add_argument("--store-build", default=AMIQ, help="the amiq binary that syncs the store (default: the release build)")
     p.add_argument("--compare", nargs="+", metavar="NAME=PATH",
                    help="time these amiq builds against each other, runs alternating, instead of amiq against SQL")
     args = p.parse_args()
@@ -99,7 +110,7 @@ def main():
     tmp = tempfile.TemporaryDirectory()
     db = args.db or os.path.join(tmp.name, "describe.duckdb")
     if not os.path.exists(db):
-        build_store(db, args.images, args.accounts)
+        build_store(db, args.images, args.accounts, args.store_build)
     account = ACCOUNT_IDS[0]
     name = sample(db, f"SELECT name FROM image_versions WHERE owner_id = '{account}' AND name IS NOT NULL LIMIT 1")
     prefix = name[: max(4, len(name) // 2)]
@@ -165,17 +176,27 @@ def compare(db, account, cases, builds, repeat):
     """Each question on every build, the builds' runs alternating; the last column is
     each later build's median over the first's."""
     names = list(builds)
-    print(f"\ndescribe-images on {db} ({repeat} cold runs of each build, alternating, median):")
-    print(f"{'case':32} " + " ".join(f"{n:>9}" for n in names) + "  ratio")
+    stores = {}
+    for n in names:
+        stores[n] = f"{db}.{n}"
+        shutil.copyfile(db, stores[n])
+        # Untimed: a build of a newer schema upgrades its copy here.
+        timed([builds[n], "describe-images", "--db", stores[n], "--max-results", "5"])
+    print(f"\ndescribe-images on {db} ({repeat} cold runs of each build, alternating, median; peak RSS):")
+    print(f"{'case':32} " + " ".join(f"{n:>17}" for n in names) + "  ratio")
     for label, flags, *_ in cases:
         runs = {n: [] for n in names}
+        rss = {n: [] for n in names}
         for _ in range(repeat):
             for n in names:
-                cmd = [builds[n], "describe-images", "--db", db, "--account", account, "--region", REGION, *flags]
-                runs[n].append(timed(cmd)[0])
+                cmd = [builds[n], "describe-images", "--db", stores[n], "--account", account, "--region", REGION, *flags]
+                runs[n].append(timed(cmd, rss[n])[0])
         meds = [statistics.median(runs[n]) for n in names]
         ratios = " ".join(f"{m / meds[0]:5.2f}x" for m in meds[1:])
-        print(f"{label:32} " + " ".join(f"{m * 1000:7.0f}ms" for m in meds) + f"  {ratios}", flush=True)
+        cells = " ".join(f"{m * 1000:6.0f}ms {max(rss[n]):5.0f}MiB" for m, n in zip(meds, names))
+        print(f"{label:32} {cells}  {ratios}", flush=True)
+    for n in names:
+        os.remove(stores[n])
 
 
 if __name__ == "__main__":

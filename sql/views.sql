@@ -4,7 +4,9 @@
 
 -- What each viewer account was shown, under each scope, at instant t: one row per
 -- (viewer_account_id, scope, region, image_id), the shared content joined with the
--- viewer's own view (tags, last launched time, image allowed).
+-- viewer's own view (tags, last launched time, image allowed). The
+-- members are those of src/shape.rs (a test checks the list), in the order the store
+-- first kept them; `unknown_members` holds what the reader did not know.
 CREATE OR REPLACE MACRO image_views_as_of(t) AS TABLE
 SELECT
     g.viewer_account_id, g.scope, v.region, v.image_id,
@@ -18,6 +20,8 @@ SELECT
     v.source_instance_id, v.deregistration_protection,
     g.last_launched_time, g.last_launched_time_ts, g.image_allowed,
     v.source_image_id, v.source_image_region, v.free_tier_eligible,
+    v.public_ssm_parameter_name, v.image_watermarks, v.scan_results,
+    v.instance_type_specification, v.unknown_members,
     greatest(v.valid_from, g.valid_from) AS seen_since
 FROM image_sightings g
 JOIN image_versions v ON v.region = g.region AND v.image_id = g.image_id

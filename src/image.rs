@@ -9,8 +9,9 @@
 //! matches that text. `None` means the element was absent; `Some(vec![])` means it came
 //! as an empty list (`<tagSet/>`), and the two are reproduced as they came.
 
-/// One image as DescribeImages returned it, all 37 members of the API's `Image` shape.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// One image as DescribeImages returned it: all 41 members of the API's `Image` shape
+/// (aws-sdk-ec2 1.274), and what the reader did not know.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Image {
     pub image_id: Option<String>,
     pub image_location: Option<String>,
@@ -49,10 +50,64 @@ pub struct Image {
     pub source_image_id: Option<String>,
     pub source_image_region: Option<String>,
     pub free_tier_eligible: Option<bool>,
+    pub public_ssm_parameter_name: Option<String>,
+    pub image_watermarks: Option<Vec<ImageWatermark>>,
+    pub scan_results: Option<ScanResults>,
+    pub instance_type_specification: Option<InstanceTypeSpecification>,
+    /// Elements of the item that the reader does not know (members EC2 added after
+    /// this release), as they came: `None` when there were none.
+    pub unknown_members: Option<Vec<UnknownMember>>,
+}
+
+/// An element the reader does not know, kept as it came so that nothing EC2 returns
+/// is lost: where it stood and its markup.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct UnknownMember {
+    /// Where it stood below the image item, by element names and 1-based item numbers:
+    /// empty for the item itself, `blockDeviceMapping/1/ebs` inside the first
+    /// mapping's `ebs`.
+    pub path: String,
+    /// The element itself, start tag to end tag, as the response had it.
+    pub xml: String,
+}
+
+/// One entry of `imageWatermarkSet`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ImageWatermark {
+    pub watermark_key: Option<String>,
+    pub source_image_region: Option<String>,
+    pub source_image_id: Option<String>,
+    pub source_image_creation_time: Option<String>,
+    pub watermark_creation_time: Option<String>,
+}
+
+/// The `scanResults` member: Amazon Inspector's findings for the image.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ScanResults {
+    pub highest_finding_severity_label: Option<String>,
+    pub finding_scan_date: Option<String>,
+    pub informational_fix_available_since: Option<String>,
+    pub low_fix_available_since: Option<String>,
+    pub medium_fix_available_since: Option<String>,
+    pub high_fix_available_since: Option<String>,
+    pub critical_fix_available_since: Option<String>,
+}
+
+/// The `instanceTypeSpecification` member.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct InstanceTypeSpecification {
+    pub supported_instance_types: Option<Vec<InstanceTypeItem>>,
+    pub unsupported_instance_types: Option<Vec<InstanceTypeItem>>,
+}
+
+/// One entry of `supportedInstanceTypeSet` or `unsupportedInstanceTypeSet`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct InstanceTypeItem {
+    pub instance_type: Option<String>,
 }
 
 /// One entry of `blockDeviceMapping`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct BlockDeviceMapping {
     pub device_name: Option<String>,
     pub virtual_name: Option<String>,
@@ -61,7 +116,7 @@ pub struct BlockDeviceMapping {
 }
 
 /// The `ebs` member of a block device mapping.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct EbsBlockDevice {
     pub delete_on_termination: Option<bool>,
     pub iops: Option<i32>,
@@ -79,21 +134,21 @@ pub struct EbsBlockDevice {
 }
 
 /// One entry of `productCodes`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct ProductCode {
     pub product_code_id: Option<String>,
     pub product_code_type: Option<String>,
 }
 
 /// One entry of `tagSet`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Tag {
     pub key: Option<String>,
     pub value: Option<String>,
 }
 
 /// The `stateReason` member.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct StateReason {
     pub code: Option<String>,
     pub message: Option<String>,

@@ -2,8 +2,9 @@
 //!
 //! The modules follow the data flow: `config` -> `plan` -> `aws` (fetch) -> `batch`
 //! (Arrow) -> `store` (DuckDB, history) -> `describe` (DescribeImages answered from
-//! the store), `query` (analysts' SQL, read-only) and `report` -> commands. `fake` is an EC2 endpoint for
-//! tests, the demo and benchmarks. See ARCHITECTURE.md for the map and its invariants.
+//! the store), `query` (analysts' SQL, read-only) and `report` -> commands. `shape`
+//! declares the `Image` shape every layer follows. `fake` is an EC2 endpoint for tests,
+//! the demo and benchmarks. See ARCHITECTURE.md for the map and its invariants.
 
 pub mod aws;
 pub mod batch;
@@ -16,5 +17,6 @@ pub mod image;
 pub mod plan;
 pub mod query;
 pub mod report;
+pub mod shape;
 pub mod store;
 pub mod sync;

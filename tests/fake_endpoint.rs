@@ -12,7 +12,8 @@ use aws_sdk_ec2::config::retry::RetryConfig;
 use aws_sdk_ec2::config::{BehaviorVersion, Region};
 use aws_sdk_ec2::error::SdkError;
 use aws_sdk_ec2::operation::describe_images::DescribeImagesError;
-use aws_sdk_ec2::types::{Filter, PlatformValues};
+use aws_sdk_ec2::primitives::{DateTime, DateTimeFormat};
+use aws_sdk_ec2::types::{Filter, ImageTypeValues, PlatformValues};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const A: &str = "111111111111";
@@ -35,6 +36,7 @@ fn config() -> FakeConfig {
         amazon_per_region: 400,
         marketplace_per_region: 100,
         faults: Faults::default(),
+        unknown_member_rate: 0.0,
     }
 }
 
@@ -404,10 +406,216 @@ async fn control_actions_answer_over_plain_http() {
 }
 
 async fn raw_get(handle: &FakeHandle, path: &str) -> String {
+    raw(handle, path, "").await
+}
+
+/// A DescribeImages answer as text, from the first account (static keys).
+async fn raw_describe(handle: &FakeHandle, query: &str) -> String {
+    let scope = "AKIDSTATICTEST/20250101/us-east-1/ec2/aws4_request";
+    let headers = format!("Authorization: AWS4-HMAC-SHA256 Credential={scope}\r\n");
+    let path = format!("/?Action=DescribeImages&{query}");
+    raw(handle, &path, &headers).await
+}
+
+async fn raw(handle: &FakeHandle, path: &str, headers: &str) -> String {
     let mut stream = tokio::net::TcpStream::connect(handle.addr()).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    let head = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    let request = format!("{head}{headers}\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();
     response
+}
+
+/// A timestamp the SDK read, written back as text.
+fn written(time: Option<&DateTime>) -> Option<String> {
+    time.map(|t| t.fmt(DateTimeFormat::DateTime).unwrap())
+}
+
+/// The API's timestamp text, read as the SDK reads it and written back.
+fn reread(text: &Option<String>) -> Option<String> {
+    let time = DateTime::from_str(text.as_deref()?, DateTimeFormat::DateTimeWithOffset);
+    written(Some(&time.unwrap()))
+}
+
+/// A list's names joined with commas; `None` when the list was absent.
+fn joined<T>(items: &Option<Vec<T>>, name: impl Fn(&T) -> Option<&str>) -> Option<String> {
+    let names: Vec<&str> = items.as_ref()?.iter().filter_map(name).collect();
+    Some(names.join(","))
+}
+
+fn truth_type(t: &amiq::image::InstanceTypeItem) -> Option<&str> {
+    t.instance_type.as_deref()
+}
+
+/// The members DescribeImages gained lately, as the SDK read them: times written back
+/// as text, lists by their length or names.
+fn served_members(i: &aws_sdk_ec2::types::Image) -> Vec<Option<String>> {
+    let mut out = vec![i.public_ssm_parameter_name.clone()];
+    out.push(i.image_watermarks.as_ref().map(|w| w.len().to_string()));
+    for w in i.image_watermarks.iter().flatten() {
+        out.extend([
+            w.watermark_key.clone(),
+            w.source_image_region.clone(),
+            w.source_image_id.clone(),
+            written(w.source_image_creation_time.as_ref()),
+            written(w.watermark_creation_time.as_ref()),
+        ]);
+    }
+    if let Some(r) = &i.scan_results {
+        let label = r.highest_finding_severity_label().map(|l| l.as_str());
+        out.extend([
+            label.map(String::from),
+            written(r.finding_scan_date.as_ref()),
+            written(r.informational_fix_available_since.as_ref()),
+            written(r.low_fix_available_since.as_ref()),
+            written(r.medium_fix_available_since.as_ref()),
+            written(r.high_fix_available_since.as_ref()),
+            written(r.critical_fix_available_since.as_ref()),
+        ]);
+    }
+    if let Some(spec) = &i.instance_type_specification {
+        let name = aws_sdk_ec2::types::InstanceTypeItem::instance_type;
+        out.push(joined(&spec.supported_instance_types, name));
+        out.push(joined(&spec.unsupported_instance_types, name));
+    }
+    out
+}
+
+/// The same members of the fake's truth, times read as the SDK reads them.
+fn truth_members(i: &amiq::image::Image) -> Vec<Option<String>> {
+    let mut out = vec![i.public_ssm_parameter_name.clone()];
+    out.push(i.image_watermarks.as_ref().map(|w| w.len().to_string()));
+    for w in i.image_watermarks.iter().flatten() {
+        out.extend([
+            w.watermark_key.clone(),
+            w.source_image_region.clone(),
+            w.source_image_id.clone(),
+            reread(&w.source_image_creation_time),
+            reread(&w.watermark_creation_time),
+        ]);
+    }
+    if let Some(r) = &i.scan_results {
+        out.extend([
+            r.highest_finding_severity_label.clone(),
+            reread(&r.finding_scan_date),
+            reread(&r.informational_fix_available_since),
+            reread(&r.low_fix_available_since),
+            reread(&r.medium_fix_available_since),
+            reread(&r.high_fix_available_since),
+            reread(&r.critical_fix_available_since),
+        ]);
+    }
+    if let Some(spec) = &i.instance_type_specification {
+        out.push(joined(&spec.supported_instance_types, truth_type));
+        out.push(joined(&spec.unsupported_instance_types, truth_type));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_newer_members_reach_the_sdk_as_the_truth_has_them() {
+    let (fake, handle) = start().await;
+    let client = ec2(&handle, "us-east-1", static_keys(), RetryConfig::standard());
+    let served = owned_pages(&client).await;
+    let truth = owned_truth(&fake, A);
+    assert_eq!(served.len(), truth.len());
+    let (mut scanned, mut marked, mut typed) = (0, 0, 0);
+    for (s, t) in served.iter().zip(&truth) {
+        assert_eq!(served_members(s), truth_members(t), "{:?}", t.image_id);
+        scanned += usize::from(t.scan_results.is_some());
+        marked += usize::from(t.image_watermarks.is_some());
+        typed += usize::from(t.instance_type_specification.is_some());
+    }
+    assert!(
+        scanned > 500 && marked > 100 && typed > 100,
+        "{scanned} {marked} {typed}"
+    );
+
+    let amazon = client
+        .describe_images()
+        .owners("amazon")
+        .include_deprecated(true)
+        .send()
+        .await
+        .unwrap();
+    let request = DescribeRequest {
+        owners: vec!["amazon".into()],
+        include_deprecated: true,
+        ..Default::default()
+    };
+    let truth = fake.describe(A, "us-east-1", &request).unwrap();
+    assert_eq!(amazon.images().len(), truth.len());
+    let mut parameters = 0;
+    for (s, t) in amazon.images().iter().zip(&truth) {
+        assert_eq!(served_members(s), truth_members(t), "{:?}", t.image_id);
+        let kind = s.image_type().map(|v| v.as_str());
+        assert_eq!(kind, t.image_type.as_deref());
+        parameters += usize::from(t.public_ssm_parameter_name.is_some());
+    }
+    assert!(parameters > 5, "{parameters}");
+
+    let kernel = truth
+        .iter()
+        .find(|i| i.image_type.as_deref() == Some("kernel"))
+        .and_then(|i| i.image_id.clone())
+        .unwrap();
+    let named = client
+        .describe_images()
+        .image_ids(kernel)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(named.images().len(), 1);
+    let image_type = named.images()[0].image_type();
+    assert_eq!(image_type, Some(&ImageTypeValues::Kernel));
+    let unknown = client
+        .describe_images()
+        .image_ids("aki-0123456789abcdef0")
+        .send()
+        .await;
+    assert_eq!(code(unknown).as_deref(), Some("InvalidAMIID.NotFound"));
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_members_are_sent_where_the_truth_has_them() {
+    let fake = FakeEc2::new(FakeConfig {
+        unknown_member_rate: 1.0,
+        ..config()
+    });
+    let handle = fake.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let truth = owned_truth(&fake, A);
+    let body = raw_describe(&handle, "Owner.1=self&MaxResults=5").await;
+    let items: Vec<&str> = body
+        .split("<item><imageId>")
+        .skip(1)
+        .map(|item| item.split("</imagesSet>").next().unwrap())
+        .collect();
+    assert_eq!(items.len(), 5, "{body}");
+    for (item, image) in items.iter().zip(&truth) {
+        assert!(item.starts_with(image.image_id.as_deref().unwrap()));
+        let members = image.unknown_members.as_deref().unwrap();
+        let (inner, last) = (&members[0], &members[members.len() - 1]);
+        assert_eq!((members.len(), last.path.as_str()), (2, ""));
+        assert!(item.ends_with(&format!("{}</item>", last.xml)), "{item}");
+        // The other one closes the first mapping's `ebs`, or the mapping itself.
+        let mappings = &item[item.find("<blockDeviceMapping>").unwrap()..];
+        let first_end = mappings.find("</item>").unwrap();
+        let close = if inner.path.ends_with("/ebs") {
+            "</ebs>"
+        } else {
+            "</item>"
+        };
+        let at = mappings.find(&format!("{}{close}", inner.xml)).unwrap();
+        assert!(at <= first_end, "{item}");
+    }
+    // The SDK skips what it does not know and reads the rest.
+    let client = ec2(&handle, "us-east-1", static_keys(), RetryConfig::standard());
+    let served = owned_pages(&client).await;
+    assert_eq!(served.len(), truth.len());
+    for (s, t) in served.iter().zip(&truth) {
+        assert_eq!(s.image_id, t.image_id);
+    }
+    handle.shutdown().await;
 }

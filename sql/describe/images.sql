@@ -2,8 +2,9 @@
 -- members, from describe_views (views.sql), in the answer's order.
 SELECT w.caller, w.region, w.image_id,
        -- The Image shape's members in the order of the EC2 model (and of the AWS CLI's
-       -- output); NULL members are left out of the JSON by the caller, which also names
-       -- and orders the members of the nested ones (image_json::ec2_members).
+       -- output, src/shape.rs: a test checks the list); NULL members are left out of
+       -- the JSON by the caller, which also names and orders the members of the nested
+       -- ones (image_json::ec2_members).
        {
            'PlatformDetails': v.platform_details,
            'UsageOperation': v.usage_operation,
@@ -30,6 +31,10 @@ SELECT w.caller, w.region, w.image_id,
            'SourceImageId': v.source_image_id,
            'SourceImageRegion': v.source_image_region,
            'FreeTierEligible': v.free_tier_eligible,
+           'PublicSsmParameterName': v.public_ssm_parameter_name,
+           'ImageWatermarks': v.image_watermarks,
+           'ScanResults': v.scan_results,
+           'InstanceTypeSpecification': v.instance_type_specification,
            'ImageId': v.image_id,
            'ImageLocation': v.image_location,
            'State': v.state,
@@ -41,7 +46,9 @@ SELECT w.caller, w.region, w.image_id,
            'ImageType': v.image_type,
            'KernelId': v.kernel_id,
            'RamdiskId': v.ramdisk_id,
-           'Platform': v.platform
+           'Platform': v.platform,
+           -- What the reader did not know: put back in place by image_json::image.
+           'UnknownMembers': v.unknown_members
        } AS image
 FROM describe_views w
 JOIN image_versions v ON v.rowid = w.version_row

@@ -9,26 +9,21 @@
 -- then writes them on all its threads, in full row groups but for a few at the seams
 -- between its threads' work. The rows keep the files' order only roughly: each thread
 -- fills row groups of its own.
+--
+-- Columns go by name: `{viewer_columns}` is replaced with the members the shape
+-- (src/shape.rs) says depend on the viewer; every other member is the version's.
 
-INSERT INTO image_versions
-SELECT s.region, s.image_id, s.content_hash, s.run_id, now(), NULL, NULL,
-       s.image_location, s.state, s.owner_id, s.creation_date, s.creation_date_ts,
-       s.public, s.product_codes, s.architecture, s.image_type, s.kernel_id,
-       s.ramdisk_id, s.platform, s.platform_details, s.usage_operation,
-       s.block_device_mappings, s.description, s.ena_support, s.hypervisor,
-       s.image_owner_alias, s.name, s.root_device_name, s.root_device_type,
-       s.sriov_net_support, s.state_reason, s.virtualization_type, s.boot_mode,
-       s.tpm_support, s.deprecation_time, s.deprecation_time_ts, s.imds_support,
-       s.source_instance_id, s.deregistration_protection, s.source_image_id,
-       s.source_image_region, s.free_tier_eligible
+INSERT INTO image_versions BY NAME
+SELECT s.* EXCLUDE (run_id, viewer_account_id, scope, view_hash, file_index, file_row_number,
+                   {viewer_columns}),
+       s.run_id AS valid_from_run, now() AS valid_from
 FROM round_file s
 SEMI JOIN pending_versions p
     ON p.file_index = s.file_index AND p.file_row_number = s.file_row_number;
 
-INSERT INTO image_sightings
+INSERT INTO image_sightings BY NAME
 SELECT s.region, s.image_id, s.viewer_account_id, s.scope, s.view_hash,
-       s.run_id, now(), NULL, NULL,
-       s.tags, s.last_launched_time, s.last_launched_time_ts, s.image_allowed
+       s.run_id AS valid_from_run, now() AS valid_from, {viewer_columns}
 FROM round_file s
 SEMI JOIN pending_sightings p
     ON p.file_index = s.file_index AND p.file_row_number = s.file_row_number;

@@ -4,7 +4,10 @@
 
 use aws_sdk_ec2::types as sdk;
 
-use crate::image::{BlockDeviceMapping, EbsBlockDevice, Image, ProductCode, StateReason, Tag};
+use crate::image::{
+    BlockDeviceMapping, EbsBlockDevice, Image, ImageWatermark, InstanceTypeItem,
+    InstanceTypeSpecification, ProductCode, ScanResults, StateReason, Tag,
+};
 
 fn wire<T: AsRef<str>>(value: Option<T>) -> Option<String> {
     value.map(|v| v.as_ref().to_string())
@@ -38,6 +41,10 @@ pub fn image_from_sdk(i: sdk::Image) -> Image {
         source_image_id,
         source_image_region,
         free_tier_eligible,
+        public_ssm_parameter_name,
+        image_watermarks,
+        scan_results,
+        instance_type_specification,
         image_id,
         image_location,
         state,
@@ -108,7 +115,51 @@ pub fn image_from_sdk(i: sdk::Image) -> Image {
         source_image_id,
         source_image_region,
         free_tier_eligible,
+        public_ssm_parameter_name,
+        image_watermarks: image_watermarks.map(|v| {
+            v.into_iter()
+                .map(|w| ImageWatermark {
+                    watermark_key: w.watermark_key,
+                    source_image_region: w.source_image_region,
+                    source_image_id: w.source_image_id,
+                    source_image_creation_time: time(w.source_image_creation_time),
+                    watermark_creation_time: time(w.watermark_creation_time),
+                })
+                .collect()
+        }),
+        scan_results: scan_results.map(|r| ScanResults {
+            highest_finding_severity_label: wire(r.highest_finding_severity_label),
+            finding_scan_date: time(r.finding_scan_date),
+            informational_fix_available_since: time(r.informational_fix_available_since),
+            low_fix_available_since: time(r.low_fix_available_since),
+            medium_fix_available_since: time(r.medium_fix_available_since),
+            high_fix_available_since: time(r.high_fix_available_since),
+            critical_fix_available_since: time(r.critical_fix_available_since),
+        }),
+        instance_type_specification: instance_type_specification.map(|s| {
+            InstanceTypeSpecification {
+                supported_instance_types: instance_types(s.supported_instance_types),
+                unsupported_instance_types: instance_types(s.unsupported_instance_types),
+            }
+        }),
+        // The SDK's deserializer drops what it does not know.
+        unknown_members: None,
     }
+}
+
+/// The SDK parsed the timestamp; its RFC 3339 text is the closest to the wire's.
+fn time(t: Option<aws_smithy_types::DateTime>) -> Option<String> {
+    t.and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok())
+}
+
+fn instance_types(items: Option<Vec<sdk::InstanceTypeItem>>) -> Option<Vec<InstanceTypeItem>> {
+    items.map(|v| {
+        v.into_iter()
+            .map(|i| InstanceTypeItem {
+                instance_type: i.instance_type,
+            })
+            .collect()
+    })
 }
 
 fn block_device_mapping(m: sdk::BlockDeviceMapping) -> BlockDeviceMapping {

@@ -3,10 +3,13 @@
 //! Element names are the `locationName`s of the EC2 model, as `aws-sdk-ec2` reads them
 //! (`protocol_serde/shape_image.rs` and friends), including the three EbsBlockDevice
 //! members that have none and are read capitalised (`VolumeInitializationRate`,
-//! `AvailabilityZoneId`, `EbsCardIndex`). Like the SDK: unknown elements are skipped, an
-//! empty element is an empty string or list, booleans are exactly `true` or `false`,
-//! integers are 32-bit; anything else makes the page fail with a message naming the
-//! image and the element.
+//! `AvailabilityZoneId`, `EbsCardIndex`). Like the SDK: an empty element is an empty
+//! string or list, booleans are exactly `true` or `false`, integers are 32-bit; anything
+//! else makes the page fail with a message naming the image and the element. Unlike
+//! the SDK, an element the reader does not know inside an image (a member EC2 added
+//! after this release) is kept as it came, with where it stood
+//! ([`crate::image::UnknownMember`]); the tests check every name against
+//! `crate::shape`.
 //!
 //! Markup is matched as bytes and only the text that is kept (a member's value) is
 //! decoded, and so checked as UTF-8. A million images are about 140 million XML
@@ -16,7 +19,10 @@
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use crate::image::{BlockDeviceMapping, EbsBlockDevice, Image, ProductCode, StateReason, Tag};
+use crate::image::{
+    BlockDeviceMapping, EbsBlockDevice, Image, ImageWatermark, InstanceTypeItem,
+    InstanceTypeSpecification, ProductCode, ScanResults, StateReason, Tag, UnknownMember,
+};
 
 /// One page of a listing.
 #[derive(Debug, Default, PartialEq)]
@@ -40,6 +46,13 @@ enum At {
     Tags,
     Tag,
     Reason,
+    Watermarks,
+    Watermark,
+    Scan,
+    Spec,
+    /// `supportedInstanceTypeSet` (true) or `unsupportedInstanceTypeSet`.
+    TypeSet(bool),
+    TypeItem(bool),
     /// A member holding text.
     Leaf(Leaf),
     /// An element amiq does not read, and everything in it.
@@ -84,6 +97,23 @@ enum Leaf {
     SourceImageId,
     SourceImageRegion,
     FreeTierEligible,
+    PublicSsmParameterName,
+    // ImageWatermark
+    WatermarkKey,
+    WatermarkSourceImageRegion,
+    WatermarkSourceImageId,
+    WatermarkSourceImageCreationTime,
+    WatermarkCreationTime,
+    // ScanResults
+    HighestFindingSeverityLabel,
+    FindingScanDate,
+    InformationalFixAvailableSince,
+    LowFixAvailableSince,
+    MediumFixAvailableSince,
+    HighFixAvailableSince,
+    CriticalFixAvailableSince,
+    // InstanceTypeItem, of the supported list (true) or the unsupported one
+    InstanceType(bool),
     // BlockDeviceMapping
     DeviceName,
     VirtualName,
@@ -154,6 +184,10 @@ fn child(parent: At, name: &[u8]) -> At {
             b"sourceImageId" => leaf(L::SourceImageId),
             b"sourceImageRegion" => leaf(L::SourceImageRegion),
             b"freeTierEligible" => leaf(L::FreeTierEligible),
+            b"publicSsmParameterName" => leaf(L::PublicSsmParameterName),
+            b"imageWatermarkSet" => At::Watermarks,
+            b"scanResults" => At::Scan,
+            b"instanceTypeSpecification" => At::Spec,
             b"blockDeviceMapping" => At::Mappings,
             b"productCodes" => At::Codes,
             b"tagSet" => At::Tags,
@@ -189,6 +223,29 @@ fn child(parent: At, name: &[u8]) -> At {
         (At::Tag, b"value") => leaf(L::TagValue),
         (At::Reason, b"code") => leaf(L::ReasonCode),
         (At::Reason, b"message") => leaf(L::ReasonMessage),
+        (At::Watermarks, b"item") => At::Watermark,
+        (At::Watermark, name) => match name {
+            b"watermarkKey" => leaf(L::WatermarkKey),
+            b"sourceImageRegion" => leaf(L::WatermarkSourceImageRegion),
+            b"sourceImageId" => leaf(L::WatermarkSourceImageId),
+            b"sourceImageCreationTime" => leaf(L::WatermarkSourceImageCreationTime),
+            b"watermarkCreationTime" => leaf(L::WatermarkCreationTime),
+            _ => At::Skipped,
+        },
+        (At::Scan, name) => match name {
+            b"highestFindingSeverityLabel" => leaf(L::HighestFindingSeverityLabel),
+            b"findingScanDate" => leaf(L::FindingScanDate),
+            b"informationalFixAvailableSince" => leaf(L::InformationalFixAvailableSince),
+            b"lowFixAvailableSince" => leaf(L::LowFixAvailableSince),
+            b"mediumFixAvailableSince" => leaf(L::MediumFixAvailableSince),
+            b"highFixAvailableSince" => leaf(L::HighFixAvailableSince),
+            b"criticalFixAvailableSince" => leaf(L::CriticalFixAvailableSince),
+            _ => At::Skipped,
+        },
+        (At::Spec, b"supportedInstanceTypeSet") => At::TypeSet(true),
+        (At::Spec, b"unsupportedInstanceTypeSet") => At::TypeSet(false),
+        (At::TypeSet(supported), b"item") => At::TypeItem(supported),
+        (At::TypeItem(supported), b"instanceType") => leaf(L::InstanceType(supported)),
         _ => At::Skipped,
     }
 }
@@ -201,7 +258,10 @@ pub fn parse(xml: &[u8]) -> Result<Page, String> {
     let mut stack: Vec<At> = vec![At::Document];
     let mut text = String::new();
     let mut saw_response = false;
+    // The unknown element being kept: where its markup starts, its depth, its path.
+    let mut keeping: Option<(usize, usize, String)> = None;
     loop {
+        let before = reader.buffer_position() as usize;
         let event = reader
             .read_event()
             .map_err(|e| malformed(&reader, &e.to_string()))?;
@@ -213,6 +273,12 @@ pub fn parse(xml: &[u8]) -> Result<Page, String> {
                 } else {
                     child(parent, e.local_name().as_ref())
                 };
+                if at == At::Skipped
+                    && keeping.is_none()
+                    && let Some(path) = member_path(&page, &stack)
+                {
+                    keeping = Some((before, stack.len(), path));
+                }
                 open(&mut page, at);
                 saw_response |= at == At::Response;
                 stack.push(at);
@@ -226,6 +292,12 @@ pub fn parse(xml: &[u8]) -> Result<Page, String> {
                     saw_response |= at == At::Response;
                     if let At::Leaf(leaf) = at {
                         assign(&mut page, leaf, "")?;
+                    }
+                    if at == At::Skipped
+                        && let Some(path) = member_path(&page, &stack)
+                    {
+                        let end = reader.buffer_position() as usize;
+                        keep(&mut page, path, &xml[before..end])?;
                     }
                 }
             }
@@ -266,6 +338,14 @@ pub fn parse(xml: &[u8]) -> Result<Page, String> {
                 if let At::Leaf(leaf) = at {
                     assign(&mut page, leaf, &text)?;
                 }
+                if let Some((start, depth, _)) = &keeping
+                    && *depth == stack.len()
+                {
+                    let end = reader.buffer_position() as usize;
+                    let start = *start;
+                    let (_, _, path) = keeping.take().expect("checked above");
+                    keep(&mut page, path, &xml[start..end])?;
+                }
                 text.clear();
             }
             Event::Eof => break,
@@ -279,6 +359,64 @@ pub fn parse(xml: &[u8]) -> Result<Page, String> {
         return Err("the response ends before its last element closes".into());
     }
     Ok(page)
+}
+
+/// Where an element opened now would stand below the current image, if inside one:
+/// element names and 1-based item numbers (`blockDeviceMapping/2/ebs`).
+fn member_path(page: &Page, stack: &[At]) -> Option<String> {
+    let image = page.images.last()?;
+    let mut parts: Vec<String> = Vec::new();
+    let count = |n: Option<usize>| n.unwrap_or(0).to_string();
+    for at in stack.iter().skip_while(|at| **at != At::Image).skip(1) {
+        match at {
+            At::Mappings => parts.push("blockDeviceMapping".into()),
+            At::Mapping => parts.push(count(image.block_device_mappings.as_ref().map(Vec::len))),
+            At::Ebs => parts.push("ebs".into()),
+            At::Codes => parts.push("productCodes".into()),
+            At::Code => parts.push(count(image.product_codes.as_ref().map(Vec::len))),
+            At::Tags => parts.push("tagSet".into()),
+            At::Tag => parts.push(count(image.tags.as_ref().map(Vec::len))),
+            At::Reason => parts.push("stateReason".into()),
+            At::Watermarks => parts.push("imageWatermarkSet".into()),
+            At::Watermark => parts.push(count(image.image_watermarks.as_ref().map(Vec::len))),
+            At::Scan => parts.push("scanResults".into()),
+            At::Spec => parts.push("instanceTypeSpecification".into()),
+            At::TypeSet(true) => parts.push("supportedInstanceTypeSet".into()),
+            At::TypeSet(false) => parts.push("unsupportedInstanceTypeSet".into()),
+            At::TypeItem(supported) => {
+                let spec = image.instance_type_specification.as_ref();
+                let list = spec.and_then(|s| {
+                    if *supported {
+                        s.supported_instance_types.as_ref()
+                    } else {
+                        s.unsupported_instance_types.as_ref()
+                    }
+                });
+                parts.push(count(list.map(Vec::len)))
+            }
+            _ => return None,
+        }
+    }
+    stack.contains(&At::Image).then(|| parts.join("/"))
+}
+
+/// Keeps an unknown element's markup on the current image; it must be UTF-8 text.
+fn keep(page: &mut Page, path: String, markup: &[u8]) -> Result<(), String> {
+    let Some(image) = page.images.last_mut() else {
+        return Ok(());
+    };
+    let xml = std::str::from_utf8(markup).map_err(|_| {
+        let id = image.image_id.as_deref().unwrap_or("(no id yet)");
+        format!("image {id}: an element the reader does not know is not UTF-8 text")
+    })?;
+    image
+        .unknown_members
+        .get_or_insert_with(Vec::new)
+        .push(UnknownMember {
+            path,
+            xml: xml.to_string(),
+        });
+    Ok(())
 }
 
 fn malformed(reader: &Reader<&[u8]>, what: &str) -> String {
@@ -340,7 +478,58 @@ fn open(page: &mut Page, at: At) {
                 i.state_reason.get_or_insert_with(StateReason::default);
             }
         }
+        At::Watermarks => {
+            if let Some(i) = page.images.last_mut() {
+                i.image_watermarks.get_or_insert_with(Vec::new);
+            }
+        }
+        At::Watermark => {
+            if let Some(list) = page
+                .images
+                .last_mut()
+                .and_then(|i| i.image_watermarks.as_mut())
+            {
+                list.push(ImageWatermark::default());
+            }
+        }
+        At::Scan => {
+            if let Some(i) = page.images.last_mut() {
+                i.scan_results.get_or_insert_with(ScanResults::default);
+            }
+        }
+        At::Spec => {
+            if let Some(i) = page.images.last_mut() {
+                i.instance_type_specification
+                    .get_or_insert_with(InstanceTypeSpecification::default);
+            }
+        }
+        At::TypeSet(supported) => {
+            if let Some(spec) = last_spec(page) {
+                instance_types(spec, supported).get_or_insert_with(Vec::new);
+            }
+        }
+        At::TypeItem(supported) => {
+            if let Some(list) = last_spec(page).and_then(|s| instance_types(s, supported).as_mut())
+            {
+                list.push(InstanceTypeItem::default());
+            }
+        }
         _ => {}
+    }
+}
+
+fn last_spec(page: &mut Page) -> Option<&mut InstanceTypeSpecification> {
+    page.images.last_mut()?.instance_type_specification.as_mut()
+}
+
+fn instance_types(
+    spec: &mut InstanceTypeSpecification,
+    supported: bool,
+) -> &mut Option<Vec<InstanceTypeItem>> {
+    if supported {
+        &mut spec.supported_instance_types
+    } else {
+        &mut spec.unsupported_instance_types
     }
 }
 
@@ -420,6 +609,53 @@ fn assign_member(image: &mut Image, leaf: Leaf, text: &str) -> Result<(), String
         L::SourceImageId => image.source_image_id = owned(),
         L::SourceImageRegion => image.source_image_region = owned(),
         L::FreeTierEligible => image.free_tier_eligible = flag("freeTierEligible")?,
+        L::PublicSsmParameterName => image.public_ssm_parameter_name = owned(),
+        L::WatermarkKey
+        | L::WatermarkSourceImageRegion
+        | L::WatermarkSourceImageId
+        | L::WatermarkSourceImageCreationTime
+        | L::WatermarkCreationTime => {
+            if let Some(w) = image.image_watermarks.as_mut().and_then(|w| w.last_mut()) {
+                let slot = match leaf {
+                    L::WatermarkKey => &mut w.watermark_key,
+                    L::WatermarkSourceImageRegion => &mut w.source_image_region,
+                    L::WatermarkSourceImageId => &mut w.source_image_id,
+                    L::WatermarkSourceImageCreationTime => &mut w.source_image_creation_time,
+                    _ => &mut w.watermark_creation_time,
+                };
+                *slot = owned();
+            }
+        }
+        L::HighestFindingSeverityLabel
+        | L::FindingScanDate
+        | L::InformationalFixAvailableSince
+        | L::LowFixAvailableSince
+        | L::MediumFixAvailableSince
+        | L::HighFixAvailableSince
+        | L::CriticalFixAvailableSince => {
+            if let Some(r) = image.scan_results.as_mut() {
+                let slot = match leaf {
+                    L::HighestFindingSeverityLabel => &mut r.highest_finding_severity_label,
+                    L::FindingScanDate => &mut r.finding_scan_date,
+                    L::InformationalFixAvailableSince => &mut r.informational_fix_available_since,
+                    L::LowFixAvailableSince => &mut r.low_fix_available_since,
+                    L::MediumFixAvailableSince => &mut r.medium_fix_available_since,
+                    L::HighFixAvailableSince => &mut r.high_fix_available_since,
+                    _ => &mut r.critical_fix_available_since,
+                };
+                *slot = owned();
+            }
+        }
+        L::InstanceType(supported) => {
+            let item = image
+                .instance_type_specification
+                .as_mut()
+                .and_then(|s| instance_types(s, supported).as_mut())
+                .and_then(|l| l.last_mut());
+            if let Some(item) = item {
+                item.instance_type = owned();
+            }
+        }
         L::ProductCodeId | L::ProductCodeType => {
             if let Some(code) = image.product_codes.as_mut().and_then(|c| c.last_mut()) {
                 match leaf {
@@ -493,9 +729,12 @@ fn assign_member(image: &mut Image, leaf: Leaf, text: &str) -> Result<(), String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shape::{IMAGE, Kind, Member};
+    use arrow::array::{Array, ArrayRef, AsArray};
+    use arrow::datatypes::DataType;
 
     #[test]
-    fn reads_every_member_entities_cdata_and_skips_the_unknown() {
+    fn reads_every_member_entities_cdata_and_keeps_the_unknown() {
         let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
 <DescribeImagesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
     <requestId>r-1</requestId>
@@ -518,7 +757,7 @@ mod tests {
                         <EbsCardIndex>2</EbsCardIndex>
                     </ebs>
                 </item>
-                <item><deviceName>/dev/sdb</deviceName><noDevice/></item>
+                <item><deviceName>/dev/sdb</deviceName><noDevice/><futureFlag/></item>
             </blockDeviceMapping>
             <productCodes><item><productCode>pc</productCode><type>marketplace</type></item></productCodes>
             <tagSet/>
@@ -559,9 +798,130 @@ mod tests {
             Some(" spaced ")
         );
         assert_eq!(i.kernel_id, None);
+        assert_eq!(
+            i.unknown_members,
+            Some(vec![
+                UnknownMember {
+                    path: String::new(),
+                    xml: "<newMemberFromTheFuture><nested>x</nested></newMemberFromTheFuture>"
+                        .into()
+                },
+                UnknownMember {
+                    path: "blockDeviceMapping/2".into(),
+                    xml: "<futureFlag/>".into()
+                },
+            ])
+        );
         let j = &page.images[1];
+        assert_eq!(j.unknown_members, None);
         assert_eq!(j.tags.as_ref().unwrap()[0].value.as_deref(), Some(""));
         assert_eq!(j.block_device_mappings, None);
+    }
+
+    /// Every member of `shape` as EC2 writes it, each with a value.
+    fn elements(shape: &[Member], out: &mut String) {
+        for m in shape {
+            out.push_str(&format!("<{}>", m.xml));
+            match m.kind {
+                Kind::Text => out.push('x'),
+                Kind::Time => out.push_str("2025-01-02T03:04:05.000Z"),
+                Kind::Bool => out.push_str("true"),
+                Kind::Int => out.push('7'),
+                Kind::Struct(inner) => elements(inner, out),
+                Kind::List(inner) => {
+                    out.push_str("<item>");
+                    elements(inner, out);
+                    out.push_str("</item>");
+                }
+            }
+            out.push_str(&format!("</{}>", m.xml));
+        }
+    }
+
+    /// Whether `array` holds a value at `row`, at every depth (a list's first item).
+    fn filled(name: &str, array: &ArrayRef, row: usize) {
+        assert!(array.is_valid(row), "{name} was not read");
+        match array.data_type() {
+            DataType::Struct(fields) => {
+                let s = array.as_struct();
+                for (field, child) in fields.iter().zip(s.columns()) {
+                    filled(&format!("{name}.{}", field.name()), child, row);
+                }
+            }
+            DataType::List(_) => {
+                let list = array.as_list::<i32>();
+                assert!(list.value_length(row) > 0, "{name} is empty");
+                let first = list.value_offsets()[row] as usize;
+                filled(&format!("{name}[]"), list.values(), first);
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn reads_every_member_the_shape_declares_at_every_depth() {
+        let mut xml = String::from("<DescribeImagesResponse><imagesSet><item>");
+        elements(IMAGE, &mut xml);
+        xml.push_str("</item></imagesSet></DescribeImagesResponse>");
+        let page = parse(xml.as_bytes()).unwrap();
+        let image = &page.images[0];
+        assert_eq!(
+            image.unknown_members, None,
+            "every declared element is known"
+        );
+        let origin = crate::batch::PageOrigin {
+            run_id: 1,
+            region: "r".into(),
+            viewer_account_id: "1".into(),
+            scope: "owned".into(),
+        };
+        let batch = crate::batch::to_record_batch(&origin, &page.images).unwrap();
+        for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+            if field.name() != crate::shape::UNKNOWN_MEMBERS {
+                filled(field.name(), column, 0);
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_elements_are_kept_with_their_path_at_any_depth() {
+        let xml = "<DescribeImagesResponse><requestId>r</requestId><imagesSet>\
+            <item><imageId>ami-1</imageId>\
+            <blockDeviceMapping><item><deviceName>a</deviceName></item>\
+            <item><ebs><volumeSize>8</volumeSize><futureRate a=\"1\">5<x/></futureRate></ebs></item></blockDeviceMapping>\
+            <scanResults><futureScore>9.8</futureScore></scanResults>\
+            <tagSet><item><key>k</key><futureTagMeta/></item></tagSet>\
+            <instanceTypeSpecification><supportedInstanceTypeSet><item><instanceType>t3.micro</instanceType><futureSize>1</futureSize></item></supportedInstanceTypeSet></instanceTypeSpecification>\
+            <futureTop>&amp;</futureTop></item>\
+            </imagesSet><futureResponseMember>x</futureResponseMember></DescribeImagesResponse>";
+        let page = parse(xml.as_bytes()).unwrap();
+        let kept: Vec<(&str, &str)> = page.images[0]
+            .unknown_members
+            .iter()
+            .flatten()
+            .map(|u| (u.path.as_str(), u.xml.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (
+                    "blockDeviceMapping/2/ebs",
+                    "<futureRate a=\"1\">5<x/></futureRate>"
+                ),
+                ("scanResults", "<futureScore>9.8</futureScore>"),
+                ("tagSet/1", "<futureTagMeta/>"),
+                (
+                    "instanceTypeSpecification/supportedInstanceTypeSet/1",
+                    "<futureSize>1</futureSize>"
+                ),
+                ("", "<futureTop>&amp;</futureTop>"),
+            ]
+        );
+        let ebs = page.images[0].block_device_mappings.as_ref().unwrap()[1]
+            .ebs
+            .as_ref()
+            .unwrap();
+        assert_eq!(ebs.volume_size, Some(8), "known members around it are read");
     }
 
     #[test]

@@ -52,6 +52,10 @@ pub struct FakeEc2Args {
     /// Fraction of pages sent damaged: cut short, a broken tag, or an unknown large element.
     #[arg(long, default_value_t = 0.0)]
     pub garbled_rate: f64,
+    /// Fraction of images carrying elements DescribeImages does not document (members a
+    /// later EC2 could add), which a reader must keep.
+    #[arg(long, default_value_t = 0.0)]
+    pub unknown_member_rate: f64,
 }
 
 /// The account ids the fake endpoint uses: 111111111111, 222222222222, ...
@@ -97,6 +101,7 @@ pub async fn run(args: &FakeEc2Args) -> ExitCode {
             page_latency: Duration::from_millis(args.latency_ms),
             ..Faults::default()
         },
+        unknown_member_rate: args.unknown_member_rate,
     };
     let accounts = config.accounts.clone();
     let fake = FakeEc2::new(config);

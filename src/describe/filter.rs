@@ -13,8 +13,8 @@
 
 use super::ApiError;
 
-/// Every filter name DescribeImages documents, besides `tag:<key>`.
-pub const FILTER_NAMES: [&str; 36] = [
+/// Every filter name DescribeImages documents (aws-sdk-ec2 1.274), besides `tag:<key>`.
+pub const FILTER_NAMES: [&str; 52] = [
     "architecture",
     "block-device-mapping.delete-on-termination",
     "block-device-mapping.device-name",
@@ -22,6 +22,7 @@ pub const FILTER_NAMES: [&str; 36] = [
     "block-device-mapping.volume-size",
     "block-device-mapping.volume-type",
     "block-device-mapping.encrypted",
+    "boot-mode",
     "creation-date",
     "description",
     "ena-support",
@@ -30,6 +31,13 @@ pub const FILTER_NAMES: [&str; 36] = [
     "image-allowed",
     "image-id",
     "image-type",
+    "image-watermark.source-image-creation-time",
+    "image-watermark.source-image-id",
+    "image-watermark.source-image-region",
+    "image-watermark.watermark-creation-time",
+    "image-watermark.watermark-key",
+    "instance-type-specification.supported-instance-type",
+    "instance-type-specification.unsupported-instance-type",
     "is-public",
     "kernel-id",
     "manifest-location",
@@ -39,9 +47,17 @@ pub const FILTER_NAMES: [&str; 36] = [
     "platform",
     "product-code",
     "product-code.type",
+    "public-ssm-parameter-name",
     "ramdisk-id",
     "root-device-name",
     "root-device-type",
+    "scan-result.critical-fix-available-since",
+    "scan-result.finding-scan-date",
+    "scan-result.high-fix-available-since",
+    "scan-result.highest-finding-severity-label",
+    "scan-result.informational-fix-available-since",
+    "scan-result.low-fix-available-since",
+    "scan-result.medium-fix-available-since",
     "source-image-id",
     "source-image-region",
     "source-instance-id",
@@ -174,19 +190,38 @@ pub fn predicate(filter: &Filter, question_mark: QuestionMark) -> Sql {
             let tests = matchers(&filter.values, question_mark, "item", &mut params);
             format!("(len(list_filter({list}, lambda item: {tests})) > 0)")
         }
+        Target::Ever(column) => {
+            let tests = matchers(
+                &filter.values,
+                question_mark,
+                &format!("h.{column}"),
+                &mut params,
+            );
+            format!(
+                "(EXISTS (SELECT 1 FROM image_versions h WHERE h.region = v.region \
+                 AND h.image_id = v.image_id AND h.valid_from <= a.t AND ({tests})))"
+            )
+        }
     };
     Sql { text, params }
 }
 
-/// What a filter name compares: one column, or each element of a list.
+/// What a filter name compares: one column, each element of a list, or a column of
+/// any version of the image valid up to the instant asked about.
 enum Target {
     Scalar(String),
     List(String),
+    Ever(String),
 }
 
 fn target(name: &str, params: &mut Vec<String>) -> Target {
     let scalar = |c: &str| Target::Scalar(c.to_string());
     let flag = |c: &str| Target::Scalar(format!("CAST({c} AS VARCHAR)"));
+    let watermarks = |field: &str| {
+        Target::List(format!(
+            "list_transform(v.image_watermarks, lambda watermark: {field})"
+        ))
+    };
     let mappings = |field: &str| {
         Target::List(format!(
             "list_transform(v.block_device_mappings, lambda mapping: {field})"
@@ -220,6 +255,40 @@ fn target(name: &str, params: &mut Vec<String>) -> Target {
         "state-reason-message" => scalar("v.state_reason.message"),
         "sriov-net-support" => scalar("v.sriov_net_support"),
         "virtualization-type" => scalar("v.virtualization_type"),
+        "boot-mode" => scalar("v.boot_mode"),
+        // Timestamps match the API's text, wildcards and all, as `creation-date` does:
+        // the SDK documents them as ISO 8601 text and nothing more.
+        "scan-result.critical-fix-available-since" => {
+            scalar("v.scan_results.critical_fix_available_since")
+        }
+        "scan-result.finding-scan-date" => scalar("v.scan_results.finding_scan_date"),
+        "scan-result.high-fix-available-since" => scalar("v.scan_results.high_fix_available_since"),
+        "scan-result.highest-finding-severity-label" => {
+            scalar("v.scan_results.highest_finding_severity_label")
+        }
+        "scan-result.informational-fix-available-since" => {
+            scalar("v.scan_results.informational_fix_available_since")
+        }
+        "scan-result.low-fix-available-since" => scalar("v.scan_results.low_fix_available_since"),
+        "scan-result.medium-fix-available-since" => {
+            scalar("v.scan_results.medium_fix_available_since")
+        }
+        "image-watermark.source-image-creation-time" => {
+            watermarks("watermark.source_image_creation_time")
+        }
+        "image-watermark.source-image-id" => watermarks("watermark.source_image_id"),
+        "image-watermark.source-image-region" => watermarks("watermark.source_image_region"),
+        "image-watermark.watermark-creation-time" => watermarks("watermark.watermark_creation_time"),
+        "image-watermark.watermark-key" => watermarks("watermark.watermark_key"),
+        "instance-type-specification.supported-instance-type" => Target::List(
+            "list_transform(v.instance_type_specification.supported_instance_types, lambda t: t.instance_type)".into(),
+        ),
+        "instance-type-specification.unsupported-instance-type" => Target::List(
+            "list_transform(v.instance_type_specification.unsupported_instance_types, lambda t: t.instance_type)".into(),
+        ),
+        // EC2 returns every AMI ever associated with the parameter: every version the
+        // store kept up to the instant asked about counts (docs/decisions/0001-image-shape.md).
+        "public-ssm-parameter-name" => Target::Ever("public_ssm_parameter_name".into()),
         "product-code" => Target::List(
             "list_transform(v.product_codes, lambda code: code.product_code_id)".to_string(),
         ),

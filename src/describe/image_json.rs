@@ -15,35 +15,53 @@ use arrow::datatypes::{DataType, Field, Int8Type, Int16Type, Int32Type, Int64Typ
 use arrow::datatypes::{UInt8Type, UInt16Type, UInt32Type, UInt64Type};
 use serde_json::{Map, Value};
 
-/// `array` with the members of its structs, at every depth, named and ordered as the
-/// EC2 model has them: the store's nested members are in snake_case (`device_name`
-/// becomes `DeviceName`). Only the Arrow types change; no value is copied. (Done here
-/// rather than in images.sql, where renaming the members of lists took a lambda each
-/// and planning them cost every request a measurable part of its time.)
+use crate::shape::{IMAGE, Kind, Member};
+
+/// `array` (the image struct of images.sql) with the members of its structs, at every
+/// depth, named and ordered as the shape declares them (`crate::shape`): the store's
+/// nested members are in snake_case (`device_name` becomes `DeviceName`), and the
+/// typed `_ts` columns beside timestamps are not part of the API's answer. Only the
+/// Arrow types change; no value is copied. (Done here rather than in images.sql, where
+/// renaming the members of lists took a lambda each and planning them cost every
+/// request a measurable part of its time.)
 pub fn ec2_members(array: &ArrayRef) -> ArrayRef {
+    shaped(array, Some(IMAGE))
+}
+
+fn shaped(array: &ArrayRef, shape: Option<&'static [Member]>) -> ArrayRef {
     match array.data_type() {
         DataType::Struct(_) => {
             let s = array.as_struct();
-            let mut members: Vec<(Field, ArrayRef)> = s
-                .fields()
-                .iter()
-                .zip(s.columns())
-                .map(|(field, column)| {
-                    let column = ec2_members(column);
-                    let name = pascal_case(field.name());
-                    (
-                        Field::new(name, column.data_type().clone(), field.is_nullable()),
-                        column,
-                    )
-                })
-                .collect();
-            members.sort_by_key(|(field, _)| super::output::model_position(field.name()));
-            let (fields, columns): (Vec<Field>, Vec<ArrayRef>) = members.into_iter().unzip();
+            let mut members: Vec<(usize, Field, ArrayRef)> = Vec::with_capacity(s.num_columns());
+            for (field, column) in s.fields().iter().zip(s.columns()) {
+                let name = field.name();
+                let member = shape.and_then(|shape| {
+                    shape
+                        .iter()
+                        .position(|m| m.api == name || m.column == name)
+                        .map(|i| (i, &shape[i]))
+                });
+                let (position, api, inner) = match member {
+                    Some((i, m)) => (i, m.api.to_string(), nested(m.kind)),
+                    None if is_time_column(shape, name) => continue,
+                    None => (usize::MAX, pascal_case(name), None),
+                };
+                let column = shaped(column, inner);
+                members.push((
+                    position,
+                    Field::new(api, column.data_type().clone(), field.is_nullable()),
+                    column,
+                ));
+            }
+            // Stable: members the shape does not know keep their order, after the rest.
+            members.sort_by_key(|(position, _, _)| *position);
+            let (fields, columns): (Vec<Field>, Vec<ArrayRef>) =
+                members.into_iter().map(|(_, f, c)| (f, c)).unzip();
             Arc::new(StructArray::new(fields.into(), columns, s.nulls().cloned()))
         }
         DataType::List(item) => {
             let list = array.as_list::<i32>();
-            let values = ec2_members(list.values());
+            let values = shaped(list.values(), shape);
             let item = Field::new(item.name(), values.data_type().clone(), item.is_nullable());
             Arc::new(ListArray::new(
                 Arc::new(item),
@@ -54,6 +72,22 @@ pub fn ec2_members(array: &ArrayRef) -> ArrayRef {
         }
         _ => array.clone(),
     }
+}
+
+fn nested(kind: Kind) -> Option<&'static [Member]> {
+    match kind {
+        Kind::Struct(inner) | Kind::List(inner) => Some(inner),
+        _ => None,
+    }
+}
+
+/// Whether `name` is the typed `_ts` column of one of `shape`'s timestamps.
+fn is_time_column(shape: Option<&'static [Member]>, name: &str) -> bool {
+    name.strip_suffix("_ts").is_some_and(|base| {
+        shape
+            .and_then(|s| crate::shape::by_column(s, base))
+            .is_some_and(|m| m.kind == Kind::Time)
+    })
 }
 
 /// `snake_case` as `PascalCase`; a name without underscores keeps its letters and gains
@@ -68,6 +102,148 @@ fn pascal_case(name: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// The image at `row` of the shaped image column as a JSON object, the elements the
+/// reader did not know put back where they came (see [`place_unknown`]).
+pub fn image(array: &StructArray, row: usize) -> Map<String, Value> {
+    let mut map = object(array, row);
+    if let Some(Value::Array(unknown)) = map.remove(UNKNOWN_KEY) {
+        for item in unknown {
+            let path = item.get("Path").and_then(Value::as_str).unwrap_or_default();
+            let xml = item.get("Xml").and_then(Value::as_str).unwrap_or_default();
+            place_unknown(&mut map, path, xml);
+        }
+    }
+    map
+}
+
+/// The member of images.sql holding what the reader did not know.
+pub const UNKNOWN_KEY: &str = "UnknownMembers";
+
+/// Whether the image at `row` has elements the reader did not know.
+pub fn has_unknown(array: &StructArray, row: usize) -> bool {
+    array
+        .column_by_name(UNKNOWN_KEY)
+        .is_some_and(|c| !is_null(c, row))
+}
+
+/// Puts an element the reader did not know into `image` under its API name (the
+/// element's name with a capital first, as the EC2 model names members), at the path
+/// it came from: `blockDeviceMapping/2/ebs` is the second mapping's `Ebs`. Where the
+/// path no longer leads anywhere, it goes on the image itself, so nothing is lost.
+pub fn place_unknown(image: &mut Map<String, Value>, path: &str, xml: &str) {
+    let Some((name, value)) = xml_value(xml) else {
+        return;
+    };
+    let target = locate(image, IMAGE, path.split('/').filter(|p| !p.is_empty()));
+    match target {
+        Some(map) => {
+            map.insert(name, value);
+        }
+        None => {
+            image.insert(name, value);
+        }
+    }
+}
+
+fn locate<'a, 'p>(
+    map: &'a mut Map<String, Value>,
+    shape: &'static [Member],
+    mut path: impl Iterator<Item = &'p str>,
+) -> Option<&'a mut Map<String, Value>> {
+    let Some(element) = path.next() else {
+        return Some(map);
+    };
+    let member = crate::shape::by_xml(shape, element)?;
+    match (member.kind, map.get_mut(member.api)?) {
+        (Kind::Struct(inner), Value::Object(child)) => locate(child, inner, path),
+        (Kind::List(inner), Value::Array(items)) => {
+            let n: usize = path.next()?.parse().ok()?;
+            match items.get_mut(n.checked_sub(1)?)? {
+                Value::Object(child) => locate(child, inner, path),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// An element being read: its name, its text, its children.
+type Open = (String, String, Vec<(String, Value)>);
+
+/// An element as `(Name, value)`: text for an element without children, an object of
+/// its children otherwise, an array where every child is an `item`. Attributes are
+/// not part of EC2's members and are left out of the JSON (the stored XML keeps them).
+fn xml_value(xml: &str) -> Option<(String, Value)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut stack: Vec<Open> = Vec::new();
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                stack.push((name, String::new(), Vec::new()));
+            }
+            Event::Empty(e) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                let done = (name, Value::String(String::new()));
+                match stack.last_mut() {
+                    Some(parent) => parent.2.push(done),
+                    None => return Some((capitalised(&done.0), done.1)),
+                }
+            }
+            Event::Text(t) => {
+                if let Some(open) = stack.last_mut() {
+                    open.1.push_str(&t.xml10_content().ok()?);
+                }
+            }
+            Event::CData(c) => {
+                if let Some(open) = stack.last_mut() {
+                    open.1.push_str(&c.decode().ok()?);
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some(open) = stack.last_mut() {
+                    let resolved = match r.resolve_char_ref().ok()? {
+                        Some(c) => c.to_string(),
+                        None => quick_xml::escape::resolve_predefined_entity(&r.decode().ok()?)?
+                            .to_string(),
+                    };
+                    open.1.push_str(&resolved);
+                }
+            }
+            Event::End(_) => {
+                let (name, text, children) = stack.pop()?;
+                let value = if children.is_empty() {
+                    Value::String(text)
+                } else if children.iter().all(|(n, _)| n == "item") {
+                    Value::Array(children.into_iter().map(|(_, v)| v).collect())
+                } else {
+                    Value::Object(
+                        children
+                            .into_iter()
+                            .map(|(n, v)| (capitalised(&n), v))
+                            .collect(),
+                    )
+                };
+                match stack.last_mut() {
+                    Some(parent) => parent.2.push((name, value)),
+                    None => return Some((capitalised(&name), value)),
+                }
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+fn capitalised(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// Row `row` of a struct column as a JSON object, its members in the struct's order.
@@ -203,6 +379,29 @@ impl<'a, W: Write> Pretty<'a, W> {
 
     pub fn string(&mut self, text: &str) -> std::io::Result<()> {
         serde_json::to_writer(&mut *self.out, text).map_err(std::io::Error::from)
+    }
+
+    /// A JSON value, laid out as the rest.
+    pub fn json(&mut self, value: &Value) -> std::io::Result<()> {
+        match value {
+            Value::Object(map) => {
+                self.begin_object()?;
+                for (k, v) in map {
+                    self.key(k)?;
+                    self.json(v)?;
+                }
+                self.end_object()
+            }
+            Value::Array(items) => {
+                self.begin_array()?;
+                for v in items {
+                    self.item()?;
+                    self.json(v)?;
+                }
+                self.end_array()
+            }
+            other => serde_json::to_writer(&mut *self.out, other).map_err(std::io::Error::from),
+        }
     }
 
     /// The final newline.

@@ -153,7 +153,7 @@ impl FoundImage {
     /// The Image shape as the AWS CLI prints it, members in the model's order, absent
     /// members left out.
     pub fn image(&self) -> serde_json::Map<String, serde_json::Value> {
-        image_json::object(&self.batch, self.row)
+        image_json::image(&self.batch, self.row)
     }
 }
 
@@ -193,7 +193,16 @@ impl Answer {
                 ("ViewerAccountId", found.viewer_account_id.as_str()),
             ];
             let origin: &[(&str, &str)] = if with_origin { &origin } else { &[] };
-            json.struct_row(&found.batch, found.row, origin)?;
+            if image_json::has_unknown(&found.batch, found.row) {
+                // Rare: the elements the reader did not know go back in their places.
+                let mut image = found.image();
+                for (key, value) in origin {
+                    image.insert((*key).into(), (*value).into());
+                }
+                json.json(&serde_json::Value::Object(image))?;
+            } else {
+                json.struct_row(&found.batch, found.row, origin)?;
+            }
         }
         json.end_array()?;
         if let Some(token) = &self.next_token {
@@ -389,9 +398,13 @@ pub fn validate(request: &DescribeRequest) -> Result<(), ApiError> {
     filter::validate(&request.filters)
 }
 
-/// `ami-` and 8 or 17 hexadecimal digits.
+/// `ami-`, `aki-` (a kernel image) or `ari-` (a RAM disk image), then 8 or 17
+/// hexadecimal digits: DescribeImages describes all three.
 pub fn is_image_id(id: &str) -> bool {
-    id.strip_prefix("ami-").is_some_and(|hex| {
+    let hex = ["ami-", "aki-", "ari-"]
+        .iter()
+        .find_map(|prefix| id.strip_prefix(prefix));
+    hex.is_some_and(|hex| {
         (hex.len() == 8 || hex.len() == 17) && hex.bytes().all(|b| b.is_ascii_hexdigit())
     })
 }

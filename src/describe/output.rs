@@ -4,75 +4,13 @@
 use serde::Serialize;
 use serde_json::Value;
 
-/// The keys of a DescribeImages response in the EC2 model's order (the order the AWS
-/// CLI prints them), then the two keys amiq adds when an answer spans accounts or
-/// regions.
-const KEY_ORDER: &[&str] = &[
-    "Images",
-    "NextToken",
-    "PlatformDetails",
-    "UsageOperation",
-    "BlockDeviceMappings",
-    "Ebs",
-    "DeleteOnTermination",
-    "Iops",
-    "SnapshotId",
-    "VolumeSize",
-    "VolumeType",
-    "KmsKeyId",
-    "Throughput",
-    "OutpostArn",
-    "AvailabilityZone",
-    "Encrypted",
-    "VolumeInitializationRate",
-    "AvailabilityZoneId",
-    "EbsCardIndex",
-    "NoDevice",
-    "DeviceName",
-    "VirtualName",
-    "Description",
-    "EnaSupport",
-    "Hypervisor",
-    "ImageOwnerAlias",
-    "Name",
-    "RootDeviceName",
-    "RootDeviceType",
-    "SriovNetSupport",
-    "StateReason",
-    "Code",
-    "Message",
-    "Tags",
-    "Key",
-    "Value",
-    "VirtualizationType",
-    "BootMode",
-    "TpmSupport",
-    "DeprecationTime",
-    "ImdsSupport",
-    "SourceInstanceId",
-    "DeregistrationProtection",
-    "LastLaunchedTime",
-    "ImageAllowed",
-    "SourceImageId",
-    "SourceImageRegion",
-    "FreeTierEligible",
-    "ImageId",
-    "ImageLocation",
-    "State",
-    "OwnerId",
-    "CreationDate",
-    "Public",
-    "ProductCodes",
-    "ProductCodeId",
-    "ProductCodeType",
-    "Architecture",
-    "ImageType",
-    "KernelId",
-    "RamdiskId",
-    "Platform",
-    "Region",
-    "ViewerAccountId",
-];
+/// Every key of the answer in the model's order (`crate::shape`), then the two that
+/// name where an image was seen.
+static KEY_ORDER: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    let mut keys = crate::shape::api_names();
+    keys.extend(["Region", "ViewerAccountId"]);
+    keys
+});
 
 /// Where `key` stands in the model's order; keys it does not know come after all.
 pub fn model_position(key: &str) -> usize {

@@ -5,7 +5,10 @@ use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 
 use super::*;
-use crate::image::{BlockDeviceMapping, EbsBlockDevice, Image, ProductCode, StateReason, Tag};
+use crate::image::{
+    BlockDeviceMapping, EbsBlockDevice, Image, ImageWatermark, InstanceTypeItem,
+    InstanceTypeSpecification, ProductCode, ScanResults, StateReason, Tag,
+};
 use crate::store::{PartitionRecord, Store, StoreSettings, staged_listing};
 
 const ME: &str = "111111111111";
@@ -141,6 +144,34 @@ fn catalog() -> Vec<Image> {
                 mapping("/dev/xvda", Some(ebs("snap-1", 8, "gp3", true, true))),
                 mapping("/dev/sdb", None),
             ]),
+            boot_mode: Some("uefi-preferred".into()),
+            public_ssm_parameter_name: Some(
+                "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64".into(),
+            ),
+            image_watermarks: Some(vec![ImageWatermark {
+                watermark_key: Some("wm-1".into()),
+                source_image_region: Some("eu-west-1".into()),
+                source_image_id: Some("ami-0aaaaaaaaaaaaaaaa".into()),
+                source_image_creation_time: Some("2021-09-01T00:00:00.000Z".into()),
+                watermark_creation_time: Some("2021-09-29T11:04:43.305Z".into()),
+            }]),
+            scan_results: Some(ScanResults {
+                highest_finding_severity_label: Some("critical".into()),
+                finding_scan_date: Some("2026-11-30T10:00:00.000Z".into()),
+                informational_fix_available_since: Some("2026-01-01T00:00:00.000Z".into()),
+                low_fix_available_since: Some("2026-02-01T00:00:00.000Z".into()),
+                medium_fix_available_since: Some("2026-03-01T00:00:00.000Z".into()),
+                high_fix_available_since: Some("2026-04-01T00:00:00.000Z".into()),
+                critical_fix_available_since: Some("2026-05-01T00:00:00.000Z".into()),
+            }),
+            instance_type_specification: Some(InstanceTypeSpecification {
+                supported_instance_types: Some(vec![InstanceTypeItem {
+                    instance_type: Some("m7i.large".into()),
+                }]),
+                unsupported_instance_types: Some(vec![InstanceTypeItem {
+                    instance_type: Some("t2.nano".into()),
+                }]),
+            }),
             ..image("ami-00000001")
         },
         Image {
@@ -158,6 +189,24 @@ fn catalog() -> Vec<Image> {
                 "/dev/sda1",
                 Some(ebs("snap-2", 80, "io2", false, false)),
             )]),
+            boot_mode: Some("legacy-bios".into()),
+            scan_results: Some(ScanResults {
+                highest_finding_severity_label: Some("low".into()),
+                finding_scan_date: Some("2026-11-29T10:00:00.000Z".into()),
+                low_fix_available_since: Some("2026-02-15T00:00:00.000Z".into()),
+                ..ScanResults::default()
+            }),
+            instance_type_specification: Some(InstanceTypeSpecification {
+                supported_instance_types: Some(vec![
+                    InstanceTypeItem {
+                        instance_type: Some("t3.micro".into()),
+                    },
+                    InstanceTypeItem {
+                        instance_type: Some("t3.small".into()),
+                    },
+                ]),
+                unsupported_instance_types: None,
+            }),
             ..image("ami-00000002")
         },
         Image {
@@ -298,6 +347,82 @@ fn every_filter_reads_its_member() {
             &["ami-00000001", "ami-00000002"],
         ),
         ("virtualization-type", &["hvm"], &["ami-00000001"]),
+        ("boot-mode", &["legacy-bios"], &["ami-00000002"]),
+        (
+            "public-ssm-parameter-name",
+            &["/aws/service/ami-amazon-linux-latest/*"],
+            &["ami-00000001"],
+        ),
+        (
+            "image-watermark.source-image-creation-time",
+            &["2021-09-01T*"],
+            &["ami-00000001"],
+        ),
+        (
+            "image-watermark.source-image-id",
+            &["ami-0aaaaaaaaaaaaaaaa"],
+            &["ami-00000001"],
+        ),
+        (
+            "image-watermark.source-image-region",
+            &["eu-west-?"],
+            &["ami-00000001"],
+        ),
+        (
+            "image-watermark.watermark-creation-time",
+            &["2021-09-29T11:04:43.305Z"],
+            &["ami-00000001"],
+        ),
+        (
+            "image-watermark.watermark-key",
+            &["wm-*"],
+            &["ami-00000001"],
+        ),
+        (
+            "scan-result.critical-fix-available-since",
+            &["2026-05-*"],
+            &["ami-00000001"],
+        ),
+        (
+            "scan-result.finding-scan-date",
+            &["2026-11-*"],
+            &["ami-00000001", "ami-00000002"],
+        ),
+        (
+            "scan-result.high-fix-available-since",
+            &["2026-04-01T00:00:00.000Z"],
+            &["ami-00000001"],
+        ),
+        (
+            "scan-result.highest-finding-severity-label",
+            &["low", "medium"],
+            &["ami-00000002"],
+        ),
+        (
+            "scan-result.informational-fix-available-since",
+            &["2026*"],
+            &["ami-00000001"],
+        ),
+        (
+            "scan-result.low-fix-available-since",
+            &["2026-02-*"],
+            &["ami-00000001", "ami-00000002"],
+        ),
+        (
+            "scan-result.medium-fix-available-since",
+            &["*"],
+            &["ami-00000001"],
+        ),
+        (
+            "instance-type-specification.supported-instance-type",
+            &["t3.*"],
+            &["ami-00000002"],
+        ),
+        (
+            "instance-type-specification.unsupported-instance-type",
+            &["t2.nano"],
+            &["ami-00000001"],
+        ),
     ];
     let mut covered: Vec<&str> = Vec::new();
     for (name, values, expected) in cases {
@@ -799,6 +924,69 @@ fn an_answer_across_accounts_names_each_viewer_and_region() {
     );
 }
 
+#[test]
+fn elements_the_reader_did_not_know_come_back_where_they_stood() {
+    let mut images = catalog();
+    images[0].unknown_members = Some(vec![
+        crate::image::UnknownMember {
+            path: String::new(),
+            xml: "<futureTop><item><a>1</a></item><item><a>2</a></item></futureTop>".into(),
+        },
+        crate::image::UnknownMember {
+            path: "blockDeviceMapping/1/ebs".into(),
+            xml: "<futureRate unit=\"MiB\">5 &amp; more</futureRate>".into(),
+        },
+        crate::image::UnknownMember {
+            path: "blockDeviceMapping/9".into(),
+            xml: "<lostPlace/>".into(),
+        },
+    ]);
+    let f = Fixture::new(&[Listing {
+        viewer: ME,
+        scope: "owned",
+        catalog: false,
+        images,
+    }]);
+    let answer = f
+        .ask(&DescribeRequest {
+            image_ids: vec!["ami-00000001".into()],
+            ..mine()
+        })
+        .unwrap();
+    let image = answer.images[0].image();
+    assert_eq!(
+        image["FutureTop"],
+        serde_json::json!([{"A": "1"}, {"A": "2"}])
+    );
+    assert_eq!(
+        image["BlockDeviceMappings"][0]["Ebs"]["FutureRate"],
+        "5 & more"
+    );
+    assert_eq!(
+        image["LostPlace"], "",
+        "a path that leads nowhere keeps it on the image"
+    );
+    assert!(image.get("UnknownMembers").is_none());
+    let json = answer.clone().into_json(false);
+    assert_eq!(
+        streamed(&answer, false),
+        crate::describe::output::json(&json)
+    );
+    let history: String = f
+        .store
+        .connection()
+        .query_row(
+            "SELECT unknown_members[2].xml FROM image_history WHERE image_id = 'ami-00000001'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        history,
+        "<futureRate unit=\"MiB\">5 &amp; more</futureRate>"
+    );
+}
+
 /// The answer as `describe-images --output json` streams it.
 fn streamed(answer: &crate::describe::Answer, with_origin: bool) -> String {
     let mut out = Vec::new();
@@ -832,11 +1020,16 @@ fn the_json_has_the_cli_keys_in_model_order_and_omits_absent_members() {
             "StateReason",
             "Tags",
             "VirtualizationType",
+            "BootMode",
             "SourceInstanceId",
             "ImageAllowed",
             "SourceImageId",
             "SourceImageRegion",
             "FreeTierEligible",
+            "PublicSsmParameterName",
+            "ImageWatermarks",
+            "ScanResults",
+            "InstanceTypeSpecification",
             "ImageId",
             "ImageLocation",
             "State",
@@ -857,6 +1050,39 @@ fn the_json_has_the_cli_keys_in_model_order_and_omits_absent_members() {
     assert_eq!(mapping["Ebs"]["Encrypted"], true);
     assert_eq!(image["CreationDate"], "2021-09-29T11:04:43.305Z");
     assert_eq!(image["Tags"][1]["Key"], "Env");
+    // Nested members of the newer shapes take the model's names, without `_ts`.
+    let scan: Vec<&String> = image["ScanResults"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        scan,
+        [
+            "HighestFindingSeverityLabel",
+            "FindingScanDate",
+            "InformationalFixAvailableSince",
+            "LowFixAvailableSince",
+            "MediumFixAvailableSince",
+            "HighFixAvailableSince",
+            "CriticalFixAvailableSince"
+        ]
+    );
+    let watermark: Vec<&String> = image["ImageWatermarks"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(
+        watermark,
+        [
+            "WatermarkKey",
+            "SourceImageRegion",
+            "SourceImageId",
+            "SourceImageCreationTime",
+            "WatermarkCreationTime"
+        ]
+    );
+    assert_eq!(
+        image["InstanceTypeSpecification"]["UnsupportedInstanceTypes"][0]["InstanceType"],
+        "t2.nano"
+    );
     // An empty list the API returned stays an empty list.
     let empty = f
         .ask(&DescribeRequest {
@@ -1091,6 +1317,17 @@ fn arb_image(index: usize) -> impl Strategy<Value = Image> {
         0..3,
     ));
     let codes = prop::option::of(prop::collection::vec((opt_word(), opt_word()), 0..2));
+    let watermarks = prop::option::of(prop::collection::vec(
+        (opt_word(), opt_word(), opt_word(), opt_word(), opt_word()),
+        0..2,
+    ));
+    let scans = prop::option::of((
+        opt_word(),
+        opt_word(),
+        (opt_word(), opt_word(), opt_word(), opt_word(), opt_word()),
+    ));
+    let types = || prop::option::of(prop::collection::vec(opt_word(), 0..3));
+    let specs = prop::option::of((types(), types()));
     (
         (
             opt_word(),
@@ -1115,9 +1352,45 @@ fn arb_image(index: usize) -> impl Strategy<Value = Image> {
             prop::option::of(any::<bool>()),
         ),
         (tags, mappings, codes, opt_word(), opt_word()),
+        (opt_word(), opt_word(), watermarks, scans, specs),
     )
         .prop_map(
-            move |(a, b, flags, (tags, mappings, codes, reason_code, reason_msg))| Image {
+            move |(a, b, flags, (tags, mappings, codes, reason_code, reason_msg), later)| Image {
+                boot_mode: later.0,
+                public_ssm_parameter_name: later.1,
+                image_watermarks: later.2.map(|w| {
+                    w.into_iter()
+                        .map(|(key, region, id, created, marked)| ImageWatermark {
+                            watermark_key: key,
+                            source_image_region: region,
+                            source_image_id: id,
+                            source_image_creation_time: created,
+                            watermark_creation_time: marked,
+                        })
+                        .collect()
+                }),
+                scan_results: later.3.map(|(label, date, (i, l, m, h, c))| ScanResults {
+                    highest_finding_severity_label: label,
+                    finding_scan_date: date,
+                    informational_fix_available_since: i,
+                    low_fix_available_since: l,
+                    medium_fix_available_since: m,
+                    high_fix_available_since: h,
+                    critical_fix_available_since: c,
+                }),
+                instance_type_specification: later.4.map(|(supported, unsupported)| {
+                    let items = |v: Option<Vec<Option<String>>>| {
+                        v.map(|v| {
+                            v.into_iter()
+                                .map(|t| InstanceTypeItem { instance_type: t })
+                                .collect()
+                        })
+                    };
+                    InstanceTypeSpecification {
+                        supported_instance_types: items(supported),
+                        unsupported_instance_types: items(unsupported),
+                    }
+                }),
                 image_id: Some(format!("ami-{index:08x}")),
                 owner_id: Some(ME.into()),
                 state: Some("available".into()),

@@ -5,12 +5,16 @@
 //! Invariant: a catalog's entries are sorted by index, and new images get indices above
 //! every index ever used. Page positions (`NextToken`) are image indices, so a page
 //! sequence stays consistent while mutations remove or append entries in between.
+//!
+//! The one thing an image cannot know from its own seeds is whether it is the newest of
+//! its kind, which decides the public SSM parameter that resolves to it: each catalog
+//! keeps those indices, recomputed whenever its entries change.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::config::{AMAZON_OWNER_ID, FakeConfig, MARKETPLACE_OWNER_ID};
 use super::dice::{Dice, mix};
-use super::generate::{revision_seed, traits};
+use super::generate::{revision_seed, ssm_candidate, traits};
 
 /// What kind of publisher owns a catalog; decides the families of images in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,9 +80,16 @@ pub(crate) struct Entry {
 pub(crate) struct Catalog {
     pub entries: Vec<Entry>,
     next_index: u32,
+    /// Indices of the images a public SSM parameter resolves to, ascending.
+    latest: Vec<u32>,
 }
 
 impl Catalog {
+    /// Whether a public SSM parameter resolves to the image at `index` now.
+    pub(crate) fn is_latest(&self, index: u32) -> bool {
+        self.latest.binary_search(&index).is_ok()
+    }
+
     /// The position of the first entry whose index is `index` or above.
     pub(crate) fn position_of(&self, index: u32) -> usize {
         self.entries.partition_point(|e| e.index < index)
@@ -107,6 +118,8 @@ pub(crate) struct World {
     pub seed: u64,
     pub owners: Vec<Owner>,
     pub regions: Vec<Region>,
+    /// See [`FakeConfig::unknown_member_rate`].
+    pub unknown_member_rate: f64,
 }
 
 /// What one mutation did, summed over every catalog.
@@ -139,6 +152,7 @@ impl World {
             seed: config.seed,
             owners,
             regions: Vec::new(),
+            unknown_member_rate: config.unknown_member_rate,
         };
         for (ordinal, region) in config.regions.iter().enumerate() {
             let ordinal = ordinal as u16;
@@ -155,8 +169,10 @@ impl World {
                         let mut catalog = Catalog {
                             entries: Vec::with_capacity(size),
                             next_index: 0,
+                            latest: Vec::new(),
                         };
                         world.append(&mut catalog, ordinal, owner, size);
+                        catalog.latest = latest(world.seed, ordinal, owner, &catalog.entries);
                         catalog
                     })
                     .collect()
@@ -227,6 +243,7 @@ impl World {
                     !remove.contains(&(position - 1))
                 });
                 self.append(catalog, region.ordinal, owner, each);
+                catalog.latest = latest(self.seed, region.ordinal, owner, &catalog.entries);
                 summary.modified += modify.len();
                 summary.deregistered += remove.len();
                 summary.added += each;
@@ -244,6 +261,27 @@ impl World {
             .map(|c| c.entries.len())
             .sum()
     }
+}
+
+/// Per public SSM parameter, the newest image published under it that is available and
+/// not deprecated (ties go to the higher index). Only Amazon publishes parameters.
+fn latest(world_seed: u64, region: u16, owner: &Owner, entries: &[Entry]) -> Vec<u32> {
+    if owner.kind != OwnerKind::Amazon {
+        return Vec::new();
+    }
+    let mut newest: HashMap<String, (i64, u32)> = HashMap::new();
+    let current = entries
+        .iter()
+        .filter(|e| e.traits.lifecycle == Lifecycle::Available && !e.traits.deprecated);
+    for entry in current {
+        if let Some((parameter, created)) = ssm_candidate(world_seed, region, owner, entry.index) {
+            let best = newest.entry(parameter).or_insert((created, entry.index));
+            *best = (*best).max((created, entry.index));
+        }
+    }
+    let mut latest: Vec<u32> = newest.into_values().map(|(_, index)| index).collect();
+    latest.sort_unstable();
+    latest
 }
 
 /// `count` distinct positions below `len` (fewer if `len` is smaller), in draw order
@@ -284,6 +322,7 @@ mod tests {
             amazon_per_region: 900,
             marketplace_per_region: 300,
             faults: Faults::default(),
+            unknown_member_rate: 0.0,
         }
     }
 
@@ -327,6 +366,28 @@ mod tests {
             6
         );
         assert_eq!(catalog.entries.last().unwrap().index, 605);
+    }
+
+    #[test]
+    fn only_amazon_publishes_parameters_and_mutations_keep_them_current() {
+        let mut world = World::new(&config());
+        let amazon = 2;
+        let latest = |world: &World| world.regions[0].catalogs[amazon].latest.clone();
+        let before = latest(&world);
+        assert!(!before.is_empty());
+        assert!(before.windows(2).all(|w| w[0] < w[1]));
+        for (ordinal, catalog) in world.regions[0].catalogs.iter().enumerate() {
+            let others = ordinal != amazon;
+            assert_eq!(catalog.latest.is_empty(), others, "owner {ordinal}");
+        }
+        world.mutate(0.6, 9);
+        let after = latest(&world);
+        assert_ne!(after, before, "new and deregistered images move parameters");
+        let catalog = &world.regions[0].catalogs[amazon];
+        for index in &after {
+            let entry = catalog.get(*index).expect("a listed image");
+            assert!(!entry.traits.deprecated);
+        }
     }
 
     #[test]

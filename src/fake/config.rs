@@ -28,6 +28,11 @@ pub struct FakeConfig {
     pub marketplace_per_region: usize,
     /// Failures injected into DescribeImages; changeable later with `FakeEc2::set_faults`.
     pub faults: Faults,
+    /// Fraction of images that carry elements DescribeImages does not document (members
+    /// EC2 may add after this release), in the item and in its first block device
+    /// mapping. A reader must keep them; the fake's truth has them as `unknown_members`.
+    /// The same images for every viewer, fixed by the seed.
+    pub unknown_member_rate: f64,
 }
 
 /// One region of the fake world.
@@ -95,6 +100,7 @@ impl FakeConfig {
             amazon_per_region: 1500,
             marketplace_per_region: 300,
             faults: Faults::default(),
+            unknown_member_rate: 0.0,
         }
     }
 }

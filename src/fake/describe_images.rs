@@ -20,7 +20,7 @@ use super::caller::{Caller, is_account_id};
 use super::catalog::{Entry, Lifecycle, Owner, OwnerKind, Region, World};
 use super::dice::mix_text;
 use super::filter::Filter;
-use super::generate::{Scene, render, shared_with};
+use super::generate::{Scene, image_kind, render, shared_with};
 use super::ids::{ImageKey, is_well_formed_image_id, parse_image_id};
 use super::request::{ApiError, DescribeRequest};
 use super::token::{self, Position};
@@ -81,11 +81,18 @@ pub(crate) fn page(
             "The parameter imageIdSet cannot be used with the parameter maxResults",
         ));
     }
-    if let Some(message) = request
+    if let Some(max) = request
         .max_results
-        .and_then(|max| crate::describe::max_results_problem(max.into()))
+        .filter(|m| !MAX_RESULTS_RANGE.contains(m))
     {
-        return Err(ApiError::invalid_value(message));
+        let bound = if max < *MAX_RESULTS_RANGE.start() {
+            format!("greater than {}", MAX_RESULTS_RANGE.start())
+        } else {
+            format!("less than {}", MAX_RESULTS_RANGE.end())
+        };
+        return Err(ApiError::invalid_value(format!(
+            "Value ( {max} ) for parameter maxResults is invalid. Expecting a value {bound}."
+        )));
     }
     let query = Query::new(world, region, caller, request)?;
     if request.image_ids.is_empty() {
@@ -239,13 +246,15 @@ impl<'a> Query<'a> {
         let mut found: Vec<(ImageKey, &Entry)> = Vec::new();
         let mut missing = Vec::new();
         for id in ids {
+            // A well-formed id whose prefix is not what the image is does not exist.
             let entry = parse_image_id(self.world.seed, id)
-                .filter(|key| key.region == self.region.ordinal)
-                .and_then(|key| {
+                .filter(|(_, key)| key.region == self.region.ordinal)
+                .and_then(|(kind, key)| {
+                    let owner = self.world.owners.get(key.owner as usize)?;
                     let catalog = self.region.catalogs.get(key.owner as usize)?;
                     let entry = catalog.get(key.index)?;
-                    self.visible(&self.world.owners[key.owner as usize], entry)
-                        .then_some((key, entry))
+                    let same_kind = image_kind(self.world.seed, key, owner.kind) == kind;
+                    (same_kind && self.visible(owner, entry)).then_some((key, entry))
                 });
             match entry {
                 Some(hit) => found.push(hit),
@@ -318,6 +327,7 @@ impl<'a> Query<'a> {
             region_names: &self.region_names,
             owner,
             viewer: self.caller,
+            unknown_member_rate: self.world.unknown_member_rate,
         };
         let image = render(&scene, entry);
         self.filters

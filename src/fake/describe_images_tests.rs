@@ -32,6 +32,7 @@ fn world() -> World {
         amazon_per_region: 600,
         marketplace_per_region: 200,
         faults: Faults::default(),
+        unknown_member_rate: 0.0,
     })
 }
 
@@ -67,6 +68,16 @@ fn request(owners: &[&str], executable: &[&str]) -> DescribeRequest {
         owners: owners.iter().map(|s| s.to_string()).collect(),
         executable_users: executable.iter().map(|s| s.to_string()).collect(),
         ..Default::default()
+    }
+}
+
+/// `request(owners, [])` with one filter, deprecated images included.
+fn filtered(owners: &[&str], name: &str, values: &[&str]) -> DescribeRequest {
+    let values = values.iter().map(|v| v.to_string()).collect();
+    DescribeRequest {
+        include_deprecated: true,
+        filters: vec![(name.to_string(), values)],
+        ..request(owners, &[])
     }
 }
 
@@ -458,4 +469,160 @@ fn image_allowed_depends_on_the_caller() {
     };
     assert_ne!(allowed(&for_a), allowed(&for_c));
     assert!(allowed(&for_a).iter().filter(|a| **a).count() > 500);
+}
+
+#[test]
+fn kernels_and_ramdisks_are_found_by_id_and_their_prefix_matters() {
+    let world = world();
+    let all = DescribeRequest {
+        include_deprecated: true,
+        ..request(&["amazon"], &[])
+    };
+    let images = all_pages(&world, A, &all).unwrap();
+    let first = |prefix: &str| {
+        images
+            .iter()
+            .map(|i| i.image_id.clone().unwrap())
+            .find(|id| id.starts_with(prefix))
+            .unwrap()
+    };
+    let (kernel, ramdisk) = (first("aki-0"), first("ari-0"));
+    let named = DescribeRequest {
+        image_ids: vec![ramdisk.clone(), kernel.clone()],
+        ..Default::default()
+    };
+    let found: BTreeSet<(String, String)> = all_pages(&world, A, &named)
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.image_id.unwrap(), i.image_type.unwrap()))
+        .collect();
+    let expected = BTreeSet::from([
+        (kernel.clone(), "kernel".to_string()),
+        (ramdisk.clone(), "ramdisk".to_string()),
+    ]);
+    assert_eq!(found, expected);
+
+    let error = |id: String| {
+        let named = DescribeRequest {
+            image_ids: vec![id],
+            ..Default::default()
+        };
+        all_pages(&world, A, &named).unwrap_err()
+    };
+    // The same key under another kind's prefix is no image at all.
+    let missing = "InvalidAMIID.NotFound";
+    assert_eq!(error(kernel.replacen("aki-", "ami-", 1)).code, missing);
+    assert_eq!(error(ramdisk.replacen("ari-", "aki-", 1)).code, missing);
+    assert_eq!(error("aki-0123456789abcdef0".into()).code, missing);
+    assert_eq!(error("ari-1a2b3c4d".into()).code, missing);
+    let malformed = error("aki-xyz".into());
+    assert_eq!(malformed.code, "InvalidAMIID.Malformed");
+    assert_eq!(
+        malformed.message,
+        "Invalid id: \"aki-xyz\" (expecting \"ami-...\")"
+    );
+
+    // Filters never check their values: an `aki-` pattern just matches kernels.
+    let by_id = filtered(&["amazon"], "image-id", &["aki-*", "x"]);
+    let kernels = all_pages(&world, A, &by_id).unwrap();
+    assert!(ids(&kernels).contains(&kernel));
+    assert!(
+        kernels
+            .iter()
+            .all(|i| i.image_type.as_deref() == Some("kernel"))
+    );
+    let by_type = filtered(&["amazon"], "image-type", &["kernel"]);
+    assert_eq!(ids(&all_pages(&world, A, &by_type).unwrap()), ids(&kernels));
+}
+
+#[test]
+fn scan_results_reach_every_account_that_can_use_the_image() {
+    let world = world();
+    let everything = |caller: &str| {
+        let request = DescribeRequest {
+            include_deprecated: true,
+            include_disabled: true,
+            ..request(&[A], &[])
+        };
+        all_pages(&world, caller, &request).unwrap()
+    };
+    let (as_owner, as_b) = (everything(A), everything(B));
+    let scanned = as_owner.iter().filter(|i| i.scan_results.is_some()).count();
+    // About a third of A's 400 images.
+    assert!((80..200).contains(&scanned), "{scanned}");
+    assert!(!as_b.is_empty());
+    for image in &as_b {
+        let owners_view = as_owner
+            .iter()
+            .find(|i| i.image_id == image.image_id)
+            .unwrap();
+        assert_eq!(image.scan_results, owners_view.scan_results);
+    }
+
+    let label = "scan-result.highest-finding-severity-label";
+    let critical = filtered(&[A], label, &["critical"]);
+    let mine = all_pages(&world, A, &critical).unwrap();
+    assert!(!mine.is_empty());
+    for image in &mine {
+        let scan = image.scan_results.as_ref().unwrap();
+        assert_eq!(
+            scan.highest_finding_severity_label.as_deref(),
+            Some("critical")
+        );
+    }
+    let theirs = all_pages(&world, B, &critical).unwrap();
+    assert!(
+        theirs
+            .iter()
+            .all(|i| mine.iter().any(|m| m.image_id == i.image_id))
+    );
+}
+
+#[test]
+fn the_newer_members_can_be_filtered_on() {
+    let world = world();
+    let answer = |request: &DescribeRequest| all_pages(&world, A, request).unwrap();
+
+    // Amazon Linux's parameters resolve to one image each.
+    let al = "/aws/service/ami-amazon-linux-latest/*";
+    let latest = answer(&filtered(&["amazon"], "public-ssm-parameter-name", &[al]));
+    assert!((4..=12).contains(&latest.len()), "{}", latest.len());
+    let names: BTreeSet<_> = latest
+        .iter()
+        .map(|i| i.public_ssm_parameter_name.clone())
+        .collect();
+    assert_eq!(names.len(), latest.len());
+
+    let uefi = answer(&filtered(&[], "boot-mode", &["uefi"]));
+    assert!(!uefi.is_empty());
+    assert!(uefi.iter().all(|i| i.boot_mode.as_deref() == Some("uefi")));
+
+    let own = answer(&request(&["self"], &[]));
+    let marked = own
+        .iter()
+        .find(|i| i.image_watermarks.as_ref().is_some_and(|w| !w.is_empty()))
+        .unwrap();
+    let mark = &marked.image_watermarks.as_deref().unwrap()[0];
+    let source = mark.source_image_id.as_deref().unwrap();
+    let by_source = answer(&filtered(
+        &["self"],
+        "image-watermark.source-image-id",
+        &[source],
+    ));
+    assert!(ids(&by_source).contains(marked.image_id.as_deref().unwrap()));
+    assert!(
+        by_source
+            .iter()
+            .all(|i| i.source_image_id.as_deref() == Some(source))
+    );
+
+    let supported = "instance-type-specification.supported-instance-type";
+    let fits = answer(&filtered(&[], supported, &["t3.\\*"]));
+    assert!(!fits.is_empty());
+    let star = Some("t3.*");
+    for image in &fits {
+        let spec = image.instance_type_specification.as_ref().unwrap();
+        let types = spec.supported_instance_types.as_deref().unwrap();
+        assert!(types.iter().any(|t| t.instance_type.as_deref() == star));
+    }
 }

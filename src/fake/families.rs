@@ -90,6 +90,9 @@ pub(crate) struct Blueprint {
     pub free_tier_eligible: bool,
     /// Ubuntu-style images map instance-store volumes `ephemeral0`/`ephemeral1`.
     pub ephemeral_disks: u32,
+    /// The public SSM parameter (under `/aws/service/`) that Amazon points at the newest
+    /// image of this kind; whether this image is that one is the catalog's to say.
+    pub ssm_parameter: Option<String>,
 }
 
 const COMPANIES: [&str; 10] = [
@@ -115,6 +118,10 @@ const LINUX_ROLES: [&str; 8] = [
     "kafka-broker",
 ];
 const WINDOWS_ROLES: [&str; 3] = ["windows-build", "iis-web", "ad-tools"];
+/// Where Amazon publishes the parameters of its Amazon Linux images.
+const AMAZON_LINUX_LATEST: &str = "/aws/service/ami-amazon-linux-latest";
+/// Where Amazon publishes the parameters of its Windows images.
+const WINDOWS_LATEST: &str = "/aws/service/ami-windows-latest";
 
 impl Blueprint {
     /// Designs an image of `family` created at `created`; `index` keeps names of one
@@ -146,6 +153,7 @@ impl Blueprint {
             imds_support: None,
             free_tier_eligible: false,
             ephemeral_disks: 0,
+            ssm_parameter: None,
         };
         match family {
             Family::Al2023 => {
@@ -153,6 +161,8 @@ impl Blueprint {
                 let version = format!("2023.{minor}.{date}.{}", index % 4);
                 let kernel = *dice.pick(&["6.1", "6.1", "6.12"]);
                 let minimal = if dice.chance(0.25) { "minimal-" } else { "" };
+                // `kernel-default` follows the default kernel, 6.1 here.
+                let track = if kernel == "6.1" { "default" } else { kernel };
                 Blueprint {
                     name: format!("al2023-ami-{minimal}{version}-kernel-{kernel}-{arch}"),
                     description: format!(
@@ -161,6 +171,9 @@ impl Blueprint {
                     boot_mode: Some(if arm { "uefi" } else { "uefi-preferred" }),
                     imds_support: Some("v2.0"),
                     free_tier_eligible: !arm && minimal.is_empty(),
+                    ssm_parameter: Some(format!(
+                        "{AMAZON_LINUX_LATEST}/al2023-ami-{minimal}kernel-{track}-{arch}"
+                    )),
                     ..linux
                 }
             }
@@ -171,6 +184,9 @@ impl Blueprint {
                     description: format!("Amazon Linux 2 Kernel 5.10 AMI {version} {arch} HVM gp2"),
                     boot_mode: arm.then_some("uefi"),
                     free_tier_eligible: !arm,
+                    ssm_parameter: Some(format!(
+                        "{AMAZON_LINUX_LATEST}/amzn2-ami-kernel-5.10-hvm-{arch}-gp2"
+                    )),
                     ..linux
                 }
             }
@@ -179,6 +195,10 @@ impl Blueprint {
                 description: format!("Amazon Linux AMI 2.0.{date} {arch} ECS HVM GP2"),
                 root_volume_gib: 30,
                 boot_mode: arm.then_some("uefi"),
+                ssm_parameter: Some(format!(
+                    "/aws/service/ecs/optimized-ami/amazon-linux-2/{}recommended/image_id",
+                    if arm { "arm64/" } else { "" }
+                )),
                 ..linux
             },
             Family::Windows => {
@@ -206,6 +226,10 @@ impl Blueprint {
                     "Full"
                 };
                 let sql = edition.contains("SQL");
+                // Every English edition has a parameter, other languages the base one.
+                let listed = language == "English" || edition == "Full-Base";
+                let parameter =
+                    format!("{WINDOWS_LATEST}/Windows_Server-{year}-{language}-{edition}");
                 Blueprint {
                     name: format!(
                         "Windows_Server-{year}-{language}-{edition}-{}",
@@ -231,6 +255,7 @@ impl Blueprint {
                     tpm_support: (year == "2025").then_some("v2.0"),
                     imds_support: (year == "2025").then_some("v2.0"),
                     free_tier_eligible: year == "2022" && !sql,
+                    ssm_parameter: listed.then_some(parameter),
                     ..linux
                 }
             }

@@ -4,7 +4,8 @@
 //! Choices (see docs/ec2-semantics.md): `?` matches zero or one character (AWS's current
 //! user guide; switch with [`QUESTION_MARK`]); a backslash escapes `*`, `?` and `\`;
 //! each `block-device-mapping.*` filter is satisfied by any mapping, independently of
-//! the other such filters.
+//! the other such filters. Timestamps are matched as the API's text, wildcards and all
+//! (`2021-09-29T*`); a list member matches when any of its entries does.
 
 use crate::image::Image;
 
@@ -20,6 +21,63 @@ pub enum QuestionMark {
 /// The fake's reading of `?`; AWS documents both.
 pub const QUESTION_MARK: QuestionMark = QuestionMark::ZeroOrOne;
 
+/// Every filter name the DescribeImages reference lists (aws-sdk-ec2 1.274), besides
+/// `tag:<key>`. The fake keeps its own list, so that it checks amiq rather than echoes it.
+pub(crate) const FILTER_NAMES: [&str; 52] = [
+    "architecture",
+    "block-device-mapping.delete-on-termination",
+    "block-device-mapping.device-name",
+    "block-device-mapping.encrypted",
+    "block-device-mapping.snapshot-id",
+    "block-device-mapping.volume-size",
+    "block-device-mapping.volume-type",
+    "boot-mode",
+    "creation-date",
+    "description",
+    "ena-support",
+    "free-tier-eligible",
+    "hypervisor",
+    "image-allowed",
+    "image-id",
+    "image-type",
+    "image-watermark.source-image-creation-time",
+    "image-watermark.source-image-id",
+    "image-watermark.source-image-region",
+    "image-watermark.watermark-creation-time",
+    "image-watermark.watermark-key",
+    "instance-type-specification.supported-instance-type",
+    "instance-type-specification.unsupported-instance-type",
+    "is-public",
+    "kernel-id",
+    "manifest-location",
+    "name",
+    "owner-alias",
+    "owner-id",
+    "platform",
+    "product-code",
+    "product-code.type",
+    "public-ssm-parameter-name",
+    "ramdisk-id",
+    "root-device-name",
+    "root-device-type",
+    "scan-result.critical-fix-available-since",
+    "scan-result.finding-scan-date",
+    "scan-result.high-fix-available-since",
+    "scan-result.highest-finding-severity-label",
+    "scan-result.informational-fix-available-since",
+    "scan-result.low-fix-available-since",
+    "scan-result.medium-fix-available-since",
+    "source-image-id",
+    "source-image-region",
+    "source-instance-id",
+    "sriov-net-support",
+    "state",
+    "state-reason-code",
+    "state-reason-message",
+    "tag-key",
+    "virtualization-type",
+];
+
 /// One parsed filter: a name and its compiled value patterns.
 #[derive(Debug, Clone)]
 pub(crate) struct Filter {
@@ -29,7 +87,7 @@ pub(crate) struct Filter {
 
 impl Filter {
     pub(crate) fn parse(name: &str, values: &[String]) -> Result<Filter, ApiError> {
-        if !(crate::describe::FILTER_NAMES.contains(&name)
+        if !(FILTER_NAMES.contains(&name)
             || name.strip_prefix("tag:").is_some_and(|k| !k.is_empty()))
         {
             return Err(ApiError::invalid_value(format!(
@@ -66,8 +124,13 @@ fn candidates(name: &str, image: &Image, each: &mut dyn FnMut(&str)) {
     let flag = |value: Option<bool>| value.map(|b| b.to_string());
     let mappings = image.block_device_mappings.iter().flatten();
     let ebs = mappings.clone().filter_map(|m| m.ebs.as_ref());
+    let watermarks = image.image_watermarks.iter().flatten();
+    let scan = image.scan_results.iter();
+    let types = image.instance_type_specification.iter();
     match name {
         "architecture" => text(&image.architecture),
+        "boot-mode" => text(&image.boot_mode),
+        "public-ssm-parameter-name" => text(&image.public_ssm_parameter_name),
         "creation-date" => text(&image.creation_date),
         "description" => text(&image.description),
         "ena-support" => text(&flag(image.ena_support)),
@@ -117,6 +180,42 @@ fn candidates(name: &str, image: &Image, each: &mut dyn FnMut(&str)) {
         "block-device-mapping.delete-on-termination" => {
             ebs.for_each(|e| text(&flag(e.delete_on_termination)))
         }
+        "image-watermark.source-image-creation-time" => {
+            watermarks.for_each(|w| text(&w.source_image_creation_time))
+        }
+        "image-watermark.source-image-id" => watermarks.for_each(|w| text(&w.source_image_id)),
+        "image-watermark.source-image-region" => {
+            watermarks.for_each(|w| text(&w.source_image_region))
+        }
+        "image-watermark.watermark-creation-time" => {
+            watermarks.for_each(|w| text(&w.watermark_creation_time))
+        }
+        "image-watermark.watermark-key" => watermarks.for_each(|w| text(&w.watermark_key)),
+        "scan-result.critical-fix-available-since" => {
+            scan.for_each(|s| text(&s.critical_fix_available_since))
+        }
+        "scan-result.finding-scan-date" => scan.for_each(|s| text(&s.finding_scan_date)),
+        "scan-result.high-fix-available-since" => {
+            scan.for_each(|s| text(&s.high_fix_available_since))
+        }
+        "scan-result.highest-finding-severity-label" => {
+            scan.for_each(|s| text(&s.highest_finding_severity_label))
+        }
+        "scan-result.informational-fix-available-since" => {
+            scan.for_each(|s| text(&s.informational_fix_available_since))
+        }
+        "scan-result.low-fix-available-since" => {
+            scan.for_each(|s| text(&s.low_fix_available_since))
+        }
+        "scan-result.medium-fix-available-since" => {
+            scan.for_each(|s| text(&s.medium_fix_available_since))
+        }
+        "instance-type-specification.supported-instance-type" => types
+            .flat_map(|t| t.supported_instance_types.iter().flatten())
+            .for_each(|t| text(&t.instance_type)),
+        "instance-type-specification.unsupported-instance-type" => types
+            .flat_map(|t| t.unsupported_instance_types.iter().flatten())
+            .for_each(|t| text(&t.instance_type)),
         tag => {
             let key = tag.strip_prefix("tag:").unwrap_or_default();
             image
@@ -207,7 +306,9 @@ impl Pattern {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::image::Tag;
+    use crate::image::{
+        ImageWatermark, InstanceTypeItem, InstanceTypeSpecification, ScanResults, Tag,
+    };
 
     #[test]
     fn wildcards_follow_the_user_guide() {
@@ -264,6 +365,172 @@ mod tests {
         assert!(!filter("tag:team", "*").matches(&image));
         assert!(filter("tag-key", "e?v").matches(&image));
         assert!(!filter("owner-alias", "*").matches(&image));
+    }
+
+    fn image_with_the_newer_members() -> Image {
+        let parameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+        let text = |s: &str| Some(s.to_string());
+        let item = |s: &str| InstanceTypeItem {
+            instance_type: text(s),
+        };
+        Image {
+            boot_mode: text("uefi-preferred"),
+            public_ssm_parameter_name: text(parameter),
+            image_watermarks: Some(vec![
+                ImageWatermark {
+                    watermark_key: text("111111111111:approvedAmi"),
+                    source_image_region: text("eu-west-1"),
+                    source_image_id: text("ami-0aaaaaaaaaaaaaaaa"),
+                    source_image_creation_time: text("2025-03-04T05:06:07.000Z"),
+                    watermark_creation_time: text("2025-03-05T08:00:00.123Z"),
+                },
+                ImageWatermark {
+                    watermark_key: text("222222222222:golden*image"),
+                    ..Default::default()
+                },
+            ]),
+            scan_results: Some(ScanResults {
+                highest_finding_severity_label: text("high"),
+                finding_scan_date: text("2025-08-01T10:00:00.000Z"),
+                informational_fix_available_since: text("2025-06-01T00:00:00.000Z"),
+                low_fix_available_since: text("2025-06-02T00:00:00.000Z"),
+                medium_fix_available_since: text("2025-06-03T00:00:00.000Z"),
+                high_fix_available_since: text("2025-06-04T00:00:00.000Z"),
+                critical_fix_available_since: None,
+            }),
+            instance_type_specification: Some(InstanceTypeSpecification {
+                supported_instance_types: Some(vec![item("m7i.large"), item("t3.*")]),
+                unsupported_instance_types: None,
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_newer_filters_match_their_members_text() {
+        let image = image_with_the_newer_members();
+        let table = [
+            ("boot-mode", "uefi-preferred", true),
+            ("boot-mode", "uefi", false),
+            (
+                "public-ssm-parameter-name",
+                "/aws/service/ami-amazon-linux-latest/*",
+                true,
+            ),
+            ("public-ssm-parameter-name", "*windows*", false),
+            (
+                "image-watermark.source-image-creation-time",
+                "2025-03-04T*",
+                true,
+            ),
+            (
+                "image-watermark.source-image-creation-time",
+                "2025-03-05T*",
+                false,
+            ),
+            (
+                "image-watermark.source-image-id",
+                "ami-0aaaaaaaaaaaaaaaa",
+                true,
+            ),
+            ("image-watermark.source-image-id", "ami-0b*", false),
+            ("image-watermark.source-image-region", "eu-west-?", true),
+            ("image-watermark.source-image-region", "us-*", false),
+            (
+                "image-watermark.watermark-creation-time",
+                "2025-03-05T08:00:00.123Z",
+                true,
+            ),
+            (
+                "image-watermark.watermark-creation-time",
+                "2025-03-04*",
+                false,
+            ),
+            ("image-watermark.watermark-key", "*:approvedAmi", true),
+            (
+                "image-watermark.watermark-key",
+                "222222222222:golden\\*image",
+                true,
+            ),
+            (
+                "image-watermark.watermark-key",
+                "222222222222:golden-image",
+                false,
+            ),
+            ("scan-result.highest-finding-severity-label", "high", true),
+            (
+                "scan-result.highest-finding-severity-label",
+                "critical",
+                false,
+            ),
+            ("scan-result.finding-scan-date", "2025-08-01T*", true),
+            ("scan-result.finding-scan-date", "2025-08-02T*", false),
+            (
+                "scan-result.informational-fix-available-since",
+                "2025-06-01T00:00:00.000Z",
+                true,
+            ),
+            (
+                "scan-result.informational-fix-available-since",
+                "2025-06-02*",
+                false,
+            ),
+            ("scan-result.low-fix-available-since", "2025-06-02*", true),
+            ("scan-result.low-fix-available-since", "2025-06-01*", false),
+            ("scan-result.medium-fix-available-since", "*-06-03T*", true),
+            ("scan-result.medium-fix-available-since", "*-06-04T*", false),
+            (
+                "scan-result.high-fix-available-since",
+                "2025-06-04T00:00:00.000Z",
+                true,
+            ),
+            (
+                "scan-result.high-fix-available-since",
+                "2025-06-04T00:00:00Z",
+                false,
+            ),
+            ("scan-result.critical-fix-available-since", "*", false),
+            (
+                "instance-type-specification.supported-instance-type",
+                "m7i.large",
+                true,
+            ),
+            (
+                "instance-type-specification.supported-instance-type",
+                "t3.\\*",
+                true,
+            ),
+            (
+                "instance-type-specification.supported-instance-type",
+                "t3.micro",
+                false,
+            ),
+            (
+                "instance-type-specification.unsupported-instance-type",
+                "*",
+                false,
+            ),
+        ];
+        for (name, value, expected) in table {
+            let filter = Filter::parse(name, &[value.to_string()]).unwrap();
+            assert_eq!(filter.matches(&image), expected, "{name} = {value:?}");
+            // Absent members match nothing, not even `*`.
+            let anything = Filter::parse(name, &["*".to_string()]).unwrap();
+            assert!(!anything.matches(&Image::default()), "{name}");
+        }
+        let names: std::collections::BTreeSet<&str> = table.iter().map(|row| row.0).collect();
+        assert_eq!(names.len(), 16);
+        assert!(names.iter().all(|name| FILTER_NAMES.contains(name)));
+    }
+
+    #[test]
+    fn every_documented_name_is_accepted() {
+        assert_eq!(FILTER_NAMES.len(), 52);
+        for name in FILTER_NAMES {
+            assert!(Filter::parse(name, &["*".to_string()]).is_ok(), "{name}");
+        }
+        assert!(Filter::parse("scan-result", &["*".to_string()]).is_err());
+        assert!(Filter::parse("image-watermark.*", &["*".to_string()]).is_err());
     }
 
     #[test]

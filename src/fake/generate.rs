@@ -1,15 +1,23 @@
 //! Renders an image from its coordinates. `(seed, region, owner, index)` fixes what never
-//! changes about an image (id, name, architecture, disks, creation date); the revision
-//! fixes what a modification changes (description, tags, deprecation time, state); the
-//! viewer fixes what EC2 shows per caller (tags, last launch, `imageAllowed`).
+//! changes about an image (id, kind, name, architecture, disks, creation date, watermarks);
+//! the revision fixes what a modification changes (description, tags, deprecation time,
+//! state, scan results, instance types); the viewer fixes what EC2 shows per caller (tags,
+//! last launch, `imageAllowed`); the catalog says whether the image is the
+//! one a public SSM parameter resolves to.
+//!
+//! Members added after the first catalogs draw from streams of their own, so the members
+//! that were there before come out as they always did.
 
-use crate::image::{BlockDeviceMapping, EbsBlockDevice, Image, ProductCode, StateReason, Tag};
+use crate::image::{
+    BlockDeviceMapping, EbsBlockDevice, Image, ImageWatermark, InstanceTypeItem,
+    InstanceTypeSpecification, ProductCode, ScanResults, StateReason, Tag, UnknownMember,
+};
 
 use super::caller::Caller;
 use super::catalog::{Entry, Lifecycle, Owner, OwnerKind, Region, Traits};
 use super::dice::{Dice, mix, mix_text};
 use super::families::{Blueprint, Family};
-use super::ids::{ImageKey, hex_id, image_id, short_id};
+use super::ids::{ImageKey, ImageKind, hex_id, image_id, short_id};
 use super::timestamp::{Civil, instant, iso8601};
 
 /// Salts that keep the different streams derived from one seed apart.
@@ -19,7 +27,20 @@ mod salt {
     pub const TRAITS: u64 = 3;
     pub const SHARE: u64 = 4;
     pub const CONTENT: u64 = 5;
+    pub const KIND: u64 = 6;
+    pub const WATERMARKS: u64 = 7;
+    pub const SCAN: u64 = 8;
+    pub const INSTANCE_TYPES: u64 = 9;
+    pub const UNKNOWN: u64 = 10;
 }
+
+/// Shares of the Amazon catalog that are kernel and RAM disk images, per thousand.
+const KERNELS_PER_MILLE: u64 = 6;
+const RAMDISKS_PER_MILLE: u64 = 3;
+/// Share of owned images Amazon Inspector has scanned.
+const SCANNED: f64 = 0.35;
+/// Share of machine images whose owner said which instance types fit them.
+const WITH_INSTANCE_TYPES: f64 = 0.1;
 
 /// The seed of what never changes about an image.
 fn base_seed(world_seed: u64, region: u16, owner: u16, index: u32) -> u64 {
@@ -80,6 +101,44 @@ pub(crate) fn shared_with(revision_seed: u64, traits: Traits, ordinal: u16) -> b
         && mix(revision_seed, &[salt::SHARE, ordinal.into()]) % 1000 < 100
 }
 
+/// What an image is, from its seed alone (no rendering), so that a named lookup can
+/// check an id's prefix: a few of Amazon's images are kernels and RAM disks.
+pub(crate) fn image_kind(world_seed: u64, key: ImageKey, owner: OwnerKind) -> ImageKind {
+    if owner != OwnerKind::Amazon {
+        return ImageKind::Machine;
+    }
+    let base = base_seed(world_seed, key.region, key.owner, key.index);
+    match mix(base, &[salt::KIND]) % 1000 {
+        roll if roll < KERNELS_PER_MILLE => ImageKind::Kernel,
+        roll if roll < KERNELS_PER_MILLE + RAMDISKS_PER_MILLE => ImageKind::Ramdisk,
+        _ => ImageKind::Machine,
+    }
+}
+
+/// The public SSM parameter an image of Amazon's is published under while it is the
+/// newest of its kind, and its creation time: what the catalog ranks to find the image
+/// each parameter resolves to.
+pub(crate) fn ssm_candidate(
+    world_seed: u64,
+    region: u16,
+    owner: &Owner,
+    index: u32,
+) -> Option<(String, i64)> {
+    let key = ImageKey {
+        region,
+        owner: owner.ordinal,
+        index,
+    };
+    if owner.kind != OwnerKind::Amazon
+        || image_kind(world_seed, key, owner.kind) != ImageKind::Machine
+    {
+        return None;
+    }
+    let base = base_seed(world_seed, region, owner.ordinal, index);
+    let origin = Origin::draw(base, owner, index);
+    Some((origin.blueprint.ssm_parameter?, origin.created))
+}
+
 /// Where an image is rendered and for whom.
 pub(crate) struct Scene<'a> {
     pub world_seed: u64,
@@ -88,30 +147,77 @@ pub(crate) struct Scene<'a> {
     pub region_names: &'a [&'a str],
     pub owner: &'a Owner,
     pub viewer: &'a Caller,
+    /// See `FakeConfig::unknown_member_rate`.
+    pub unknown_member_rate: f64,
 }
 
 /// The image as DescribeImages shows it to the scene's viewer.
 pub(crate) fn render(scene: &Scene, entry: &Entry) -> Image {
-    let owner = scene.owner;
     let key = ImageKey {
         region: scene.region.ordinal,
-        owner: owner.ordinal,
+        owner: scene.owner.ordinal,
         index: entry.index,
     };
     let base = base_seed(scene.world_seed, key.region, key.owner, key.index);
+    let mut image = match image_kind(scene.world_seed, key, scene.owner.kind) {
+        ImageKind::Machine => machine(scene, entry, key, base),
+        kind => boot_image(scene, entry, key, kind, base),
+    };
+    if scene.unknown_member_rate > 0.0 {
+        let mut dice = Dice::new(mix(base, &[salt::UNKNOWN]));
+        if dice.chance(scene.unknown_member_rate) {
+            let mappings = image.block_device_mappings.as_deref().unwrap_or_default();
+            image.unknown_members = Some(unknown_members(&mut dice, mappings));
+        }
+    }
+    image
+}
+
+/// What never changes about a machine image and the rest derives from, drawn first
+/// from its base seed.
+struct Origin {
+    family: Family,
+    created: i64,
+    millis: u64,
+    blueprint: Blueprint,
+    /// The base stream after the blueprint: disks, product codes and the source follow.
+    dice: Dice,
+}
+
+impl Origin {
+    fn draw(base: u64, owner: &Owner, index: u32) -> Origin {
+        let mut dice = Dice::new(base);
+        let family = Family::pick(owner.kind, &mut dice);
+        let (from, to) = family.created_between();
+        let created = dice.range(from, to);
+        let millis = dice.below(1000);
+        let blueprint = Blueprint::design(
+            family,
+            &mut dice,
+            Civil::from_unix(created),
+            index,
+            owner.ordinal,
+        );
+        Origin {
+            family,
+            created,
+            millis,
+            blueprint,
+            dice,
+        }
+    }
+}
+
+fn machine(scene: &Scene, entry: &Entry, key: ImageKey, base: u64) -> Image {
+    let owner = scene.owner;
     let revision = mix(base, &[salt::REVISION, entry.revision.into()]);
-    let mut dice = Dice::new(base);
-    let family = Family::pick(owner.kind, &mut dice);
-    let (from, to) = family.created_between();
-    let created = dice.range(from, to);
-    let millis = dice.below(1000);
-    let blueprint = Blueprint::design(
+    let Origin {
         family,
-        &mut dice,
-        Civil::from_unix(created),
-        entry.index,
-        owner.ordinal,
-    );
+        created,
+        millis,
+        blueprint,
+        mut dice,
+    } = Origin::draw(base, owner, entry.index);
     let is_owner = scene.viewer.ordinal == Some(owner.ordinal);
     let legacy = family == Family::LegacyPv;
     let instance_store = legacy && blueprint.name.ends_with("-s3");
@@ -141,6 +247,10 @@ pub(crate) fn render(scene: &Scene, entry: &Entry) -> Image {
     });
     let source_instance_id = (matches!(family, Family::Custom(_)) && dice.chance(0.5))
         .then(|| hex_id("i-0", dice.next_u64()));
+    let image_watermarks = source.as_ref().and_then(|source| {
+        let mut dice = Dice::new(mix(base, &[salt::WATERMARKS]));
+        watermarks(&mut dice, owner, source, created)
+    });
 
     // From here on: what a revision changes.
     let mut dice = Dice::new(mix(revision, &[salt::CONTENT]));
@@ -185,9 +295,24 @@ pub(crate) fn render(scene: &Scene, entry: &Entry) -> Image {
         .to_string()
     });
     let image_allowed = is_owner || !mix_text(base, &scene.viewer.account).is_multiple_of(10);
+    // The image's own: shown to every account that can use the AMI (the API reference).
+    let mut dice = Dice::new(mix(revision, &[salt::SCAN]));
+    let scanned = owner.kind == OwnerKind::Account
+        && matches!(
+            entry.traits.lifecycle,
+            Lifecycle::Available | Lifecycle::Disabled
+        )
+        && dice.chance(SCANNED);
+    let scan_results = scanned.then(|| scan_results(&mut dice, created));
+    let mut dice = Dice::new(mix(revision, &[salt::INSTANCE_TYPES]));
+    let instance_type_specification = dice
+        .chance(WITH_INSTANCE_TYPES)
+        .then(|| instance_types(&mut dice, blueprint.architecture));
+    let catalog = scene.region.catalogs.get(owner.ordinal as usize);
+    let latest = entry.traits.public && catalog.is_some_and(|c| c.is_latest(entry.index));
 
     Image {
-        image_id: Some(image_id(scene.world_seed, key)),
+        image_id: Some(image_id(scene.world_seed, ImageKind::Machine, key)),
         image_location: Some(image_location),
         state: Some(state.into()),
         owner_id: Some(owner.id.clone()),
@@ -231,7 +356,231 @@ pub(crate) fn render(scene: &Scene, entry: &Entry) -> Image {
         source_image_id: source.as_ref().map(|s| s.0.clone()),
         source_image_region: source.map(|s| s.1),
         free_tier_eligible: Some(blueprint.free_tier_eligible),
+        public_ssm_parameter_name: blueprint.ssm_parameter.filter(|_| latest),
+        image_watermarks,
+        scan_results,
+        instance_type_specification,
+        unknown_members: None,
     }
+}
+
+/// A kernel (`aki-`) or RAM disk (`ari-`) image of the kind paravirtual images booted
+/// with: instance store, no block devices, created before 2013 and never changed since.
+fn boot_image(scene: &Scene, entry: &Entry, key: ImageKey, kind: ImageKind, base: u64) -> Image {
+    const KERNELS: [(&str, &str); 6] = [
+        ("pv-grub-hd0_1.05-x86_64.gz", "PV-GRUB release 1.05, 64-bit"),
+        ("pv-grub-hd0_1.05-i386.gz", "PV-GRUB release 1.05, 32-bit"),
+        (
+            "pv-grub-hd00_1.05-x86_64.gz",
+            "PV-GRUB release 1.05, 64-bit, hd00",
+        ),
+        (
+            "pv-grub-hd00_1.05-i386.gz",
+            "PV-GRUB release 1.05, 32-bit, hd00",
+        ),
+        ("pv-grub-hd0_1.04-x86_64.gz", "PV-GRUB release 1.04, 64-bit"),
+        (
+            "ec2-vmlinuz-2.6.21.7-2.fc8xen.i386",
+            "Fedora 8 Xen kernel 2.6.21.7",
+        ),
+    ];
+    const RAMDISKS: [(&str, &str); 3] = [
+        (
+            "ec2-initrd-2.6.21.7-2.fc8xen.i386",
+            "Fedora 8 Xen initrd 2.6.21.7",
+        ),
+        (
+            "ec2-initrd-2.6.21.7-2.fc8xen.x86_64",
+            "Fedora 8 Xen initrd 2.6.21.7",
+        ),
+        ("ec2-initrd-2.6.18-xenU-ec2-v1.0.i386", "initrd 2.6.18-xenU"),
+    ];
+    let owner = scene.owner;
+    let mut dice = Dice::new(base);
+    let files: &[(&str, &str)] = match kind {
+        ImageKind::Kernel => &KERNELS,
+        _ => &RAMDISKS,
+    };
+    let (name, description) = *dice.pick(files);
+    let created = dice.range(instant::Y2009, instant::Y2013_06);
+    let millis = dice.below(1000);
+    let revision = mix(base, &[salt::REVISION, entry.revision.into()]);
+    let mut dice = Dice::new(mix(revision, &[salt::CONTENT]));
+    let deprecation_time = deprecation(&mut dice, owner.kind, entry.traits, created);
+    let description = (!dice.chance(0.03)).then(|| description.to_string());
+    let is_owner = scene.viewer.ordinal == Some(owner.ordinal);
+    let image_allowed = is_owner || !mix_text(base, &scene.viewer.account).is_multiple_of(10);
+    let architecture = if name.contains("x86_64") {
+        "x86_64"
+    } else {
+        "i386"
+    };
+    let state = match entry.traits.lifecycle {
+        Lifecycle::Available => "available",
+        Lifecycle::Pending => "pending",
+        Lifecycle::Disabled => "disabled",
+        Lifecycle::Failed => "failed",
+    };
+    Image {
+        image_id: Some(image_id(scene.world_seed, kind, key)),
+        image_location: Some(format!("ec2-public-images/{name}.manifest.xml")),
+        state: Some(state.into()),
+        owner_id: Some(owner.id.clone()),
+        creation_date: Some(iso8601(created, millis)),
+        public: Some(entry.traits.public),
+        architecture: Some(architecture.into()),
+        image_type: Some(kind.image_type().into()),
+        platform_details: Some("Linux/UNIX".into()),
+        usage_operation: Some("RunInstances".into()),
+        block_device_mappings: Some(Vec::new()),
+        description,
+        hypervisor: Some("xen".into()),
+        image_owner_alias: owner.alias().map(String::from),
+        name: Some(name.into()),
+        root_device_type: Some("instance-store".into()),
+        virtualization_type: Some("paravirtual".into()),
+        deprecation_time,
+        image_allowed: Some(image_allowed),
+        free_tier_eligible: Some(false),
+        ..Image::default()
+    }
+}
+
+/// Watermarks a copy carried over from its source: mostly one, sometimes two, an
+/// empty set now and then, none for some copies.
+fn watermarks(
+    dice: &mut Dice,
+    owner: &Owner,
+    source: &(String, String),
+    created: i64,
+) -> Option<Vec<ImageWatermark>> {
+    const NAMES: [&str; 4] = ["approvedAmi", "golden-image", "cis-level-1", "pci-dss"];
+    let count: usize = dice.weighted(&[(15, None), (5, Some(0)), (70, Some(1)), (10, Some(2))])?;
+    let first = dice.below(NAMES.len() as u64) as usize;
+    let source_created = created - dice.range(3_600, 90 * 86_400);
+    let source_created_text = iso8601(source_created, dice.below(1000));
+    let marks = (0..count)
+        .map(|n| {
+            let name = NAMES[(first + n) % NAMES.len()];
+            let attached = dice.range(source_created, created);
+            ImageWatermark {
+                watermark_key: Some(format!("{}:{name}", owner.id)),
+                source_image_region: Some(source.1.clone()),
+                source_image_id: Some(source.0.clone()),
+                source_image_creation_time: Some(source_created_text.clone()),
+                watermark_creation_time: Some(iso8601(attached, dice.below(1000))),
+            }
+        })
+        .collect();
+    Some(marks)
+}
+
+/// Amazon Inspector's summary: always the highest severity and the scan date; a fix
+/// date for some of the severities up to the highest, each no later than the scan.
+fn scan_results(dice: &mut Dice, created: i64) -> ScanResults {
+    const SEVERITIES: [&str; 5] = ["informational", "low", "medium", "high", "critical"];
+    let highest = dice.weighted(&[(10, 0usize), (15, 1), (35, 2), (28, 3), (12, 4)]);
+    let scanned = dice.range(created.max(instant::Y2025_06), instant::Y2025_10);
+    let mut since: [Option<String>; 5] = Default::default();
+    for slot in since.iter_mut().take(highest + 1) {
+        if dice.chance(0.6) {
+            *slot = Some(iso8601(dice.range(created, scanned), dice.below(1000)));
+        }
+    }
+    let [informational, low, medium, high, critical] = since;
+    ScanResults {
+        highest_finding_severity_label: Some(SEVERITIES[highest].into()),
+        finding_scan_date: Some(iso8601(scanned, dice.below(1000))),
+        informational_fix_available_since: informational,
+        low_fix_available_since: low,
+        medium_fix_available_since: medium,
+        high_fix_available_since: high,
+        critical_fix_available_since: critical,
+    }
+}
+
+/// The instance types an owner declared fit (or do not fit) the image, names and
+/// wildcard patterns as EC2 accepts them: both lists, one of them, now and then an
+/// empty one.
+fn instance_types(dice: &mut Dice, architecture: &str) -> InstanceTypeSpecification {
+    const ARM_FITS: [&str; 6] = [
+        "c7g.xlarge",
+        "m7g.large",
+        "t4g.micro",
+        "r7g.*",
+        "c8g.2xlarge",
+        "m8g.*",
+    ];
+    const X86_FITS: [&str; 6] = [
+        "m7i.large",
+        "c7i.xlarge",
+        "t3.micro",
+        "t3.*",
+        "r7i.2xlarge",
+        "m6i.*",
+    ];
+    let (fits, misfits): (&[&str], &[&str]) = match architecture {
+        "arm64" => (&ARM_FITS, &["a1.medium", "c6g.metal", "t4g.nano"]),
+        "i386" => (
+            &["t1.micro", "m1.small", "c1.medium"],
+            &["t3.*", "m7i.large"],
+        ),
+        _ => (&X86_FITS, &["t2.nano", "m5.metal", "p5.48xlarge", "c5.*"]),
+    };
+    let (supported, unsupported) = match dice.weighted(&[(42, 0u8), (33, 1), (20, 2), (5, 3)]) {
+        0 => (types_from(dice, fits), types_from(dice, misfits)),
+        1 => (types_from(dice, fits), None),
+        2 => (None, types_from(dice, misfits)),
+        _ => (types_from(dice, fits), Some(Vec::new())),
+    };
+    InstanceTypeSpecification {
+        supported_instance_types: supported,
+        unsupported_instance_types: unsupported,
+    }
+}
+
+/// One to three neighbouring entries of `from`.
+fn types_from(dice: &mut Dice, from: &[&str]) -> Option<Vec<InstanceTypeItem>> {
+    let first = dice.below(from.len() as u64) as usize;
+    let count = 1 + dice.below((from.len() as u64).min(3)) as usize;
+    let items = (0..count)
+        .map(|n| InstanceTypeItem {
+            instance_type: Some(from[(first + n) % from.len()].into()),
+        })
+        .collect();
+    Some(items)
+}
+
+/// Elements EC2 might add one day, in document order: one in the first mapping (in its
+/// `ebs` if it has one) and one at the end of the item.
+fn unknown_members(dice: &mut Dice, mappings: &[BlockDeviceMapping]) -> Vec<UnknownMember> {
+    const IN_ITEM: [&str; 4] = [
+        "<futureMember><detail>x</detail></futureMember>",
+        "<futureFlag>true</futureFlag>",
+        "<futureSet><item><name>a &amp; b</name></item><item><name>c</name></item></futureSet>",
+        "<futureEmpty/>",
+    ];
+    const IN_MAPPING: [&str; 2] = [
+        "<futureEbsMember><mode>fast</mode></futureEbsMember>",
+        "<futureBurst>250</futureBurst>",
+    ];
+    let mut members = Vec::with_capacity(2);
+    if let Some(first) = mappings.first() {
+        let path = if first.ebs.is_some() {
+            "blockDeviceMapping/1/ebs"
+        } else {
+            "blockDeviceMapping/1"
+        };
+        members.push(UnknownMember {
+            path: path.into(),
+            xml: (*dice.pick(&IN_MAPPING)).into(),
+        });
+    }
+    members.push(UnknownMember {
+        path: String::new(),
+        xml: (*dice.pick(&IN_ITEM)).into(),
+    });
+    members
 }
 
 /// Deprecated images got a time in the past; the others mostly one after 2030 (Amazon
@@ -430,9 +779,14 @@ fn uuid_like(a: u64, b: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
     use crate::fake::catalog::World;
     use crate::fake::config::FakeConfig;
+
+    const A: &str = "111111111111";
+    const B: &str = "222222222222";
 
     fn render_all(world: &World, viewer: &Caller) -> Vec<Image> {
         let names: Vec<&str> = world.regions.iter().map(|r| r.name.as_str()).collect();
@@ -445,6 +799,7 @@ mod tests {
                 region_names: &names,
                 owner,
                 viewer,
+                unknown_member_rate: world.unknown_member_rate,
             };
             out.extend(
                 region.catalogs[owner.ordinal as usize]
@@ -462,7 +817,7 @@ mod tests {
         let viewer = Caller::new(&world, "111111111111");
         let a = render_all(&world, &viewer);
         assert_eq!(a, render_all(&world, &viewer));
-        let ids: std::collections::HashSet<_> = a.iter().map(|i| i.image_id.clone()).collect();
+        let ids: HashSet<_> = a.iter().map(|i| i.image_id.clone()).collect();
         assert_eq!(ids.len(), a.len());
     }
 
@@ -484,7 +839,10 @@ mod tests {
         assert!(count(&|i| i.source_image_id.is_some()) > 5);
         assert!(count(&|i| i.architecture.as_deref() == Some("i386")) > 0);
         let mappings = |i: &Image| i.block_device_mappings.as_ref().map_or(0, |m| m.len());
-        assert!(images.iter().all(|i| (1..=4).contains(&mappings(i))));
+        let machine = |i: &Image| i.image_type.as_deref() == Some("machine");
+        for image in images.iter().filter(|i| machine(i)) {
+            assert!((1..=4).contains(&mappings(image)), "{:?}", image.image_id);
+        }
         assert!(
             count(&|i| i
                 .block_device_mappings
@@ -525,6 +883,7 @@ mod tests {
                 region_names: &names,
                 owner,
                 viewer: &viewer,
+                unknown_member_rate: 0.0,
             };
             for entry in region.catalogs[owner.ordinal as usize]
                 .entries
@@ -542,5 +901,213 @@ mod tests {
                 assert_ne!(a, b);
             }
         }
+    }
+
+    fn of_type<'a>(images: &'a [Image], image_type: &str) -> Vec<&'a Image> {
+        images
+            .iter()
+            .filter(|i| i.image_type.as_deref() == Some(image_type))
+            .collect()
+    }
+
+    fn assert_boot_images(images: &[&Image], prefix: &str) {
+        assert!(!images.is_empty(), "no {prefix} images");
+        for image in images {
+            let id = image.image_id.as_deref().unwrap();
+            assert!(id.starts_with(prefix) && id.len() == 21, "{id}");
+            assert_eq!(image.image_owner_alias.as_deref(), Some("amazon"));
+            assert_eq!(image.block_device_mappings, Some(vec![]));
+            assert_eq!(image.root_device_type.as_deref(), Some("instance-store"));
+            assert_eq!(image.virtualization_type.as_deref(), Some("paravirtual"));
+            assert!(image.root_device_name.is_none() && image.kernel_id.is_none());
+            assert!(image.creation_date.as_deref().unwrap() < "2013-07", "{id}");
+        }
+    }
+
+    #[test]
+    fn a_few_of_amazons_images_are_kernels_and_ramdisks() {
+        let world = World::new(&FakeConfig::demo());
+        let images = render_all(&world, &Caller::new(&world, A));
+        let kernels = of_type(&images, "kernel");
+        let ramdisks = of_type(&images, "ramdisk");
+        let machines = of_type(&images, "machine");
+        assert_boot_images(&kernels, "aki-0");
+        assert_boot_images(&ramdisks, "ari-0");
+        assert!(kernels.len() + ramdisks.len() < images.len() / 50);
+        assert_eq!(
+            machines.len() + kernels.len() + ramdisks.len(),
+            images.len()
+        );
+        for image in machines {
+            let id = image.image_id.as_deref().unwrap();
+            assert!(id.starts_with("ami-0"), "{id}");
+        }
+    }
+
+    #[test]
+    fn each_public_parameter_resolves_to_the_newest_image_of_its_kind() {
+        let world = World::new(&FakeConfig::demo());
+        let images = render_all(&world, &Caller::new(&world, A));
+        let mut parameters = HashSet::new();
+        for image in &images {
+            if let Some(parameter) = &image.public_ssm_parameter_name {
+                assert!(parameter.starts_with("/aws/service/"), "{parameter}");
+                assert_eq!(image.image_owner_alias.as_deref(), Some("amazon"));
+                assert_eq!(image.public, Some(true));
+                assert!(parameters.insert(parameter.clone()), "{parameter} twice");
+            }
+        }
+        // A few percent of Amazon's 1,500 images here.
+        let count = parameters.len();
+        assert!((15..150).contains(&count), "{count}");
+        let default_x86 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+        assert!(parameters.contains(default_x86));
+        let current = |i: &&Image| i.deprecation_time.as_deref().is_some_and(|t| t > "2026");
+        let newest = images
+            .iter()
+            .filter(|i| {
+                let name = i.name.as_deref().unwrap_or_default();
+                name.starts_with("al2023-ami-2023.") && name.ends_with("-kernel-6.1-x86_64")
+            })
+            .filter(current)
+            .max_by_key(|i| i.creation_date.clone())
+            .unwrap();
+        assert_eq!(
+            newest.public_ssm_parameter_name.as_deref(),
+            Some(default_x86)
+        );
+    }
+
+    #[test]
+    fn copies_carry_their_sources_watermarks() {
+        let world = World::new(&FakeConfig::demo());
+        let images = render_all(&world, &Caller::new(&world, A));
+        let (mut copies, mut marked) = (0, 0);
+        for image in &images {
+            copies += usize::from(image.source_image_id.is_some());
+            if let Some(marks) = &image.image_watermarks {
+                assert!(image.source_image_id.is_some(), "{:?}", image.image_id);
+                marked += usize::from(!marks.is_empty());
+                for mark in marks {
+                    assert_eq!(mark.source_image_id, image.source_image_id);
+                    assert_eq!(mark.source_image_region, image.source_image_region);
+                    let key = mark.watermark_key.as_deref().unwrap();
+                    let owner = image.owner_id.as_deref().unwrap();
+                    assert!(key.starts_with(owner), "{key}");
+                    let source_created = mark.source_image_creation_time.as_deref().unwrap();
+                    let attached = mark.watermark_creation_time.as_deref().unwrap();
+                    let created = image.creation_date.as_deref().unwrap();
+                    assert_eq!((source_created.len(), attached.len()), (24, 24));
+                    assert!(source_created[..19] <= attached[..19]);
+                    assert!(attached[..19] <= created[..19]);
+                }
+            }
+        }
+        assert!(copies > 50, "{copies}");
+        assert!(
+            marked * 10 > copies * 6 && marked < copies,
+            "{marked} of {copies}"
+        );
+    }
+
+    #[test]
+    fn scan_results_are_the_images_and_shown_to_every_viewer() {
+        let severities = ["informational", "low", "medium", "high", "critical"];
+        let world = World::new(&FakeConfig::demo());
+        let as_a = render_all(&world, &Caller::new(&world, A));
+        let as_b = render_all(&world, &Caller::new(&world, B));
+        let (mut scanned, mut scanned_for_b, mut absent_dates) = (0, 0, 0);
+        for (a, b) in as_a.iter().zip(&as_b) {
+            assert_eq!(a.scan_results, b.scan_results, "{:?}", a.image_id);
+            if a.owner_id.as_deref() == Some(B) {
+                scanned_for_b += usize::from(b.scan_results.is_some());
+            }
+            let Some(scan) = &a.scan_results else {
+                continue;
+            };
+            scanned += usize::from(a.owner_id.as_deref() == Some(A));
+            let label = scan.highest_finding_severity_label.as_deref().unwrap();
+            let rank = severities.iter().position(|s| *s == label).unwrap();
+            let scan_date = scan.finding_scan_date.as_deref().unwrap();
+            let since = [
+                &scan.informational_fix_available_since,
+                &scan.low_fix_available_since,
+                &scan.medium_fix_available_since,
+                &scan.high_fix_available_since,
+                &scan.critical_fix_available_since,
+            ];
+            for (severity, date) in since.into_iter().enumerate() {
+                match date {
+                    Some(date) => assert!(severity <= rank && date[..19] <= scan_date[..19]),
+                    None => absent_dates += 1,
+                }
+            }
+        }
+        // About a third of the 300 images each account owns here.
+        assert!((60..150).contains(&scanned), "{scanned}");
+        assert!((60..150).contains(&scanned_for_b), "{scanned_for_b}");
+        assert!(absent_dates > 0);
+    }
+
+    #[test]
+    fn some_images_say_which_instance_types_fit() {
+        let world = World::new(&FakeConfig::demo());
+        let images = render_all(&world, &Caller::new(&world, A));
+        let (mut with, mut one_list) = (0, 0);
+        for image in &images {
+            if let Some(spec) = &image.instance_type_specification {
+                with += 1;
+                let lists = [
+                    &spec.supported_instance_types,
+                    &spec.unsupported_instance_types,
+                ];
+                one_list += usize::from(lists.iter().any(|l| l.is_none()));
+                for item in lists.into_iter().flatten().flatten() {
+                    let name = item.instance_type.as_deref().unwrap();
+                    assert!(name.contains('.'), "{name}");
+                }
+            }
+        }
+        // About 10% of the 2,700 images here.
+        assert!((150..450).contains(&with), "{with}");
+        assert!(one_list > 20 && one_list < with, "{one_list} of {with}");
+    }
+
+    #[test]
+    fn unknown_members_are_on_the_configured_share_for_every_viewer() {
+        let plain = World::new(&FakeConfig::demo());
+        let plain_images = render_all(&plain, &Caller::new(&plain, A));
+        assert!(plain_images.iter().all(|i| i.unknown_members.is_none()));
+        let world = World::new(&FakeConfig {
+            unknown_member_rate: 0.3,
+            ..FakeConfig::demo()
+        });
+        let as_a = render_all(&world, &Caller::new(&world, A));
+        let as_b = render_all(&world, &Caller::new(&world, B));
+        let mut with = 0;
+        for (a, b) in as_a.iter().zip(&as_b) {
+            assert_eq!(a.unknown_members, b.unknown_members);
+            let Some(members) = &a.unknown_members else {
+                continue;
+            };
+            with += 1;
+            let last = members.last().unwrap();
+            assert_eq!(last.path, "");
+            assert!(last.xml.starts_with("<future"), "{}", last.xml);
+            let mappings = a.block_device_mappings.as_deref().unwrap_or_default();
+            match mappings.first() {
+                Some(first) => {
+                    let path = if first.ebs.is_some() {
+                        "blockDeviceMapping/1/ebs"
+                    } else {
+                        "blockDeviceMapping/1"
+                    };
+                    assert_eq!((members.len(), members[0].path.as_str()), (2, path));
+                }
+                None => assert_eq!(members.len(), 1),
+            }
+        }
+        let share = with as f64 / as_a.len() as f64;
+        assert!((0.2..0.4).contains(&share), "{share}");
     }
 }

@@ -14,30 +14,75 @@ pub(crate) struct ImageKey {
     pub index: u32,
 }
 
-/// `ami-0` followed by 16 hex digits: the 17-digit form EC2 has used since 2018.
-pub(crate) fn image_id(seed: u64, key: ImageKey) -> String {
-    let block = (u64::from(key.region) << 48) | (u64::from(key.owner) << 32) | u64::from(key.index);
-    hex_id("ami-0", feistel(seed, block, false))
+/// What an image is: DescribeImages lists machine images (AMIs) and the kernel (AKI)
+/// and RAM disk (ARI) images paravirtual AMIs boot with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ImageKind {
+    Machine,
+    Kernel,
+    Ramdisk,
 }
 
-/// Decodes an id made by [`image_id`] with the same seed; `None` for any other id.
-pub(crate) fn parse_image_id(seed: u64, id: &str) -> Option<ImageKey> {
-    let hex = id.strip_prefix("ami-0")?;
-    if hex.len() != 16 {
+impl ImageKind {
+    const ALL: [ImageKind; 3] = [ImageKind::Machine, ImageKind::Kernel, ImageKind::Ramdisk];
+
+    /// `ami-`, `aki-` or `ari-`.
+    pub(crate) fn prefix(self) -> &'static str {
+        match self {
+            ImageKind::Machine => "ami-",
+            ImageKind::Kernel => "aki-",
+            ImageKind::Ramdisk => "ari-",
+        }
+    }
+
+    /// The `imageType` EC2 reports.
+    pub(crate) fn image_type(self) -> &'static str {
+        match self {
+            ImageKind::Machine => "machine",
+            ImageKind::Kernel => "kernel",
+            ImageKind::Ramdisk => "ramdisk",
+        }
+    }
+}
+
+/// The kind's prefix, `0` and 16 hex digits: the 17-digit form EC2 has used since 2018.
+pub(crate) fn image_id(seed: u64, kind: ImageKind, key: ImageKey) -> String {
+    let block = (u64::from(key.region) << 48) | (u64::from(key.owner) << 32) | u64::from(key.index);
+    let mut id = String::with_capacity(21);
+    id.push_str(kind.prefix());
+    let _ = write!(id, "0{:016x}", feistel(seed, block, false));
+    id
+}
+
+/// Decodes an id made by [`image_id`] with the same seed into the kind its prefix names
+/// and the key; `None` for any other id (uppercase hex included: EC2's ids are
+/// lowercase). Whether the entry at the key is of that kind is the caller's to check.
+pub(crate) fn parse_image_id(seed: u64, id: &str) -> Option<(ImageKind, ImageKey)> {
+    let kind = ImageKind::ALL
+        .into_iter()
+        .find(|k| id.starts_with(k.prefix()))?;
+    let hex = id[kind.prefix().len()..].strip_prefix('0')?;
+    if hex.len() != 16 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return None;
     }
     let block = feistel(seed, u64::from_str_radix(hex, 16).ok()?, true);
-    Some(ImageKey {
-        region: (block >> 48) as u16,
-        owner: (block >> 32) as u16,
-        index: block as u32,
-    })
+    Some((
+        kind,
+        ImageKey {
+            region: (block >> 48) as u16,
+            owner: (block >> 32) as u16,
+            index: block as u32,
+        },
+    ))
 }
 
-/// Whether `id` has the shape EC2 accepts for an image id (`ami-` and 8 or 17 hex).
+/// Whether `id` has the shape EC2 accepts for an image id: `ami-`, `aki-` or `ari-` and
+/// 8 or 17 hex digits.
 pub(crate) fn is_well_formed_image_id(id: &str) -> bool {
-    id.strip_prefix("ami-").is_some_and(|hex| {
-        (hex.len() == 8 || hex.len() == 17) && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    ImageKind::ALL.iter().any(|kind| {
+        id.strip_prefix(kind.prefix()).is_some_and(|hex| {
+            (hex.len() == 8 || hex.len() == 17) && hex.bytes().all(|b| b.is_ascii_hexdigit())
+        })
     })
 }
 
@@ -85,12 +130,25 @@ mod tests {
             owner: 5,
             index: 123_456,
         };
-        let id = image_id(9, key);
-        assert!(id.starts_with("ami-0") && id.len() == 21, "{id}");
-        assert!(is_well_formed_image_id(&id));
-        assert_eq!(parse_image_id(9, &id), Some(key));
-        assert_ne!(parse_image_id(10, &id), Some(key));
-        assert_ne!(image_id(10, key), id);
+        for kind in ImageKind::ALL {
+            let id = image_id(9, kind, key);
+            assert!(id.starts_with(kind.prefix()) && id.len() == 21, "{id}");
+            assert_eq!(&id[4..5], "0");
+            assert!(is_well_formed_image_id(&id));
+            assert_eq!(parse_image_id(9, &id), Some((kind, key)));
+            assert_ne!(parse_image_id(10, &id), Some((kind, key)));
+            assert_ne!(image_id(10, kind, key), id);
+        }
+        let ami = image_id(9, ImageKind::Machine, key);
+        // The hex is the key's whatever the prefix: the lookup checks the entry's kind.
+        let aki = ami.replacen("ami-", "aki-", 1);
+        assert_eq!(parse_image_id(9, &aki), Some((ImageKind::Kernel, key)));
+        let upper = format!("ami-0{}", ami[5..].to_uppercase());
+        if upper != ami {
+            assert_eq!(parse_image_id(9, &upper), None);
+        }
+        assert_eq!(parse_image_id(9, "ami-1a2b3c4d"), None);
+        assert_eq!(parse_image_id(9, "ami-1123456789abcdef0"), None);
     }
 
     #[test]
@@ -99,11 +157,24 @@ mod tests {
             "ami-",
             "ami-xyz",
             "ami-0123456789abcdef",
+            "aki-0123456789abcdef",
+            "ari-1a2b3c4",
             "i-0123456789abcdef0",
+            "aka-1a2b3c4d",
+            "AMI-1a2b3c4d",
+            "aki-1a2b3c4g",
             "",
         ] {
             assert!(!is_well_formed_image_id(bad), "{bad}");
         }
-        assert!(is_well_formed_image_id("ami-1a2b3c4d"));
+        for good in [
+            "ami-1a2b3c4d",
+            "aki-1a2b3c4d",
+            "ari-1A2B3C4D",
+            "aki-0123456789abcdef0",
+            "ari-0123456789abcdef0",
+        ] {
+            assert!(is_well_formed_image_id(good), "{good}");
+        }
     }
 }

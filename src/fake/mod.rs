@@ -16,8 +16,11 @@
 //! - `server`: HTTP, dispatch and injected faults; `caller`: identity from SigV4
 //!   headers; `sts`, `regions`, `control`: the other actions; `xml`: the wire format.
 //!
-//! Architecture invariants: no image is stored, only a 12-byte entry per image; every
-//! rendered value is a pure function of seeds; nothing here knows the SDK or DuckDB.
+//! Architecture invariants: no image is stored, only a 12-byte entry per image (and, per
+//! Amazon catalog, which images its public SSM parameters resolve to); every rendered
+//! value is a pure function of seeds and the catalog; nothing here knows the SDK or
+//! DuckDB, and nothing here uses amiq's own modules but `image`: the fake is a second
+//! opinion on EC2, with its own filter names, id rules and messages.
 
 mod caller;
 mod catalog;

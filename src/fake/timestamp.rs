@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 /// Seconds since the Unix epoch of some fixed instants the generator draws between.
 pub(crate) mod instant {
+    pub const Y2009: i64 = 1_230_768_000;
     pub const Y2013_06: i64 = 1_370_044_800;
     pub const Y2016_12: i64 = 1_483_142_400;
     pub const Y2019: i64 = 1_546_300_800;
@@ -87,6 +88,7 @@ mod tests {
         assert_eq!(iso8601(1_632_913_483, 305), "2021-09-29T11:04:43.305Z");
         assert_eq!(iso8601(instant::Y2025_06_30, 0), "2025-06-30T00:00:00.000Z");
         assert_eq!(iso8601(951_782_400, 1), "2000-02-29T00:00:00.001Z");
+        assert_eq!(iso8601(instant::Y2009, 0), "2009-01-01T00:00:00.000Z");
         assert_eq!(
             Civil::from_unix(instant::Y2023_03).compact_date(),
             "20230315"

@@ -4,10 +4,17 @@
 //! (`protocol_serde/shape_image.rs` and friends). Note the three EbsBlockDevice members
 //! without a locationName, which the SDK reads capitalised: `VolumeInitializationRate`,
 //! `AvailabilityZoneId`, `EbsCardIndex`.
+//!
+//! An image's `unknown_members` are written verbatim at the end of the element their
+//! path names (`""` the item, `blockDeviceMapping/2/ebs` the second mapping's `ebs`, and
+//! likewise `productCodes/N`, `blockDeviceMapping/N`, `stateReason`, `tagSet/N`,
+//! `imageWatermarkSet/N`, `scanResults`, `instanceTypeSpecification` and its
+//! `supportedInstanceTypeSet/N`, `unsupportedInstanceTypeSet/N`); a member whose element
+//! is absent is not written.
 
 use std::fmt::Write;
 
-use crate::image::{BlockDeviceMapping, EbsBlockDevice, Image};
+use crate::image::{BlockDeviceMapping, EbsBlockDevice, Image, UnknownMember};
 
 use super::request::ApiError;
 
@@ -66,12 +73,12 @@ fn opt_int(out: &mut String, name: &str, value: Option<i32>) {
 }
 
 /// A list element: `<name/>` when empty, `<name><item>…</item>…</name>` otherwise,
-/// nothing when absent.
+/// nothing when absent. `item` gets each item's 1-based number, as paths count them.
 fn list<T>(
     out: &mut String,
     name: &str,
     items: &Option<Vec<T>>,
-    mut item: impl FnMut(&mut String, &T),
+    mut item: impl FnMut(&mut String, usize, &T),
 ) {
     let Some(items) = items else { return };
     if items.is_empty() {
@@ -79,16 +86,29 @@ fn list<T>(
         return;
     }
     let _ = write!(out, "<{name}>");
-    for i in items {
+    for (n, i) in items.iter().enumerate() {
         out.push_str("<item>");
-        item(out, i);
+        item(out, n + 1, i);
         out.push_str("</item>");
     }
     let _ = write!(out, "</{name}>");
 }
 
+/// Writes the unknown members whose path is `path()`; the path is only built when the
+/// image has unknown members at all, so ordinary images pay nothing.
+fn unknown(out: &mut String, members: &[UnknownMember], path: impl FnOnce() -> String) {
+    if members.is_empty() {
+        return;
+    }
+    let path = path();
+    for member in members.iter().filter(|m| m.path == path) {
+        out.push_str(&member.xml);
+    }
+}
+
 /// One `<item>` of `imagesSet`, members in the model's order.
 pub(crate) fn write_image(out: &mut String, image: &Image) {
+    let extra = image.unknown_members.as_deref().unwrap_or_default();
     out.push_str("<item>");
     opt(out, "imageId", &image.image_id);
     opt(out, "imageLocation", &image.image_location);
@@ -96,9 +116,10 @@ pub(crate) fn write_image(out: &mut String, image: &Image) {
     opt(out, "imageOwnerId", &image.owner_id);
     opt(out, "creationDate", &image.creation_date);
     opt_bool(out, "isPublic", image.public);
-    list(out, "productCodes", &image.product_codes, |out, p| {
+    list(out, "productCodes", &image.product_codes, |out, n, p| {
         opt(out, "productCode", &p.product_code_id);
         opt(out, "type", &p.product_code_type);
+        unknown(out, extra, || format!("productCodes/{n}"));
     });
     opt(out, "architecture", &image.architecture);
     opt(out, "imageType", &image.image_type);
@@ -111,7 +132,7 @@ pub(crate) fn write_image(out: &mut String, image: &Image) {
         out,
         "blockDeviceMapping",
         &image.block_device_mappings,
-        write_mapping,
+        |out, n, mapping| write_mapping(out, n, mapping, extra),
     );
     opt(out, "description", &image.description);
     opt_bool(out, "enaSupport", image.ena_support);
@@ -125,11 +146,13 @@ pub(crate) fn write_image(out: &mut String, image: &Image) {
         out.push_str("<stateReason>");
         opt(out, "code", &reason.code);
         opt(out, "message", &reason.message);
+        unknown(out, extra, || "stateReason".into());
         out.push_str("</stateReason>");
     }
-    list(out, "tagSet", &image.tags, |out, t| {
+    list(out, "tagSet", &image.tags, |out, n, t| {
         opt(out, "key", &t.key);
         opt(out, "value", &t.value);
+        unknown(out, extra, || format!("tagSet/{n}"));
     });
     opt(out, "virtualizationType", &image.virtualization_type);
     opt(out, "bootMode", &image.boot_mode);
@@ -147,18 +170,91 @@ pub(crate) fn write_image(out: &mut String, image: &Image) {
     opt(out, "sourceImageId", &image.source_image_id);
     opt(out, "sourceImageRegion", &image.source_image_region);
     opt_bool(out, "freeTierEligible", image.free_tier_eligible);
+    opt(
+        out,
+        "publicSsmParameterName",
+        &image.public_ssm_parameter_name,
+    );
+    let watermarks = &image.image_watermarks;
+    list(out, "imageWatermarkSet", watermarks, |out, n, w| {
+        opt(out, "watermarkKey", &w.watermark_key);
+        opt(out, "sourceImageRegion", &w.source_image_region);
+        opt(out, "sourceImageId", &w.source_image_id);
+        opt(
+            out,
+            "sourceImageCreationTime",
+            &w.source_image_creation_time,
+        );
+        opt(out, "watermarkCreationTime", &w.watermark_creation_time);
+        unknown(out, extra, || format!("imageWatermarkSet/{n}"));
+    });
+    if let Some(scan) = &image.scan_results {
+        out.push_str("<scanResults>");
+        opt(
+            out,
+            "highestFindingSeverityLabel",
+            &scan.highest_finding_severity_label,
+        );
+        opt(out, "findingScanDate", &scan.finding_scan_date);
+        opt(
+            out,
+            "informationalFixAvailableSince",
+            &scan.informational_fix_available_since,
+        );
+        opt(out, "lowFixAvailableSince", &scan.low_fix_available_since);
+        opt(
+            out,
+            "mediumFixAvailableSince",
+            &scan.medium_fix_available_since,
+        );
+        opt(out, "highFixAvailableSince", &scan.high_fix_available_since);
+        opt(
+            out,
+            "criticalFixAvailableSince",
+            &scan.critical_fix_available_since,
+        );
+        unknown(out, extra, || "scanResults".into());
+        out.push_str("</scanResults>");
+    }
+    if let Some(spec) = &image.instance_type_specification {
+        let at = "instanceTypeSpecification";
+        out.push_str("<instanceTypeSpecification>");
+        for (name, types) in [
+            ("supportedInstanceTypeSet", &spec.supported_instance_types),
+            (
+                "unsupportedInstanceTypeSet",
+                &spec.unsupported_instance_types,
+            ),
+        ] {
+            list(out, name, types, |out, n, t| {
+                opt(out, "instanceType", &t.instance_type);
+                unknown(out, extra, || format!("{at}/{name}/{n}"));
+            });
+        }
+        unknown(out, extra, || at.into());
+        out.push_str("</instanceTypeSpecification>");
+    }
+    unknown(out, extra, String::new);
     out.push_str("</item>");
 }
 
-fn write_mapping(out: &mut String, mapping: &BlockDeviceMapping) {
+/// Mapping `n` (1-based) of an image whose unknown members are `extra`.
+fn write_mapping(
+    out: &mut String,
+    n: usize,
+    mapping: &BlockDeviceMapping,
+    extra: &[UnknownMember],
+) {
     opt(out, "deviceName", &mapping.device_name);
     opt(out, "virtualName", &mapping.virtual_name);
     if let Some(ebs) = &mapping.ebs {
         out.push_str("<ebs>");
         write_ebs(out, ebs);
+        unknown(out, extra, || format!("blockDeviceMapping/{n}/ebs"));
         out.push_str("</ebs>");
     }
     opt(out, "noDevice", &mapping.no_device);
+    unknown(out, extra, || format!("blockDeviceMapping/{n}"));
 }
 
 fn write_ebs(out: &mut String, ebs: &EbsBlockDevice) {
@@ -246,7 +342,9 @@ pub(crate) fn sts_error(error: &ApiError, request_id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::image::Tag;
+    use crate::image::{
+        ImageWatermark, InstanceTypeItem, InstanceTypeSpecification, ScanResults, Tag,
+    };
 
     #[test]
     fn escapes_markup_and_keeps_the_rest() {
@@ -283,6 +381,117 @@ mod tests {
             out,
             "<item><tagSet><item><key>k</key><value></value></item></tagSet></item>"
         );
+    }
+
+    #[test]
+    fn the_newer_members_follow_free_tier_eligible_in_the_models_order() {
+        let image = Image {
+            free_tier_eligible: Some(false),
+            public_ssm_parameter_name: Some("/aws/service/x".into()),
+            image_watermarks: Some(vec![ImageWatermark {
+                watermark_key: Some("111111111111:approvedAmi".into()),
+                source_image_region: Some("eu-west-1".into()),
+                source_image_id: Some("ami-1".into()),
+                source_image_creation_time: Some("2025-03-04T05:06:07.000Z".into()),
+                watermark_creation_time: Some("2025-03-05T05:06:07.000Z".into()),
+            }]),
+            scan_results: Some(ScanResults {
+                highest_finding_severity_label: Some("high".into()),
+                finding_scan_date: Some("2025-08-01T00:00:00.000Z".into()),
+                low_fix_available_since: Some("2025-07-01T00:00:00.000Z".into()),
+                ..Default::default()
+            }),
+            instance_type_specification: Some(InstanceTypeSpecification {
+                supported_instance_types: Some(vec![InstanceTypeItem {
+                    instance_type: Some("t3.*".into()),
+                }]),
+                unsupported_instance_types: Some(vec![]),
+            }),
+            ..Default::default()
+        };
+        let mut out = String::new();
+        write_image(&mut out, &image);
+        let expected = [
+            "<item><freeTierEligible>false</freeTierEligible>",
+            "<publicSsmParameterName>/aws/service/x</publicSsmParameterName>",
+            "<imageWatermarkSet><item>",
+            "<watermarkKey>111111111111:approvedAmi</watermarkKey>",
+            "<sourceImageRegion>eu-west-1</sourceImageRegion>",
+            "<sourceImageId>ami-1</sourceImageId>",
+            "<sourceImageCreationTime>2025-03-04T05:06:07.000Z</sourceImageCreationTime>",
+            "<watermarkCreationTime>2025-03-05T05:06:07.000Z</watermarkCreationTime>",
+            "</item></imageWatermarkSet>",
+            "<scanResults><highestFindingSeverityLabel>high</highestFindingSeverityLabel>",
+            "<findingScanDate>2025-08-01T00:00:00.000Z</findingScanDate>",
+            "<lowFixAvailableSince>2025-07-01T00:00:00.000Z</lowFixAvailableSince>",
+            "</scanResults>",
+            "<instanceTypeSpecification><supportedInstanceTypeSet>",
+            "<item><instanceType>t3.*</instanceType></item></supportedInstanceTypeSet>",
+            "<unsupportedInstanceTypeSet/></instanceTypeSpecification></item>",
+        ]
+        .concat();
+        assert_eq!(out, expected);
+        out.clear();
+        let absent = Image {
+            instance_type_specification: Some(InstanceTypeSpecification::default()),
+            image_watermarks: Some(vec![]),
+            ..Default::default()
+        };
+        write_image(&mut out, &absent);
+        let spec = "<instanceTypeSpecification></instanceTypeSpecification>";
+        assert_eq!(out, format!("<item><imageWatermarkSet/>{spec}</item>"));
+    }
+
+    #[test]
+    fn unknown_members_are_written_where_their_path_says() {
+        let member = |path: &str, xml: &str| UnknownMember {
+            path: path.into(),
+            xml: xml.into(),
+        };
+        let image = Image {
+            image_id: Some("ami-1".into()),
+            block_device_mappings: Some(vec![
+                BlockDeviceMapping {
+                    device_name: Some("/dev/xvda".into()),
+                    ebs: Some(EbsBlockDevice {
+                        volume_size: Some(8),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                BlockDeviceMapping {
+                    device_name: Some("/dev/sdb".into()),
+                    virtual_name: Some("ephemeral0".into()),
+                    ..Default::default()
+                },
+            ]),
+            tags: Some(vec![Tag {
+                key: Some("k".into()),
+                value: Some("v".into()),
+            }]),
+            unknown_members: Some(vec![
+                member("blockDeviceMapping/1/ebs", "<futureEbs>1</futureEbs>"),
+                member("blockDeviceMapping/2", "<futureMapping/>"),
+                member("tagSet/1", "<futureTag>t</futureTag>"),
+                member("", "<futureTop><detail>&amp;</detail></futureTop>"),
+                member("blockDeviceMapping/3", "<nowhere/>"),
+                member("scanResults", "<nowhere/>"),
+            ]),
+            ..Default::default()
+        };
+        let mut out = String::new();
+        write_image(&mut out, &image);
+        let expected = [
+            "<item><imageId>ami-1</imageId><blockDeviceMapping>",
+            "<item><deviceName>/dev/xvda</deviceName><ebs><volumeSize>8</volumeSize>",
+            "<futureEbs>1</futureEbs></ebs></item>",
+            "<item><deviceName>/dev/sdb</deviceName><virtualName>ephemeral0</virtualName>",
+            "<futureMapping/></item></blockDeviceMapping>",
+            "<tagSet><item><key>k</key><value>v</value><futureTag>t</futureTag></item></tagSet>",
+            "<futureTop><detail>&amp;</detail></futureTop></item>",
+        ]
+        .concat();
+        assert_eq!(out, expected);
     }
 
     #[test]

@@ -20,6 +20,14 @@ const CONFLICTS_SQL: &str = include_str!("../../sql/merge/conflicts.sql");
 /// The noted rows, inserted.
 const FLUSH_SQL: &str = include_str!("../../sql/merge/flush.sql");
 
+/// flush.sql with the shape's viewer-dependent columns in place.
+static FLUSH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    FLUSH_SQL.replace(
+        "{viewer_columns}",
+        &crate::shape::columns(crate::shape::Seen::ByViewer).join(", "),
+    )
+});
+
 /// A round flushes once it has noted this many new versions and sightings, so that the
 /// noted rows (24 bytes each, in DuckDB's memory) stay small however large the round.
 const FLUSH_AFTER_ROWS: i64 = 2_000_000;
@@ -210,7 +218,7 @@ impl Round {
              SELECT *, file_index FROM read_parquet([{}], file_row_number = true)",
             files.join(", ")
         ))?;
-        conn.execute_batch(FLUSH_SQL)?;
+        conn.execute_batch(&FLUSH)?;
         conn.execute_batch("DROP VIEW round_file")?;
         self.files.clear();
         self.noted_rows = 0;
@@ -237,6 +245,7 @@ mod tests {
     use super::*;
     use crate::image::Image;
     use crate::store::{StoreSettings, staged_listing};
+    use duckdb::Connection;
 
     const REGION: &str = "us-east-1";
 
@@ -330,6 +339,168 @@ mod tests {
 
     fn open(dir: &std::path::Path) -> Store {
         Store::open_write(&dir.join("t.duckdb"), &StoreSettings::default()).unwrap()
+    }
+
+    /// Images with members of every kind, the newer ones included.
+    fn rich_images() -> Vec<Image> {
+        use crate::image::{BlockDeviceMapping, EbsBlockDevice, ScanResults, Tag};
+        (1..=3)
+            .map(|i| Image {
+                tags: Some(vec![Tag {
+                    key: Some("k".into()),
+                    value: Some(format!("v{i}")),
+                }]),
+                block_device_mappings: Some(vec![BlockDeviceMapping {
+                    device_name: Some("/dev/xvda".into()),
+                    ebs: Some(EbsBlockDevice {
+                        volume_size: Some(8 * i),
+                        ..EbsBlockDevice::default()
+                    }),
+                    ..BlockDeviceMapping::default()
+                }]),
+                creation_date: Some("2024-01-02T03:04:05.000Z".into()),
+                scan_results: (i == 2).then(|| ScanResults {
+                    highest_finding_severity_label: Some("high".into()),
+                    ..ScanResults::default()
+                }),
+                ..image(&format!("ami-{i}"), &format!("n{i}"))
+            })
+            .collect()
+    }
+
+    /// Merges one run of `images` owned by one account; its counts.
+    fn merge_run(store: &Store, dir: &std::path::Path, images: &[Image]) -> MergeCounts {
+        let run = store.begin_run(1).unwrap();
+        let listing = Listing {
+            viewer: "111111111111",
+            scope: "owned",
+            images: images.to_vec(),
+        };
+        let (staged, record) = stage(dir, run, &listing);
+        store.merge_partition(&staged, &record).unwrap()
+    }
+
+    fn hashes(store: &Store) -> Vec<(String, i64, i64)> {
+        let mut stmt = store
+            .conn
+            .prepare(
+                "SELECT image_id, content_hash, view_hash FROM image_versions
+                 JOIN image_sightings USING (region, image_id) ORDER BY 1",
+            )
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// What a run started or ended: versions and sightings, as `report changes` reads.
+    fn touched_by(store: &Store, run: i64) -> i64 {
+        store
+            .conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM image_versions
+                         WHERE valid_from_run = ?1 OR valid_to_run = ?1)
+                      + (SELECT count(*) FROM image_sightings
+                         WHERE valid_from_run = ?1 OR valid_to_run = ?1)",
+                [run],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn a_store_of_the_first_schema_migrates_keeps_its_history_and_its_next_sync_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let images = rich_images();
+        // What this release stores for a first run, to compare with.
+        let current = open(dir.path());
+        merge_run(&current, dir.path(), &images);
+        let (lines, stored) = (full_history(&current), hashes(&current));
+
+        // The same run in a store as the previous release wrote it: schema 0001 only,
+        // hashes of another scheme.
+        let old_path = dir.path().join("old.duckdb");
+        {
+            let old = Connection::open(&old_path).unwrap();
+            old.execute_batch(&format!(
+                "{}
+                 CREATE TABLE amiq_migrations (version INTEGER PRIMARY KEY,
+                     name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL);
+                 INSERT INTO amiq_migrations VALUES (1, 'store', now());",
+                super::super::MIGRATIONS[0].sql
+            ))
+            .unwrap();
+            drop(old);
+            let sql = format!(
+                "ATTACH '{}' AS old;
+                 INSERT INTO old.sync_runs SELECT * FROM sync_runs;
+                 SELECT nextval('old.sync_run_ids');
+                 INSERT INTO old.sync_partitions SELECT * FROM sync_partitions;
+                 INSERT INTO old.image_versions BY NAME
+                     SELECT * EXCLUDE (public_ssm_parameter_name, image_watermarks,
+                                       scan_results, instance_type_specification,
+                                       unknown_members)
+                            REPLACE (xor(content_hash, 12345) AS content_hash)
+                     FROM image_versions;
+                 INSERT INTO old.image_sightings BY NAME
+                     SELECT * REPLACE (xor(view_hash, 12345) AS view_hash)
+                     FROM image_sightings;
+                 DETACH old;",
+                old_path.display()
+            );
+            current.conn.execute_batch(&sql).unwrap();
+        }
+        drop(current);
+
+        let migrated = Store::open_write(&old_path, &StoreSettings::default()).unwrap();
+        assert_eq!(
+            migrated.schema_version().unwrap(),
+            super::super::known_version()
+        );
+        assert_eq!(full_history(&migrated), lines, "history is kept");
+        let rehashed = hashes(&migrated);
+        let differs: Vec<_> = rehashed
+            .iter()
+            .zip(&stored)
+            .filter(|(a, b)| a != b)
+            .map(|(a, _)| a.0.clone())
+            .collect();
+        // ami-2's scan results were not in the old store, so its content hash differs.
+        assert_eq!(differs, ["ami-2"], "every other hash is this release's");
+        let no_scan: Vec<Image> = images
+            .iter()
+            .cloned()
+            .map(|i| Image {
+                scan_results: None,
+                ..i
+            })
+            .collect();
+        let counts = merge_run(&migrated, dir.path(), &no_scan);
+        assert_eq!((counts.added, counts.changed, counts.gone), (0, 0, 0));
+        assert_eq!(
+            touched_by(&migrated, 2),
+            0,
+            "the run after the upgrade changed nothing"
+        );
+    }
+
+    #[test]
+    fn a_member_added_to_the_shape_that_no_image_carries_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let images = rich_images();
+        merge_run(&store, dir.path(), &images);
+        let before = (full_history(&store), hashes(&store));
+        // The next release's migration adds the member's column; its shape hashes it.
+        store
+            .conn
+            .execute_batch("ALTER TABLE image_versions ADD COLUMN future_member VARCHAR")
+            .unwrap();
+        let counts = merge_run(&store, dir.path(), &images);
+        assert_eq!((counts.added, counts.changed, counts.gone), (0, 0, 0));
+        assert_eq!(touched_by(&store, 2), 0);
+        assert_eq!((full_history(&store), hashes(&store)), before);
     }
 
     #[test]

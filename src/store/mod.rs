@@ -14,6 +14,7 @@
 
 mod ledger;
 mod merge;
+mod rehash;
 mod stage;
 
 use std::fs::{File, OpenOptions, TryLockError};
@@ -28,12 +29,34 @@ pub use merge::MergeCounts;
 pub(crate) use stage::staged_listing;
 pub use stage::{PartitionStage, StagedPartition, sweep_abandoned};
 
+/// A numbered migration: its SQL, then a step in Rust, in one transaction.
+struct Migration {
+    version: i32,
+    name: &'static str,
+    sql: &'static str,
+    step: Option<fn(&Connection) -> duckdb::Result<()>>,
+}
+
 /// The numbered migrations, in order. Never edit one that has shipped: add a new one.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "store",
-    include_str!("../../sql/migrations/0001_store.sql"),
-)];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "store",
+        sql: include_str!("../../sql/migrations/0001_store.sql"),
+        step: None,
+    },
+    Migration {
+        version: 2,
+        name: "image_shape",
+        sql: include_str!("../../sql/migrations/0002_image_shape.sql"),
+        step: Some(rehash::rehash),
+    },
+];
+
+/// The schema this release writes.
+fn known_version() -> i32 {
+    MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
+}
 
 /// Views and macros over the tables; replaced on every write open.
 const VIEWS: &str = include_str!("../../sql/views.sql");
@@ -173,7 +196,8 @@ impl Store {
         })
     }
 
-    /// Opens a store that must exist, with `config`, and refuses one written by a
+    /// Opens a store that must exist, with `config`; upgrades one written by an
+    /// earlier amiq first (a write open migrates it), and refuses one written by a
     /// newer amiq.
     fn open_existing(
         path: &Path,
@@ -185,18 +209,31 @@ impl Store {
                 path: path.to_path_buf(),
             });
         }
-        let conn = open_waiting(path, Role::Reader, lock_timeout, config)?;
+        let conn = open_waiting(path, Role::Reader, lock_timeout, &config)?;
         let store = Store {
             conn,
             path: path.to_path_buf(),
         };
         let version = store.schema_version()?;
-        let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
+        let known = known_version();
         if version > known {
             return Err(StoreError::TooNew {
                 path: store.path.clone(),
                 found: version,
                 known,
+            });
+        }
+        if version > 0 && version < known {
+            drop(store);
+            let settings = StoreSettings {
+                lock_timeout,
+                ..StoreSettings::default()
+            };
+            drop(Store::open_write(path, &settings)?);
+            let conn = open_waiting(path, Role::Reader, lock_timeout, config)?;
+            return Ok(Store {
+                conn,
+                path: path.to_path_buf(),
             });
         }
         Ok(store)
@@ -262,7 +299,7 @@ impl Store {
             )
             .map_err(|e| self.db_err(e))?;
         let current = self.schema_version()?;
-        let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
+        let known = known_version();
         if current > known {
             return Err(StoreError::TooNew {
                 path: self.path.clone(),
@@ -270,11 +307,28 @@ impl Store {
                 known,
             });
         }
-        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-            let tx = format!(
-                "BEGIN TRANSACTION;\n{sql}\nINSERT INTO amiq_migrations VALUES ({version}, '{name}', now());\nCOMMIT;"
-            );
-            if let Err(e) = self.conn.execute_batch(&tx) {
+        for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+            if current > 0 {
+                tracing::info!(
+                    "upgrading {} to schema {} ({})",
+                    self.path.display(),
+                    m.version,
+                    m.name
+                );
+            }
+            let applied = (|| {
+                self.conn.execute_batch("BEGIN TRANSACTION")?;
+                self.conn.execute_batch(m.sql)?;
+                if let Some(step) = m.step {
+                    step(&self.conn)?;
+                }
+                self.conn.execute(
+                    "INSERT INTO amiq_migrations VALUES (?, ?, now())",
+                    duckdb::params![m.version, m.name],
+                )?;
+                self.conn.execute_batch("COMMIT")
+            })();
+            if let Err(e) = applied {
                 let _ = self.conn.execute_batch("ROLLBACK");
                 return Err(self.db_err(e));
             }
@@ -396,12 +450,101 @@ mod tests {
         }
     }
 
+    fn column_names(store: &Store, sql: &str) -> Vec<String> {
+        let mut stmt = store.conn.prepare(sql).unwrap();
+        let batch = stmt.query_arrow([]).unwrap();
+        batch
+            .get_schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    #[test]
+    fn tables_and_views_hold_the_members_the_shape_declares_by_name() {
+        use crate::shape::{self, Seen};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_write(&dir.path().join("s.duckdb"), &settings()).unwrap();
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
+        let keys = |extra: &[&str], members: Vec<String>| {
+            let mut all: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+            all.extend(members);
+            sorted(all)
+        };
+        let mut versions = shape::columns(Seen::ByEveryone);
+        versions.retain(|c| c != "image_id");
+        assert_eq!(
+            sorted(column_names(&store, "SELECT * FROM image_versions")),
+            keys(
+                &[
+                    "region",
+                    "image_id",
+                    "content_hash",
+                    "valid_from_run",
+                    "valid_from",
+                    "valid_to_run",
+                    "valid_to"
+                ],
+                versions.clone()
+            )
+        );
+        assert_eq!(
+            sorted(column_names(&store, "SELECT * FROM image_sightings")),
+            keys(
+                &[
+                    "region",
+                    "image_id",
+                    "viewer_account_id",
+                    "scope",
+                    "view_hash",
+                    "valid_from_run",
+                    "valid_from",
+                    "valid_to_run",
+                    "valid_to"
+                ],
+                shape::columns(Seen::ByViewer)
+            )
+        );
+        let mut members = versions;
+        members.extend(shape::columns(Seen::ByViewer));
+        assert_eq!(
+            sorted(column_names(
+                &store,
+                "SELECT * FROM image_views_as_of(now())"
+            )),
+            keys(
+                &[
+                    "viewer_account_id",
+                    "scope",
+                    "region",
+                    "image_id",
+                    "seen_since"
+                ],
+                members
+            )
+        );
+        // describe-images' answer: every member under its API name, in the shape's order.
+        let images_sql = include_str!("../../sql/describe/images.sql");
+        let quoted: Vec<&str> = images_sql
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix('\''))
+            .filter_map(|rest| rest.split_once("':").map(|(key, _)| key))
+            .collect();
+        let mut expected: Vec<&str> = shape::IMAGE.iter().map(|m| m.api).collect();
+        expected.push("UnknownMembers");
+        assert_eq!(quoted, expected, "sql/describe/images.sql");
+    }
+
     #[test]
     fn the_schema_version_is_read_from_the_migrations_table_and_zero_without_one() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("amiq.duckdb");
         drop(Store::open_write(&db, &settings()).unwrap());
-        let known = MIGRATIONS.last().unwrap().0;
+        let known = known_version();
         assert_eq!(
             Store::open_read(&db, &settings())
                 .unwrap()

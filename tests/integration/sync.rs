@@ -393,3 +393,118 @@ async fn damaged_pages_fail_their_partition_with_the_reason_and_never_store_a_ba
     assert!(failed > 0);
     assert!(env.fake.stats().garbled >= outcome.partitions.len() as u64);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_member_and_every_unknown_element_survives_the_trip() {
+    let env = Env::start(amiq::fake::FakeConfig {
+        unknown_member_rate: 0.25,
+        ..small_catalog()
+    })
+    .await;
+    let config = env.config(&["owned", "shared", "amazon"]);
+    let outcome = env.sync(&config).await;
+    assert_eq!(
+        outcome.status,
+        RunStatus::Completed,
+        "{:?}",
+        outcome.partitions
+    );
+    let store = env.store();
+    let region = "us-east-1";
+    // The hashes cover every member, unknown elements included: equal hashes are equal
+    // content.
+    for (viewer, scope) in [(A, "owned"), (B, "shared"), (A, "amazon")] {
+        let truth = keyed(&env.truth(viewer, region, scope));
+        assert_eq!(
+            stored(&store, viewer, region, scope, "now()"),
+            truth,
+            "{viewer}/{scope}"
+        );
+    }
+    // Each newer member is carried by some images, as many in the store as the
+    // endpoint returned.
+    let owned = env.truth(A, region, "owned");
+    let amazon = env.truth(A, region, "amazon");
+    let all: Vec<&amiq::image::Image> = owned.iter().chain(&amazon).collect();
+    let carried = |f: fn(&amiq::image::Image) -> bool| all.iter().filter(|i| f(i)).count() as i64;
+    let open = |column: &str| {
+        count(
+            &store,
+            &format!(
+                "SELECT count(*) FROM (SELECT DISTINCT region, image_id FROM image_versions
+                 WHERE valid_to IS NULL AND region = '{region}' AND {column} IS NOT NULL
+                   AND image_id IN (SELECT image_id FROM image_sightings
+                                    WHERE viewer_account_id = '{A}' AND scope IN ('owned', 'amazon')))"
+            ),
+        )
+    };
+    type Has = fn(&amiq::image::Image) -> bool;
+    let newer: [(&str, Has); 5] = [
+        ("public_ssm_parameter_name", |i| {
+            i.public_ssm_parameter_name.is_some()
+        }),
+        ("image_watermarks", |i| i.image_watermarks.is_some()),
+        ("instance_type_specification", |i| {
+            i.instance_type_specification.is_some()
+        }),
+        ("scan_results", |i| i.scan_results.is_some()),
+        ("unknown_members", |i| i.unknown_members.is_some()),
+    ];
+    for (column, has) in newer {
+        let n = carried(has);
+        assert!(n > 0, "the endpoint returned no {column}");
+        assert_eq!(open(column), n, "{column}");
+    }
+    // describe-images gives them back under the API's names, unknown ones where they
+    // stood.
+    let odd = owned
+        .iter()
+        .find(|i| i.unknown_members.is_some() && i.scan_results.is_some())
+        .expect("an image with both");
+    let answer = amiq::describe::describe_images(
+        &store,
+        &amiq::describe::DescribeRequest {
+            account: Some(A.into()),
+            region: Some(region.into()),
+            image_ids: vec![odd.image_id.clone().unwrap()],
+            ..amiq::describe::DescribeRequest::default()
+        },
+    )
+    .unwrap();
+    let json = answer.into_json(false);
+    let image = &json["Images"][0];
+    assert!(
+        image["ScanResults"]["HighestFindingSeverityLabel"].is_string(),
+        "{image}"
+    );
+    for member in odd.unknown_members.as_ref().unwrap() {
+        let name = member.xml[1..]
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .unwrap();
+        let key = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
+        let place = if member.path.is_empty() {
+            image
+        } else if member.path.ends_with("/ebs") {
+            &image["BlockDeviceMappings"][0]["Ebs"]
+        } else {
+            &image["BlockDeviceMappings"][0]
+        };
+        assert!(
+            place.get(&key).is_some(),
+            "{key} at {:?}: {image}",
+            member.path
+        );
+    }
+
+    // A second sync of the same endpoint changes nothing.
+    let again = env.sync(&config).await;
+    assert_eq!(again.status, RunStatus::Completed);
+    for p in &again.partitions {
+        assert_eq!(
+            (p.added, p.changed, p.gone),
+            (Some(0), Some(0), Some(0)),
+            "{p:?}"
+        );
+    }
+}

@@ -40,6 +40,7 @@ pub fn small_catalog() -> FakeConfig {
         amazon_per_region: 150,
         marketplace_per_region: 20,
         faults: Faults::default(),
+        unknown_member_rate: 0.0,
     }
 }
 
@@ -145,15 +146,11 @@ impl Env {
 
 /// (image id, content hash, view hash) of every image in a list, as the store keys them.
 pub fn keyed(images: &[amiq::image::Image]) -> BTreeSet<(String, i64, i64)> {
+    let hashes = amiq::batch::image_hashes(images).unwrap();
     images
         .iter()
-        .map(|i| {
-            (
-                i.image_id.clone().unwrap(),
-                amiq::batch::content_hash(i),
-                amiq::batch::view_hash(i),
-            )
-        })
+        .zip(hashes)
+        .map(|(i, (content, view))| (i.image_id.clone().unwrap(), content, view))
         .collect()
 }
 
