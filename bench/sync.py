@@ -118,7 +118,7 @@ def throughput(args):
 
 def compare(args):
     """Two builds side by side: alternating fresh syncs of one fake endpoint, so that
-    the machine's drift falls on both alike."""
+    the machine's drift falls on both alike (use an even number of rounds)."""
     builds = named_builds(args.builds)
     accounts = ACCOUNT_IDS[: args.accounts]
     per = args.images // len(accounts)
@@ -127,7 +127,9 @@ def compare(args):
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for rnd in range(args.rounds):
-                for name, path in builds:
+                # Each round reverses the order: whichever runs first in a round was
+                # measured faster or slower by a steady margin, so it falls on both.
+                for name, path in (builds if rnd % 2 == 0 else builds[::-1]):
                     db = os.path.join(tmp, f"{name}-{rnd}.duckdb")
                     config = os.path.join(tmp, "bench.toml")
                     write_config(config, fake.url, db, accounts, ["us-east-1"], ["owned"], len(accounts))
@@ -217,7 +219,9 @@ def partitions(args):
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for rnd in range(args.rounds):
-                for name, path in builds:
+                # Each round reverses the order: whichever runs first in a round was
+                # measured faster or slower by a steady margin, so it falls on both.
+                for name, path in (builds if rnd % 2 == 0 else builds[::-1]):
                     db = os.path.join(tmp, f"{name}-{rnd}.duckdb")
                     config = os.path.join(tmp, "bench.toml")
                     write_config(config, fake.url, db, accounts, regions, ["owned", "shared"], 16)
