@@ -24,9 +24,9 @@ def free_port():
 class Fake:
     """`amiq fake-ec2` in its own process, so its CPU is not counted as amiq's RSS."""
 
-    def __init__(self, **flags):
+    def __init__(self, amiq=AMIQ, **flags):
         self.port = free_port()
-        args = [AMIQ, "fake-ec2", "--listen", f"127.0.0.1:{self.port}"]
+        args = [amiq, "fake-ec2", "--listen", f"127.0.0.1:{self.port}"]
         for k, v in flags.items():
             args += [f"--{k.replace('_', '-')}", str(v)]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)

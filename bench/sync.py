@@ -8,7 +8,7 @@ Each part can run alone:
     python3 bench/sync.py throughput [--images 1000000]   # images/s and peak RSS, amiq vs boto3
     python3 bench/sync.py history [--images 1000000 --runs 30 --churn 0.01]
     python3 bench/sync.py latency [--latency-ms 200]
-    python3 bench/sync.py compare old=/tmp/amiq-old new=target/release/amiq [--rounds 3]
+    python3 bench/sync.py compare old=/tmp/amiq-old new=target/release/amiq [--rounds 3] [--fake /tmp/amiq-old]
     python3 bench/sync.py partitions [--owned 20] [old=/tmp/amiq-old new=target/release/amiq]
 
 Build first: cargo build --release (CARGO_TARGET_DIR defaults to ~/.cache/amiq-target).
@@ -122,7 +122,10 @@ def compare(args):
     builds = named_builds(args.builds)
     accounts = ACCOUNT_IDS[: args.accounts]
     per = args.images // len(accounts)
-    fake = Fake(accounts=len(accounts), regions="us-east-1", owned=per, amazon=0, marketplace=0)
+    # `--fake OLD` serves both builds the XML the old release's endpoint writes: the
+    # same input, where a newer endpoint returns members the old build does not read.
+    fake = Fake(amiq=args.fake or AMIQ, accounts=len(accounts), regions="us-east-1", owned=per,
+                amazon=0, marketplace=0)
     results = {name: [] for name, _ in builds}
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -259,6 +262,7 @@ def main():
     c.add_argument("--images", type=int, default=1_000_000)
     c.add_argument("--accounts", type=int, default=4)
     c.add_argument("--rounds", type=int, default=3)
+    c.add_argument("--fake", metavar="PATH", help="the amiq binary whose fake-ec2 serves both (default: this build)")
     lat = sub.add_parser("latency")
     lat.add_argument("--latency-ms", type=int, default=200)
     lat.add_argument("--per-partition", type=int, default=1_000)

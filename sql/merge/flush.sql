@@ -11,11 +11,14 @@
 -- fills row groups of its own.
 --
 -- Columns go by name: `{viewer_columns}` is replaced with the members the shape
--- (src/shape.rs) says depend on the viewer; every other member is the version's.
+-- (src/shape.rs) says depend on the viewer; every other member is the version's. Only
+-- the members some staged row of the round holds are read: `{empty_columns}` names the
+-- version's that none holds (each after a comma) and `{viewer_values}` the viewer's
+-- that some row holds (each after a comma); a column left out is inserted as NULL.
 
 INSERT INTO image_versions BY NAME
 SELECT s.* EXCLUDE (run_id, viewer_account_id, scope, view_hash, file_index, file_row_number,
-                   {viewer_columns}),
+                   {viewer_columns}{empty_columns}),
        s.run_id AS valid_from_run, now() AS valid_from
 FROM round_file s
 SEMI JOIN pending_versions p
@@ -23,7 +26,7 @@ SEMI JOIN pending_versions p
 
 INSERT INTO image_sightings BY NAME
 SELECT s.region, s.image_id, s.viewer_account_id, s.scope, s.view_hash,
-       s.run_id AS valid_from_run, now() AS valid_from, {viewer_columns}
+       s.run_id AS valid_from_run, now() AS valid_from{viewer_values}
 FROM round_file s
 SEMI JOIN pending_sightings p
     ON p.file_index = s.file_index AND p.file_row_number = s.file_row_number;

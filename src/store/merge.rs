@@ -3,6 +3,7 @@
 use duckdb::params;
 
 use super::ledger::{PartitionRecord, PartitionStatus, insert_partition};
+use super::stage::ColumnsWithValues;
 use super::{StagedPartition, Store, StoreError};
 
 /// What a merge will change, counted first; see the file.
@@ -20,13 +21,20 @@ const CONFLICTS_SQL: &str = include_str!("../../sql/merge/conflicts.sql");
 /// The noted rows, inserted.
 const FLUSH_SQL: &str = include_str!("../../sql/merge/flush.sql");
 
-/// flush.sql with the shape's viewer-dependent columns in place.
-static FLUSH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    FLUSH_SQL.replace(
-        "{viewer_columns}",
-        &crate::shape::columns(crate::shape::Seen::ByViewer).join(", "),
-    )
-});
+/// flush.sql for a round whose staged rows hold values in `with_values`: the
+/// viewer-dependent columns in place, and only the columns that hold a value read.
+fn flush_sql(with_values: &ColumnsWithValues) -> String {
+    use crate::shape::{Seen, columns};
+    let listed =
+        |names: Vec<String>| -> String { names.iter().map(|c| format!(", {c}")).collect() };
+    let (viewer, version) = (columns(Seen::ByViewer), columns(Seen::ByEveryone));
+    let empty = version.iter().filter(|c| !with_values.has(c)).cloned();
+    let viewer_values = viewer.iter().filter(|c| with_values.has(c)).cloned();
+    FLUSH_SQL
+        .replace("{viewer_columns}", &viewer.join(", "))
+        .replace("{empty_columns}", &listed(empty.collect()))
+        .replace("{viewer_values}", &listed(viewer_values.collect()))
+}
 
 /// A round flushes once it has noted this many new versions and sightings, so that the
 /// noted rows (24 bytes each, in DuckDB's memory) stay small however large the round.
@@ -160,7 +168,7 @@ impl Store {
             conn.execute_batch(ENDED_SQL)?;
         }
         if counts.added + counts.changed > 0 {
-            let file_index = round.add_file(&path);
+            let file_index = round.add_file(&path, &staged.with_values);
             conn.execute("UPDATE merge_args SET file_index = ?", [file_index])?;
             conn.execute_batch(MERGE_SQL)?;
             round.noted_rows += counts.added + counts.changed;
@@ -191,14 +199,17 @@ impl Store {
 struct Round {
     /// Their paths, in file_index order.
     files: Vec<String>,
+    /// The columns that hold a value in some row of the files.
+    with_values: ColumnsWithValues,
     /// New versions and sightings noted since the last flush (an upper bound).
     noted_rows: i64,
 }
 
 impl Round {
     /// Adds a partition's staging file to the round; returns its file_index.
-    fn add_file(&mut self, path: &str) -> usize {
+    fn add_file(&mut self, path: &str, with_values: &ColumnsWithValues) -> usize {
         self.files.push(path.to_string());
+        self.with_values.add(with_values);
         self.files.len() - 1
     }
 
@@ -218,9 +229,10 @@ impl Round {
              SELECT *, file_index FROM read_parquet([{}], file_row_number = true)",
             files.join(", ")
         ))?;
-        conn.execute_batch(&FLUSH)?;
+        conn.execute_batch(&flush_sql(&self.with_values))?;
         conn.execute_batch("DROP VIEW round_file")?;
         self.files.clear();
+        self.with_values = ColumnsWithValues::default();
         self.noted_rows = 0;
         Ok(())
     }
@@ -482,6 +494,81 @@ mod tests {
             touched_by(&migrated, 2),
             0,
             "the run after the upgrade changed nothing"
+        );
+    }
+
+    /// Every member column of both tables, as text, row by row.
+    fn stored_rows(store: &Store) -> Vec<String> {
+        let mut rows = Vec::new();
+        for table in ["image_versions", "image_sightings"] {
+            let sql = format!(
+                "SELECT CAST(t AS VARCHAR) FROM (
+                     SELECT * EXCLUDE (valid_from, valid_to) FROM {table}) t
+                 ORDER BY ALL"
+            );
+            let mut stmt = store.conn.prepare(&sql).unwrap();
+            let found: Vec<String> = stmt
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            rows.extend(found);
+        }
+        rows
+    }
+
+    #[test]
+    fn a_round_reads_only_the_members_its_rows_hold_and_stores_the_same_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let images = rich_images();
+        let record = PartitionRecord::started(1, "111111111111", "a", REGION, "owned", false);
+        let staged = staged_listing(dir.path(), &record, &images);
+        let seen = &staged.with_values;
+        // ami-2 alone has scan results; no image has watermarks or a launch time.
+        assert!(seen.has("image_id") && seen.has("tags") && seen.has("scan_results"));
+        assert!(!seen.has("image_watermarks") && !seen.has("last_launched_time"));
+        assert!(!seen.has("no_such_column"));
+        let sql = flush_sql(seen);
+        assert!(sql.contains(", image_watermarks") && !sql.contains("scan_results"));
+        assert!(
+            sql.lines()
+                .any(|l| l.trim() == "s.run_id AS valid_from_run, now() AS valid_from, tags"),
+            "the sightings read the viewer's members that hold a value: {sql}"
+        );
+
+        // The same rows as a round that reads every column.
+        let store = open(dir.path());
+        merge_run(&store, dir.path(), &images);
+        let read_some = stored_rows(&store);
+        let all = flush_sql(&ColumnsWithValues::every());
+        std::fs::create_dir(dir.path().join("every")).unwrap();
+        let every = open(&dir.path().join("every"));
+        every.conn.execute_batch(ROUND_SQL).unwrap();
+        let run = every.begin_run(1).unwrap();
+        let record =
+            PartitionRecord::started(run, "111111111111", "111111111111", REGION, "owned", false);
+        let staged = staged_listing(dir.path(), &record, &images);
+        every
+            .conn
+            .execute_batch(&format!(
+                "CREATE TEMP TABLE stage AS
+                     SELECT image_id, content_hash, view_hash, file_row_number
+                     FROM read_parquet('{path}', file_row_number = true);
+                 CREATE TEMP TABLE merge_args AS
+                     SELECT {run}::BIGINT AS run_id, '{REGION}' AS region,
+                            '111111111111' AS viewer_account_id, 'owned' AS scope,
+                            0::UBIGINT AS file_index;
+                 {MERGE_SQL}
+                 CREATE TEMP VIEW round_file AS
+                     SELECT *, file_index FROM read_parquet(['{path}'], file_row_number = true);
+                 {all}",
+                path = staged.path().display()
+            ))
+            .unwrap();
+        assert_eq!(stored_rows(&every), read_some);
+        assert!(
+            read_some.iter().any(|r| r.contains("high")),
+            "ami-2's scan results are stored"
         );
     }
 

@@ -37,6 +37,7 @@ pub struct PartitionStage {
     file: tempfile::TempPath,
     lock: File,
     rows: u64,
+    with_values: ColumnsWithValues,
 }
 
 /// A complete staging file, ready to merge. Deleted when dropped.
@@ -46,12 +47,56 @@ pub struct StagedPartition {
     _lock: File,
     /// Images staged (before de-duplication by image id).
     pub rows: u64,
+    /// Which of the batch schema's columns hold a value in some row.
+    pub with_values: ColumnsWithValues,
 }
 
 impl StagedPartition {
     /// The Parquet file.
     pub fn path(&self) -> &Path {
         &self.file
+    }
+}
+
+/// Which columns of the batch schema (`crate::batch::schema`) hold a value in some row
+/// of one or more staging files: the merge inserts only those and leaves the others
+/// NULL, so a member that no image of a round carries costs it nothing
+/// (docs/decisions/0001-image-shape.md, "Members no image carries").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnsWithValues(Vec<bool>);
+
+impl Default for ColumnsWithValues {
+    fn default() -> Self {
+        ColumnsWithValues(vec![false; crate::batch::schema().fields().len()])
+    }
+}
+
+impl ColumnsWithValues {
+    /// Notes the columns of `batch` (of the batch schema) that hold a value.
+    pub fn note(&mut self, batch: &RecordBatch) {
+        for (seen, column) in self.0.iter_mut().zip(batch.columns()) {
+            *seen |= column.null_count() < column.len();
+        }
+    }
+
+    /// Every column, as if each held a value: for tests.
+    #[cfg(test)]
+    pub(crate) fn every() -> Self {
+        ColumnsWithValues(vec![true; crate::batch::schema().fields().len()])
+    }
+
+    /// Adds the columns `other` saw.
+    pub fn add(&mut self, other: &ColumnsWithValues) {
+        for (seen, theirs) in self.0.iter_mut().zip(&other.0) {
+            *seen |= *theirs;
+        }
+    }
+
+    /// Whether the column named `name` holds a value (an unknown name: it does not).
+    pub fn has(&self, name: &str) -> bool {
+        crate::batch::schema()
+            .index_of(name)
+            .is_ok_and(|i| self.0[i])
     }
 }
 
@@ -97,6 +142,7 @@ impl PartitionStage {
             file: path,
             lock,
             rows: 0,
+            with_values: ColumnsWithValues::default(),
         })
     }
 
@@ -107,6 +153,7 @@ impl PartitionStage {
             message: e.to_string(),
         })?;
         self.rows += batch.num_rows() as u64;
+        self.with_values.note(batch);
         Ok(())
     }
 
@@ -117,6 +164,7 @@ impl PartitionStage {
             file,
             lock,
             rows,
+            with_values,
         } = self;
         writer.close().map_err(|e| StoreError::Stage {
             path: file.to_path_buf(),
@@ -126,6 +174,7 @@ impl PartitionStage {
             file,
             _lock: lock,
             rows,
+            with_values,
         })
     }
 }
