@@ -1,5 +1,7 @@
 -- DescribeImages, answered from the store: the images of the answer, with all their
--- members, from describe_views (views.sql), in the answer's order.
+-- members, from describe_views (views.sql), in the answer's order, each with its
+-- position there (src/describe/found.rs may leave the ORDER BY out and put the images
+-- in order itself).
 SELECT w.caller, w.region, w.image_id,
        -- The Image shape's members in the order of the EC2 model (and of the AWS CLI's
        -- output, src/shape.rs: a test checks the list); NULL members are left out of
@@ -49,7 +51,8 @@ SELECT w.caller, w.region, w.image_id,
            'Platform': v.platform,
            -- What the reader did not know: put back in place by image_json::image.
            'UnknownMembers': v.unknown_members
-       } AS image
+       } AS image,
+       w.pos
 FROM describe_views w
 JOIN image_versions v ON v.rowid = w.version_row
 ORDER BY w.caller, w.region, w.image_id

@@ -4,10 +4,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::describe::{
-    AsOf, DescribeError, DescribeRequest, QuestionMark, cli_args, cli_output, describe_images,
-    output,
-};
+use crate::describe::print::{Format, PrintError, Printing, print};
+use crate::describe::{AsOf, DescribeError, DescribeRequest, QuestionMark, answer, cli_args};
 use crate::store::{Store, StoreSettings};
 
 /// Arguments of `amiq describe-images`: the AWS CLI's, plus where and when to answer.
@@ -66,6 +64,48 @@ pub struct DescribeImagesArgs {
     /// How `?` in a filter value matches.
     #[arg(long, value_enum, default_value_t = QuestionMark::ZeroOrOne)]
     pub question_mark: QuestionMark,
+    /// The memory DuckDB may use, and a `--query` that needs the whole answer at once
+    /// (e.g. `Images[].ImageId | sort(@)`) may hold: 1GB, 512MB.
+    #[arg(long, default_value = "1GB", value_parser = parse_memory_limit)]
+    pub memory_limit: MemoryLimit,
+}
+
+/// A memory limit as given and in bytes.
+#[derive(Debug, Clone)]
+pub struct MemoryLimit {
+    pub text: String,
+    pub bytes: u64,
+}
+
+/// `1GB`, `512MB`, `2GiB`, `100KB` or a number of bytes, as DuckDB reads them.
+fn parse_memory_limit(s: &str) -> Result<MemoryLimit, String> {
+    let text = s.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let unit = unit.trim().to_ascii_lowercase();
+    let scale: f64 = match unit.as_str() {
+        "" | "b" | "byte" | "bytes" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0f64.powi(4),
+        _ => f64::NAN,
+    };
+    match number.parse::<f64>() {
+        Ok(n) if scale.is_finite() && n > 0.0 => Ok(MemoryLimit {
+            text: text.to_string(),
+            bytes: (n * scale) as u64,
+        }),
+        _ => Err(format!(
+            "{s:?} is not a memory size; give a number and a unit, e.g. 1GB or 512MB"
+        )),
+    }
 }
 
 /// Output formats of the AWS CLI.
@@ -122,65 +162,71 @@ pub fn run(args: &DescribeImagesArgs) -> ExitCode {
         eprintln!("{e}");
         return ExitCode::from(exit::API_ERROR);
     }
-    let store = match Store::open_read(&args.db, &StoreSettings::default()) {
+    let settings = StoreSettings {
+        memory_limit: args.memory_limit.text.clone(),
+        ..StoreSettings::default()
+    };
+    let store = match Store::open_read(&args.db, &settings) {
         Ok(s) => s,
         Err(e) => return super::report_store_error(&e),
     };
     tracing::debug!("store opened");
-    let answer = match describe_images(&store, &request) {
+    let answer = match answer(&store, &request) {
         Ok(a) => a,
-        Err(DescribeError::Api(e)) => {
-            eprintln!("{e}");
-            return ExitCode::from(exit::API_ERROR);
-        }
-        Err(DescribeError::Input(e)) => {
-            eprintln!("amiq: {e}");
-            return ExitCode::from(super::exit::BAD_CONFIG);
-        }
-        Err(DescribeError::Store(e)) => return super::report_store_error(&e),
+        Err(e) => return report_describe_error(e),
     };
-    drop(store);
-    tracing::debug!("store closed");
     for warning in &answer.warnings {
         eprintln!("amiq: warning: {warning}");
     }
-    let with_origin = args.account.is_none() || args.region.is_none();
+
     let incomplete = !answer.warnings.is_empty();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let written = match (&query, args.output) {
-        // The common case streams from the store's rows.
-        (None, Output::Json) => answer.write_json(with_origin, &mut out),
-        (query, output) => {
-            let mut document = answer.into_json(with_origin);
-            if let Some(q) = query {
-                document = match q.search(&document) {
-                    Ok(found) => output::model_order(
-                        serde_json::to_value(&*found).unwrap_or(serde_json::Value::Null),
-                    ),
-                    Err(e) => {
-                        eprintln!("amiq: --query: {}", one_line(&e.to_string()));
-                        return ExitCode::from(super::exit::BAD_CONFIG);
-                    }
-                };
-            }
-            match output {
-                Output::Json => output::write_json(&document, &mut out),
-                Output::Text => out.write_all(cli_output::text(&document).as_bytes()),
-                Output::Table => out.write_all(
-                    cli_output::table(&document, "DescribeImages", terminal_width()).as_bytes(),
-                ),
-            }
-        }
+    let printing = Printing {
+        format: match args.output {
+            Output::Json => Format::Json,
+            Output::Text => Format::Text,
+            Output::Table => Format::Table(terminal_width()),
+        },
+        query: query.as_ref(),
+        with_origin: args.account.is_none() || args.region.is_none(),
+        memory_budget: args.memory_limit.bytes,
     };
-    if written.and_then(|_| out.flush()).is_err() {
-        // A closed pipe (`| head`) is not an error of ours.
-        return ExitCode::from(super::exit::OK);
-    }
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let printed = print(&answer, &printing, &mut out).and_then(|()| Ok(out.flush()?));
+    drop(answer);
+    drop(store);
     tracing::debug!("answer written");
+    match printed {
+        Ok(()) => {}
+        // A closed pipe (`| head`) is not an error of ours.
+        Err(PrintError::Io(_)) => return ExitCode::from(super::exit::OK),
+        Err(PrintError::Describe(e)) => return report_describe_error(e),
+        Err(e @ PrintError::Query(_)) => {
+            eprintln!("amiq: {}", one_line(&e.to_string()));
+            return ExitCode::from(super::exit::BAD_CONFIG);
+        }
+        Err(e) => {
+            eprintln!("amiq: {e}");
+            return ExitCode::from(super::exit::BAD_CONFIG);
+        }
+    }
     if args.strict && incomplete {
         return ExitCode::from(exit::INCOMPLETE);
     }
     ExitCode::from(super::exit::OK)
+}
+
+fn report_describe_error(e: DescribeError) -> ExitCode {
+    match e {
+        DescribeError::Api(e) => {
+            eprintln!("{e}");
+            ExitCode::from(exit::API_ERROR)
+        }
+        DescribeError::Input(e) => {
+            eprintln!("amiq: {e}");
+            ExitCode::from(super::exit::BAD_CONFIG)
+        }
+        DescribeError::Store(e) => super::report_store_error(&e),
+    }
 }
 
 fn one_line(text: &str) -> String {

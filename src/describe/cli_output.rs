@@ -92,16 +92,16 @@ pub fn table(value: &Value, title: &str, width: usize) -> String {
 
 /// awscli raises an exception for this input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Raised;
+pub(super) struct Raised;
 
-type Result<T> = std::result::Result<T, Raised>;
+pub(super) type Result<T> = std::result::Result<T, Raised>;
 
 // ---------------------------------------------------------------------------
 // Python value semantics
 // ---------------------------------------------------------------------------
 
 /// `isinstance(value, (list, dict))`.
-fn is_container(value: &Value) -> bool {
+pub(super) fn is_container(value: &Value) -> bool {
     matches!(value, Value::Array(_) | Value::Object(_))
 }
 
@@ -118,7 +118,7 @@ fn is_truthy(value: &Value) -> bool {
 }
 
 /// Python's `str(value)`.
-fn py_str(value: &Value) -> String {
+pub(super) fn py_str(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => {
@@ -279,7 +279,7 @@ fn string_repr(s: &str, out: &mut String) {
 }
 
 /// Python's `str.upper()`.
-fn py_upper(s: &str) -> String {
+pub(super) fn py_upper(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         push_upper(c, &mut out);
@@ -317,14 +317,14 @@ fn is_printable(c: char) -> bool {
 
 /// `awscli.table.get_text_length`: characters of East Asian Width W, F or A
 /// count as two columns, every other character as one.
-fn text_length(s: &str) -> usize {
+pub(super) fn text_length(s: &str) -> usize {
     s.chars()
         .map(|c| if in_ranges(&WIDE, c as u32) { 2 } else { 1 })
         .sum()
 }
 
 /// `' ' * n` (empty when `n` is negative).
-fn push_repeat(out: &mut String, c: char, n: i64) {
+pub(super) fn push_repeat(out: &mut String, c: char, n: i64) {
     for _ in 0..n.max(0) {
         out.push(c);
     }
@@ -332,7 +332,7 @@ fn push_repeat(out: &mut String, c: char, n: i64) {
 
 /// Keys of `map` whose values are scalar and those whose values are not, each
 /// sorted (`TableFormatter._group_scalar_keys`).
-fn group_scalar_keys(map: &Map<String, Value>) -> (Vec<&str>, Vec<&str>) {
+pub(super) fn group_scalar_keys(map: &Map<String, Value>) -> (Vec<&str>, Vec<&str>) {
     let mut headers = Vec::new();
     let mut more = Vec::new();
     for (key, value) in map {
@@ -351,7 +351,7 @@ fn group_scalar_keys(map: &Map<String, Value>) -> (Vec<&str>, Vec<&str>) {
 // Text (awscli/text.py)
 // ---------------------------------------------------------------------------
 
-fn format_text(
+pub(super) fn format_text(
     item: &Value,
     identifier: Option<&str>,
     scalar_keys: Option<&[&str]>,
@@ -479,8 +479,8 @@ fn all_scalar_keys(list: &[Value]) -> Result<Vec<&str>> {
 // ---------------------------------------------------------------------------
 
 /// `TableFormatter._build_table`: returns whether there is anything to print.
-fn build_table(
-    table: &mut MultiTable,
+pub(super) fn build_table<S: Sink + ?Sized>(
+    table: &mut S,
     title: Option<&str>,
     current: &Value,
     indent_level: usize,
@@ -497,17 +497,7 @@ fn build_table(
                 build_sub_table_from_list(table, list, indent_level, title)?;
             } else {
                 for item in list {
-                    match item {
-                        Value::Array(elements) if elements.iter().any(is_container) => {
-                            build_table(table, None, item, 0)?;
-                        }
-                        Value::Array(elements) => {
-                            table.add_row(elements.iter().map(py_str).collect())?;
-                        }
-                        // Iterating over a dict yields its keys, all scalar.
-                        Value::Object(map) => table.add_row(map.keys().cloned().collect())?,
-                        scalar => table.add_row(vec![py_str(scalar)])?,
-                    }
+                    table_row_of_item(table, item)?;
                 }
             }
         }
@@ -517,8 +507,25 @@ fn build_table(
     Ok(true)
 }
 
-fn build_sub_table_from_dict(
-    table: &mut MultiTable,
+/// One element of a list whose first element is not an object: a row (or, for a list
+/// holding containers, a table of its own).
+pub(super) fn table_row_of_item<S: Sink + ?Sized>(table: &mut S, item: &Value) -> Result<()> {
+    match item {
+        Value::Array(elements) if elements.iter().any(is_container) => {
+            build_table(table, None, item, 0)?;
+        }
+        Value::Array(elements) => {
+            table.add_row(elements.iter().map(py_str).collect())?;
+        }
+        // Iterating over a dict yields its keys, all scalar.
+        Value::Object(map) => table.add_row(map.keys().cloned().collect())?,
+        scalar => table.add_row(vec![py_str(scalar)])?,
+    }
+    Ok(())
+}
+
+fn build_sub_table_from_dict<S: Sink + ?Sized>(
+    table: &mut S,
     map: &Map<String, Value>,
     indent_level: usize,
 ) -> Result<()> {
@@ -535,67 +542,84 @@ fn build_sub_table_from_dict(
     Ok(())
 }
 
-fn build_sub_table_from_list(
-    table: &mut MultiTable,
+fn build_sub_table_from_list<S: Sink + ?Sized>(
+    table: &mut S,
     list: &[Value],
     indent_level: usize,
     title: Option<&str>,
 ) -> Result<()> {
-    // awscli treats every element as a dict. Iterating over an empty list or
-    // string yields no keys, so those pass as elements without keys; any other
-    // value makes it raise while grouping the keys (or, for a list of valid
-    // indices, when it calls `element.get`).
-    let mut maps: Vec<Option<&Map<String, Value>>> = Vec::with_capacity(list.len());
-    for element in list {
-        match element {
-            Value::Object(map) => maps.push(Some(map)),
-            Value::Array(a) if a.is_empty() => maps.push(None),
-            Value::String(s) if s.is_empty() => maps.push(None),
-            _ => return Err(Raised),
-        }
-    }
     let mut headers: Vec<&str> = Vec::new();
     let mut more: Vec<&str> = Vec::new();
-    for map in maps.iter().flatten() {
-        let (h, m) = group_scalar_keys(map);
-        headers.extend(h);
-        more.extend(m);
+    for element in list {
+        if let Some(map) = list_element_map(element)? {
+            let (h, m) = group_scalar_keys(map);
+            headers.extend(h);
+            more.extend(m);
+        }
     }
     headers.sort_unstable();
     headers.dedup();
     more.sort_unstable();
     more.dedup();
-    let header_row: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
-    table.add_row_header(header_row.clone())?;
-    for (i, (element, map)) in list.iter().zip(&maps).enumerate() {
-        if i > 0 && !more.is_empty() {
-            table.new_section(title, indent_level);
-            table.add_row_header(header_row.clone())?;
+    table.add_row_header(headers.iter().map(|h| h.to_string()).collect())?;
+    for (i, element) in list.iter().enumerate() {
+        table_list_element(table, element, i == 0, &headers, &more, title, indent_level)?;
+    }
+    Ok(())
+}
+
+/// An element of a list of objects as awscli sees it: its map, or None for an empty
+/// list or string. awscli treats every element as a dict. Iterating over an empty list
+/// or string yields no keys, so those pass as elements without keys; any other value
+/// makes it raise while grouping the keys (or, for a list of valid indices, when it
+/// calls `element.get`).
+pub(super) fn list_element_map(element: &Value) -> Result<Option<&Map<String, Value>>> {
+    match element {
+        Value::Object(map) => Ok(Some(map)),
+        Value::Array(a) if a.is_empty() => Ok(None),
+        Value::String(s) if s.is_empty() => Ok(None),
+        _ => Err(Raised),
+    }
+}
+
+/// One element of a list of objects under the list's `headers` (the sorted union of
+/// its elements' scalar keys) and `more` (of their other keys).
+pub(super) fn table_list_element<S: Sink + ?Sized>(
+    table: &mut S,
+    element: &Value,
+    first: bool,
+    headers: &[&str],
+    more: &[&str],
+    title: Option<&str>,
+    indent_level: usize,
+) -> Result<()> {
+    if !first && !more.is_empty() {
+        table.new_section(title, indent_level);
+        table.add_row_header(headers.iter().map(|h| h.to_string()).collect())?;
+    }
+    let Some(map) = list_element_map(element)? else {
+        // `element.get` on a list or string raises, unless there is no
+        // header to look up.
+        if !headers.is_empty() {
+            return Err(Raised);
         }
-        let Some(map) = map else {
-            // `element.get` on a list or string raises, unless there is no
-            // header to look up.
-            if !headers.is_empty() {
-                return Err(Raised);
-            }
-            table.add_row(Vec::new())?;
-            // `key in element` is false for an empty list, and for an empty
-            // string unless the key is empty too (then `""[""]` raises).
-            if element.is_string() && more.contains(&"") {
-                return Err(Raised);
-            }
-            continue;
-        };
-        table.add_row(
-            headers
-                .iter()
-                .map(|h| map.get(*h).map(py_str).unwrap_or_default())
-                .collect(),
-        )?;
-        for key in &more {
-            if let Some(value) = map.get(*key) {
-                build_table(table, Some(key), value, indent_level + 1)?;
-            }
+        table.add_row(Vec::new())?;
+        // `key in element` is false for an empty list, and for an empty
+        // string unless the key is empty too (then `""[""]` raises).
+        if element.is_string() && more.contains(&"") {
+            return Err(Raised);
+        }
+        return Ok(());
+    };
+    table.add_row(
+        headers
+            .iter()
+            .map(|h| map.get(*h).map(py_str).unwrap_or_default())
+            .collect(),
+    )?;
+    for key in more {
+        if let Some(value) = map.get(*key) {
+            build_table(table, Some(key), value, indent_level + 1)?;
         }
     }
     Ok(())
@@ -607,23 +631,23 @@ fn build_sub_table_from_list(
 
 /// `awscli.table.Section`.
 #[derive(Debug, Default)]
-struct Section {
+pub(super) struct Section {
     /// `None` where awscli's title is `None` (it then counts as the four
     /// characters of `"None"` in width computations but is not printed).
-    title: Option<String>,
-    headers: Vec<String>,
-    rows: Vec<Vec<String>>,
-    indent_level: usize,
-    num_cols: Option<usize>,
-    max_widths: Vec<usize>,
+    pub(super) title: Option<String>,
+    pub(super) headers: Vec<String>,
+    pub(super) rows: Vec<Vec<String>>,
+    pub(super) indent_level: usize,
+    pub(super) num_cols: Option<usize>,
+    pub(super) max_widths: Vec<usize>,
 }
 
 impl Section {
-    fn title_length(&self) -> usize {
+    pub(super) fn title_length(&self) -> usize {
         text_length(self.title.as_deref().unwrap_or("None"))
     }
 
-    fn add_header(&mut self, headers: Vec<String>) -> Result<()> {
+    pub(super) fn add_header(&mut self, headers: Vec<String>) -> Result<()> {
         self.update_max_widths(&headers)?;
         if self.num_cols.is_none() {
             self.num_cols = Some(headers.len());
@@ -632,7 +656,7 @@ impl Section {
         Ok(())
     }
 
-    fn add_row(&mut self, row: Vec<String>) -> Result<()> {
+    pub(super) fn add_row(&mut self, row: Vec<String>) -> Result<()> {
         let num_cols = *self.num_cols.get_or_insert(row.len());
         if row.len() != num_cols {
             // ValueError: Row should have N elements, instead it has M
@@ -643,7 +667,7 @@ impl Section {
         Ok(())
     }
 
-    fn update_max_widths(&mut self, row: &[String]) -> Result<()> {
+    pub(super) fn update_max_widths(&mut self, row: &[String]) -> Result<()> {
         if self.max_widths.is_empty() {
             self.max_widths = row.iter().map(|el| text_length(el)).collect();
         } else {
@@ -658,7 +682,7 @@ impl Section {
 
     /// `calculate_column_widths(padding, max_width)`: column widths scaled so
     /// that they add up to `max_width`.
-    fn column_widths(&self, padding: usize, max_width: usize) -> Vec<usize> {
+    pub(super) fn column_widths(&self, padding: usize, max_width: usize) -> Vec<usize> {
         let unscaled: Vec<usize> = self.max_widths.iter().map(|w| w + padding).collect();
         if unscaled.is_empty() {
             return unscaled;
@@ -692,10 +716,35 @@ impl Section {
     }
 
     /// `total_width(padding=4, with_border=True, outer_padding=indent_level)`.
-    fn total_width(&self) -> usize {
+    pub(super) fn total_width(&self) -> usize {
         let outer = 2 * self.indent_level;
         let columns: usize = self.max_widths.iter().map(|w| w + 4).sum();
         (self.title_length() + 2 + outer).max(columns + 2 + outer)
+    }
+}
+
+/// What the table builders write to: awscli's `MultiTable` calls.
+pub(super) trait Sink {
+    fn new_section(&mut self, title: Option<&str>, indent_level: usize);
+    fn add_row_header(&mut self, headers: Vec<String>) -> Result<()>;
+    fn add_row(&mut self, row: Vec<String>) -> Result<()>;
+}
+
+impl Sink for MultiTable {
+    fn new_section(&mut self, title: Option<&str>, indent_level: usize) {
+        self.sections.push(Section {
+            title: title.map(str::to_string),
+            indent_level,
+            ..Section::default()
+        });
+    }
+
+    fn add_row_header(&mut self, headers: Vec<String>) -> Result<()> {
+        self.current()?.add_header(headers)
+    }
+
+    fn add_row(&mut self, row: Vec<String>) -> Result<()> {
+        self.current()?.add_row(row)
     }
 }
 
@@ -718,22 +767,6 @@ impl MultiTable {
     fn current(&mut self) -> Result<&mut Section> {
         // AttributeError on `None` before any section exists.
         self.sections.last_mut().ok_or(Raised)
-    }
-
-    fn new_section(&mut self, title: Option<&str>, indent_level: usize) {
-        self.sections.push(Section {
-            title: title.map(str::to_string),
-            indent_level,
-            ..Section::default()
-        });
-    }
-
-    fn add_row_header(&mut self, headers: Vec<String>) -> Result<()> {
-        self.current()?.add_header(headers)
-    }
-
-    fn add_row(&mut self, row: Vec<String>) -> Result<()> {
-        self.current()?.add_row(row)
     }
 
     fn max_width(&self) -> usize {
@@ -763,38 +796,66 @@ impl MultiTable {
     /// row becomes a two-column `header | value` section.
     fn convert_to_vertical_table(&mut self) {
         for section in &mut self.sections {
-            if section.rows.len() == 1 && !section.headers.is_empty() {
-                let mut vertical = Section {
-                    title: section.title.take(),
-                    indent_level: section.indent_level,
-                    ..Section::default()
-                };
-                for (header, element) in section.headers.iter().zip(&section.rows[0]) {
-                    // Two-element rows never fail.
-                    let _ = vertical.add_row(vec![header.clone(), element.clone()]);
-                }
-                *section = vertical;
+            if section.is_vertical_candidate() {
+                *section = section.vertical();
             }
         }
     }
 }
 
+impl Section {
+    /// Whether `convert_to_vertical_table` turns this section: a header and one row.
+    pub(super) fn is_vertical_candidate(&self) -> bool {
+        self.rows.len() == 1 && !self.headers.is_empty()
+    }
+
+    /// The two-column `header | value` section this one becomes.
+    pub(super) fn vertical(&mut self) -> Section {
+        let mut vertical = Section {
+            title: self.title.take(),
+            indent_level: self.indent_level,
+            ..Section::default()
+        };
+        for (header, element) in self.headers.iter().zip(&self.rows[0]) {
+            // Two-element rows never fail.
+            let _ = vertical.add_row(vec![header.clone(), element.clone()]);
+        }
+        vertical
+    }
+}
+
 /// Writes one line of a section through awscli's `IndentedStream`: one `|`
 /// per indentation level on each side.
-fn push_line(out: &mut String, indent_level: usize, line: &str) {
+pub(super) fn push_line(out: &mut String, indent_level: usize, line: &str) {
     push_repeat(out, '|', indent_level as i64);
     out.push_str(line);
     push_repeat(out, '|', indent_level as i64);
     out.push('\n');
 }
 
-fn render_section(section: &Section, max_width: usize, out: &mut String) {
+pub(super) fn render_section(section: &Section, max_width: usize, out: &mut String) {
+    if let Some(widths) = render_head(section, !section.rows.is_empty(), max_width, out) {
+        for row in &section.rows {
+            render_row(section.indent_level, &widths, row, out);
+        }
+        push_line(out, section.indent_level, &line_break(&widths));
+    }
+}
+
+/// A section's title and column titles, then the line that opens its rows when
+/// `has_rows`: the rows' widths are returned then, unless there are no columns.
+pub(super) fn render_head(
+    section: &Section,
+    has_rows: bool,
+    max_width: usize,
+    out: &mut String,
+) -> Option<Vec<usize>> {
     let indent = section.indent_level;
     let max_width = max_width.saturating_sub(indent * 2);
     // Title.
     if let Some(title) = section.title.as_deref().filter(|t| !t.is_empty()) {
         push_line(out, indent, &center_text(title, max_width, "|", "|"));
-        if section.headers.is_empty() && section.rows.is_empty() {
+        if section.headers.is_empty() && !has_rows {
             let mut border = String::from("+");
             push_repeat(&mut border, '-', max_width as i64 - 2);
             border.push('+');
@@ -812,27 +873,29 @@ fn render_section(section: &Section, max_width: usize, out: &mut String) {
         push_line(out, indent, &line_break(&widths));
         push_line(out, indent, &line);
     }
-    // Rows.
-    if !section.rows.is_empty() {
-        let widths = section.column_widths(4, max_width);
-        if widths.is_empty() {
-            return;
-        }
-        push_line(out, indent, &line_break(&widths));
-        for row in &section.rows {
-            let mut line = String::new();
-            for (i, (&width, element)) in widths.iter().zip(row).enumerate() {
-                let left_edge = if i == 0 { "|" } else { "" };
-                line.push_str(&align_left(element, width, left_edge, "|"));
-            }
-            push_line(out, indent, &line);
-        }
-        push_line(out, indent, &line_break(&widths));
+    if !has_rows {
+        return None;
     }
+    let widths = section.column_widths(4, max_width);
+    if widths.is_empty() {
+        return None;
+    }
+    push_line(out, indent, &line_break(&widths));
+    Some(widths)
+}
+
+/// One row of a section whose rows have `widths`; the rows end with `line_break`.
+pub(super) fn render_row(indent_level: usize, widths: &[usize], row: &[String], out: &mut String) {
+    let mut line = String::new();
+    for (i, (&width, element)) in widths.iter().zip(row).enumerate() {
+        let left_edge = if i == 0 { "|" } else { "" };
+        line.push_str(&align_left(element, width, left_edge, "|"));
+    }
+    push_line(out, indent_level, &line);
 }
 
 /// `_write_line_break`: `+-----+------+`.
-fn line_break(widths: &[usize]) -> String {
+pub(super) fn line_break(widths: &[usize]) -> String {
     let mut line = String::new();
     for (i, &width) in widths.iter().enumerate() {
         if i == 0 {
@@ -847,7 +910,7 @@ fn line_break(widths: &[usize]) -> String {
 }
 
 /// `awscli.table.center_text`.
-fn center_text(text: &str, length: usize, left_edge: &str, right_edge: &str) -> String {
+pub(super) fn center_text(text: &str, length: usize, left_edge: &str, right_edge: &str) -> String {
     let length = length as i64;
     let text_len = text_length(text) as i64;
     let char_start = length.div_euclid(2) - text_len.div_euclid(2) - 1;
@@ -863,7 +926,7 @@ fn center_text(text: &str, length: usize, left_edge: &str, right_edge: &str) -> 
 
 /// `awscli.table.align_left` with its default left padding of two spaces
 /// (dropped when the text does not fit).
-fn align_left(text: &str, length: usize, left_edge: &str, right_edge: &str) -> String {
+pub(super) fn align_left(text: &str, length: usize, left_edge: &str, right_edge: &str) -> String {
     let length = length as i64;
     let text_len = text_length(text) as i64;
     let left_len = left_edge.chars().count() as i64;

@@ -347,6 +347,20 @@ impl<'a, W: Write> Pretty<'a, W> {
         }
     }
 
+    /// A writer of values nested `depth` deep in a document another writer makes: what
+    /// it writes is laid out as if written there.
+    pub fn at_depth(out: &'a mut W, depth: usize) -> Self {
+        Pretty {
+            out,
+            open: vec![true; depth],
+        }
+    }
+
+    /// A value laid out by [`Pretty::at_depth`] at this writer's depth.
+    pub fn raw(&mut self, laid_out: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(laid_out)
+    }
+
     pub fn begin_object(&mut self) -> std::io::Result<()> {
         self.open.push(false);
         self.out.write_all(b"{")

@@ -9,10 +9,14 @@
 
 pub mod cli_args;
 pub mod cli_output;
+pub mod cli_query;
+pub mod cli_stream;
 pub mod coverage;
 pub mod filter;
+pub mod found;
 mod image_json;
 pub mod output;
+pub mod print;
 mod query;
 mod token;
 
@@ -174,44 +178,6 @@ impl Answer {
     pub fn into_json(self, with_origin: bool) -> serde_json::Value {
         document(self.images.into_iter(), &self.next_token, with_origin)
     }
-
-    /// Writes the same document as `aws --output json` prints it (`output::write_json`
-    /// of `into_json`, byte for byte), straight from the store's rows.
-    pub fn write_json(
-        &self,
-        with_origin: bool,
-        out: &mut impl std::io::Write,
-    ) -> std::io::Result<()> {
-        let mut json = image_json::Pretty::new(out);
-        json.begin_object()?;
-        json.key("Images")?;
-        json.begin_array()?;
-        for found in &self.images {
-            json.item()?;
-            let origin = [
-                ("Region", found.region.as_str()),
-                ("ViewerAccountId", found.viewer_account_id.as_str()),
-            ];
-            let origin: &[(&str, &str)] = if with_origin { &origin } else { &[] };
-            if image_json::has_unknown(&found.batch, found.row) {
-                // Rare: the elements the reader did not know go back in their places.
-                let mut image = found.image();
-                for (key, value) in origin {
-                    image.insert((*key).into(), (*value).into());
-                }
-                json.json(&serde_json::Value::Object(image))?;
-            } else {
-                json.struct_row(&found.batch, found.row, origin)?;
-            }
-        }
-        json.end_array()?;
-        if let Some(token) = &self.next_token {
-            json.key("NextToken")?;
-            json.string(token)?;
-        }
-        json.end_object()?;
-        json.finish()
-    }
 }
 
 fn document(
@@ -237,8 +203,33 @@ fn document(
     serde_json::Value::Object(out)
 }
 
-/// Answers `request` from `store`.
+/// An answer whose images are still in the store (see [`found`]): written image by
+/// image, never held whole.
+pub struct StoredAnswer<'s> {
+    pub found: found::Found<'s>,
+    pub next_token: Option<String>,
+    /// What the answer may be missing, one line each.
+    pub warnings: Vec<String>,
+    /// The instant the answer describes.
+    pub as_of: DateTime<Utc>,
+}
+
+/// Answers `request` from `store`, reading every image.
 pub fn describe_images(store: &Store, request: &DescribeRequest) -> Result<Answer, DescribeError> {
+    let answer = answer(store, request)?;
+    Ok(Answer {
+        images: answer.found.collect()?,
+        next_token: answer.next_token,
+        warnings: answer.warnings,
+        as_of: answer.as_of,
+    })
+}
+
+/// Answers `request` from `store`, keeping the images in the store until written.
+pub fn answer<'s>(
+    store: &'s Store,
+    request: &DescribeRequest,
+) -> Result<StoredAnswer<'s>, DescribeError> {
     let started = std::time::Instant::now();
     validate(request)?;
     let caller = match &request.account {
@@ -258,41 +249,31 @@ pub fn describe_images(store: &Store, request: &DescribeRequest) -> Result<Answe
         elapsed_ms = started.elapsed().as_millis() as u64,
         "request resolved"
     );
-    let mut images = query::run(
+    let grouping = query::Grouping::for_request(request, caller.as_deref());
+    let page = query::prepare(
         store,
         request,
         caller.as_deref(),
         as_of,
         position.as_ref().map(|p| &p.after),
+        grouping,
     )?;
     tracing::debug!(
         elapsed_ms = started.elapsed().as_millis() as u64,
-        images = images.len(),
-        "images read"
+        images = page.found.len,
+        "images found"
     );
-    let mut next_token = None;
-    if let Some(max) = request.max_results
-        && images.len() as i64 > max
-    {
-        images.truncate(max as usize);
-        let last = images.last().expect("max_results is at least 5");
-        next_token = Some(token::encode(
-            &token::Position {
-                as_of,
-                after: (
-                    last.viewer_account_id.clone(),
-                    last.region.clone(),
-                    last.image_id().to_string(),
-                ),
-            },
+    let next_token = page.more_after.map(|after| {
+        token::encode(
+            &token::Position { as_of, after },
             token::fingerprint(request),
-        ));
-    }
+        )
+    });
     let named_all = !request.image_ids.is_empty()
         && request
             .image_ids
             .iter()
-            .all(|id| images.iter().any(|f| f.image_id() == id));
+            .all(|id| page.named_found.contains(id));
     let warnings = if named_all {
         Vec::new()
     } else {
@@ -320,8 +301,8 @@ pub fn describe_images(store: &Store, request: &DescribeRequest) -> Result<Answe
             return Err(not_found(&missing).into());
         }
     }
-    Ok(Answer {
-        images,
+    Ok(StoredAnswer {
+        found: page.found,
         next_token,
         warnings,
         as_of,

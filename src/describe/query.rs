@@ -9,36 +9,22 @@
 use chrono::{DateTime, Utc};
 use duckdb::types::Value;
 
-use arrow::array::AsArray;
-
+#[cfg(test)]
+use super::FoundImage;
 use super::filter::{self, Side, Sql};
-use super::image_json;
-use super::{DescribeError, DescribeRequest, FoundImage};
+use super::found::{ANSWER_TABLE, Found};
+use super::{DescribeError, DescribeRequest};
 use crate::store::Store;
 
 const ANSWER_SQL: &str = include_str!("../../sql/describe/answer.sql");
-const VIEWS_SQL: &str = include_str!("../../sql/describe/views.sql");
-const IMAGES_SQL: &str = include_str!("../../sql/describe/images.sql");
 const VIEWERS_SQL: &str = include_str!("../../sql/describe/viewers.sql");
-/// The temporary tables: the answer's rows, then with the views' members.
-const ANSWER_TABLE: &str = "describe_answer";
-const VIEWS_TABLE: &str = "describe_views";
 
 /// The images `request` returns for `caller` (every account when None) at `as_of`,
-/// after `after` (a page's last caller, region and image id), in that order. With
-/// `max_results`, one more than a page is read, to tell whether more follow.
-pub fn run(
-    store: &Store,
-    request: &DescribeRequest,
-    caller: Option<&str>,
-    as_of: DateTime<Utc>,
-    after: Option<&(String, String, String)>,
-) -> Result<Vec<FoundImage>, DescribeError> {
-    let grouping = Grouping::for_request(request, caller);
-    run_grouped(store, request, caller, as_of, after, grouping)
-}
-
-/// [`run`], with the versions meeting the views where `grouping` says.
+/// after `after` (a page's last caller, region and image id), in that order, read
+/// whole, with the versions meeting the views where `grouping` says; and where the
+/// next page starts.
+#[cfg(test)]
+#[allow(clippy::type_complexity)]
 pub(super) fn run_grouped(
     store: &Store,
     request: &DescribeRequest,
@@ -46,7 +32,30 @@ pub(super) fn run_grouped(
     as_of: DateTime<Utc>,
     after: Option<&(String, String, String)>,
     grouping: Grouping,
-) -> Result<Vec<FoundImage>, DescribeError> {
+) -> Result<(Vec<FoundImage>, Option<(String, String, String)>), DescribeError> {
+    let page = prepare(store, request, caller, as_of, after, grouping)?;
+    Ok((page.found.collect()?, page.more_after))
+}
+
+/// One page of an answer, in the store, and where the next page starts.
+pub struct Page<'s> {
+    pub found: Found<'s>,
+    /// The last image's caller, region and id, when more images follow it.
+    pub more_after: Option<(String, String, String)>,
+    /// With named image ids: those the page holds.
+    pub named_found: Vec<String>,
+}
+
+/// Finds the answer to `request` and keeps it in temporary tables (see [`Found`]),
+/// one page of it when the request asks for one.
+pub(super) fn prepare<'s>(
+    store: &'s Store,
+    request: &DescribeRequest,
+    caller: Option<&str>,
+    as_of: DateTime<Utc>,
+    after: Option<&(String, String, String)>,
+    grouping: Grouping,
+) -> Result<Page<'s>, DescribeError> {
     let viewers = viewers(store, request, caller)?;
     let (text, params) = build(
         request,
@@ -60,72 +69,55 @@ pub(super) fn run_grouped(
     let conn = store.connection();
     let started = std::time::Instant::now();
     let elapsed_ms = || started.elapsed().as_millis() as u64;
-    let found = (|| -> Result<Vec<FoundImage>, DescribeError> {
-        let rows = conn
-            .execute(
-                &format!("CREATE OR REPLACE TEMPORARY TABLE {ANSWER_TABLE} AS\n{text}"),
-                duckdb::params_from_iter(params),
-            )
-            .map_err(|e| store.error(e))?;
-        tracing::debug!(rows, elapsed_ms = elapsed_ms(), "answer found");
-        if rows == 0 {
-            // Nothing to read: the reads of the members would still set up their scans
-            // of both tables (18-28 ms on a million images, in `-v`'s timings).
-            return Ok(Vec::new());
-        }
+    let err = |e| DescribeError::from(store.error(e));
+    let rows = conn
+        .execute(
+            &format!("CREATE OR REPLACE TEMPORARY TABLE {ANSWER_TABLE} AS\n{text}"),
+            duckdb::params_from_iter(params),
+        )
+        .map_err(err)?;
+    // Dropped with `found`, whatever happens next.
+    let mut found = Found::new(store, rows);
+    tracing::debug!(rows, elapsed_ms = elapsed_ms(), "answer found");
+    let mut more_after = None;
+    if let Some(max) = request.max_results
+        && rows as i64 > max
+    {
+        // One more than a page was found: it only tells that more follow.
         conn.execute_batch(&format!(
-            "CREATE OR REPLACE TEMPORARY TABLE {VIEWS_TABLE} AS\n{VIEWS_SQL}"
+            "DELETE FROM {ANSWER_TABLE} WHERE rowid = (
+                SELECT rowid FROM {ANSWER_TABLE} ORDER BY caller DESC, region DESC, image_id DESC LIMIT 1)"
         ))
-        .map_err(|e| store.error(e))?;
-        tracing::debug!(elapsed_ms = elapsed_ms(), "views read");
-        let found = read_images(store)?;
-        tracing::debug!(elapsed_ms = elapsed_ms(), "members read");
-        Ok(found)
-    })();
-    let dropped = conn.execute_batch(&format!(
-        "DROP TABLE IF EXISTS temp.{VIEWS_TABLE}; DROP TABLE IF EXISTS temp.{ANSWER_TABLE};"
-    ));
-    let found = found?;
-    dropped.map_err(|e| store.error(e))?;
-    Ok(found)
-}
-
-/// The members of the images in the answer table, in the answer's order.
-///
-/// DuckDB's ORDER BY moves every member, yet ordering the rows here instead was slower
-/// both ways it was tried (`bench/describe.py --compare`, a million images): referring
-/// to the rows in order made the JSON writer read each image's members from all over
-/// the batches (27,254 images: 483 -> 618 ms; 63,417: 903 -> 1,421 ms), and moving them
-/// with Arrow's `concat` and `take` was slower too (402 -> 455 ms; 723 -> 835 ms).
-fn read_images(store: &Store) -> Result<Vec<FoundImage>, DescribeError> {
-    let conn = store.connection();
-    let mut stmt = conn.prepare(IMAGES_SQL).map_err(|e| store.error(e))?;
-    // Streamed: each chunk comes as DuckDB makes it, not after it has first copied the
-    // whole result into a collection of its own (63,417 images: 716 -> 640 ms).
-    let batches = stmt.stream_arrow([]).map_err(|e| store.error(e))?;
-    let mut found = Vec::new();
-    for batch in batches {
-        let batch = batch.map_err(|e| store.error(e))?;
-        let (callers, regions, ids) = (batch.column(0), batch.column(1), batch.column(2));
-        let images = image_json::ec2_members(batch.column(3));
-        let Some(images) = images.as_struct_opt() else {
-            return Err(DescribeError::Input(format!(
-                "the store returned images of type {}, not a struct",
-                batch.column(3).data_type()
-            )));
-        };
-        let images = std::sync::Arc::new(images.clone());
-        for row in 0..batch.num_rows() {
-            found.push(FoundImage::new(
-                image_json::text(callers, row).unwrap_or_default(),
-                image_json::text(regions, row).unwrap_or_default(),
-                image_json::text(ids, row).unwrap_or_default(),
-                images.clone(),
-                row,
-            ));
-        }
+        .map_err(err)?;
+        more_after = Some(
+            conn.query_row(
+                &format!(
+                    "SELECT caller, region, image_id FROM {ANSWER_TABLE}
+                     ORDER BY caller DESC, region DESC, image_id DESC LIMIT 1"
+                ),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(err)?,
+        );
+        found.len = max as usize;
     }
-    Ok(found)
+    let named_found = if request.image_ids.is_empty() || found.len == 0 {
+        Vec::new()
+    } else {
+        let mut stmt = conn
+            .prepare(&format!("SELECT DISTINCT image_id FROM {ANSWER_TABLE}"))
+            .map_err(err)?;
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .map_err(err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err)?
+    };
+    Ok(Page {
+        found,
+        more_after,
+        named_found,
+    })
 }
 
 /// Which of the request's image ids the caller could see at `as_of`, whatever the

@@ -821,7 +821,7 @@ fn versions_before_or_after_grouping_give_one_answer() {
                             let mut pages = Vec::new();
                             let mut after = None;
                             loop {
-                                let found = query::run_grouped(
+                                let (found, more_after) = query::run_grouped(
                                     &f.store,
                                     &request,
                                     Some(account),
@@ -832,17 +832,23 @@ fn versions_before_or_after_grouping_give_one_answer() {
                                 .unwrap_or_else(|e| panic!("{grouping:?} {request:?}: {e}"));
                                 let ids: Vec<String> =
                                     found.iter().map(|i| i.image_id().to_string()).collect();
-                                let full = max_results.is_some_and(|m| ids.len() > m as usize);
+                                if let Some(max) = max_results {
+                                    assert!(ids.len() <= max as usize, "{request:?}");
+                                }
                                 pages.push(ids);
-                                if !full {
+                                if more_after.is_none() {
                                     return pages;
                                 }
-                                let last = &found[max_results.unwrap() as usize - 1];
-                                after = Some((
-                                    last.viewer_account_id.clone(),
-                                    last.region.clone(),
-                                    last.image_id().to_string(),
-                                ));
+                                let last = found.last().expect("a full page");
+                                assert_eq!(
+                                    more_after,
+                                    Some((
+                                        last.viewer_account_id.clone(),
+                                        last.region.clone(),
+                                        last.image_id().to_string(),
+                                    ))
+                                );
+                                after = more_after;
                             }
                         };
                         let before = pages(query::Grouping::VersionsBefore);
@@ -882,14 +888,13 @@ fn versions_before_or_after_grouping_give_one_answer() {
 #[test]
 fn an_answer_across_accounts_names_each_viewer_and_region() {
     let f = two_accounts();
-    let answer = f
-        .ask(&DescribeRequest {
-            account: None,
-            region: None,
-            owners: vec!["self".into()],
-            ..mine()
-        })
-        .unwrap();
+    let everyone = DescribeRequest {
+        account: None,
+        region: None,
+        owners: vec!["self".into()],
+        ..mine()
+    };
+    let answer = f.ask(&everyone).unwrap();
     let rows: Vec<(String, String)> = answer
         .images
         .iter()
@@ -907,21 +912,16 @@ fn an_answer_across_accounts_names_each_viewer_and_region() {
     assert_eq!(json["Images"][0]["Region"], REGION);
     assert_eq!(json["Images"][0]["ViewerAccountId"], ME);
     assert_eq!(
-        streamed(&answer, true),
+        streamed(&f, &everyone),
         crate::describe::output::json(&json)
     );
-    let exact = f
-        .ask(&DescribeRequest {
-            owners: vec!["self".into()],
-            ..mine()
-        })
-        .unwrap();
-    let json = exact.clone().into_json(false);
+    let one = DescribeRequest {
+        owners: vec!["self".into()],
+        ..mine()
+    };
+    let json = f.ask(&one).unwrap().into_json(false);
     assert!(json["Images"][0].get("Region").is_none());
-    assert_eq!(
-        streamed(&exact, false),
-        crate::describe::output::json(&json)
-    );
+    assert_eq!(streamed(&f, &one), crate::describe::output::json(&json));
 }
 
 #[test]
@@ -947,12 +947,11 @@ fn elements_the_reader_did_not_know_come_back_where_they_stood() {
         catalog: false,
         images,
     }]);
-    let answer = f
-        .ask(&DescribeRequest {
-            image_ids: vec!["ami-00000001".into()],
-            ..mine()
-        })
-        .unwrap();
+    let named = DescribeRequest {
+        image_ids: vec!["ami-00000001".into()],
+        ..mine()
+    };
+    let answer = f.ask(&named).unwrap();
     let image = answer.images[0].image();
     assert_eq!(
         image["FutureTop"],
@@ -968,10 +967,7 @@ fn elements_the_reader_did_not_know_come_back_where_they_stood() {
     );
     assert!(image.get("UnknownMembers").is_none());
     let json = answer.clone().into_json(false);
-    assert_eq!(
-        streamed(&answer, false),
-        crate::describe::output::json(&json)
-    );
+    assert_eq!(streamed(&f, &named), crate::describe::output::json(&json));
     let history: String = f
         .store
         .connection()
@@ -987,11 +983,15 @@ fn elements_the_reader_did_not_know_come_back_where_they_stood() {
     );
 }
 
-/// The answer as `describe-images --output json` streams it.
-fn streamed(answer: &crate::describe::Answer, with_origin: bool) -> String {
-    let mut out = Vec::new();
-    answer.write_json(with_origin, &mut out).unwrap();
-    String::from_utf8(out).unwrap()
+/// The answer to `request` as `describe-images --output json` streams it.
+fn streamed(f: &Fixture, request: &DescribeRequest) -> String {
+    let how = print::Printing {
+        format: print::Format::Json,
+        query: None,
+        with_origin: request.account.is_none() || request.region.is_none(),
+        memory_budget: 1 << 30,
+    };
+    String::from_utf8(printed(f, request, &how).unwrap()).unwrap()
 }
 
 #[test]
@@ -1102,8 +1102,10 @@ fn pages_follow_tokens_from_one_instant() {
         catalog: false,
         images: images.clone(),
     }]);
+    // At one instant: the first page's NextToken names it, whichever side makes it.
     let mut request = DescribeRequest {
         max_results: Some(5),
+        as_of: AsOf::Time(Utc::now()),
         ..mine()
     };
     let mut seen = Vec::new();
@@ -1113,7 +1115,7 @@ fn pages_follow_tokens_from_one_instant() {
         pages += 1;
         seen.extend(answer.images.iter().map(|i| i.image_id().to_string()));
         assert_eq!(
-            streamed(&answer, false),
+            streamed(&f, &request),
             crate::describe::output::json(&answer.clone().into_json(false)),
             "page {pages}, with its NextToken or the last"
         );
@@ -1608,4 +1610,242 @@ proptest! {
             Err(other) => prop_assert!(false, "name {:?}: {}", name, other),
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Printing, streamed, against the whole answer printed as before
+// ---------------------------------------------------------------------------
+
+/// `n` images of `owner`, varied where the output's shape depends on it: names some
+/// lack (a sort on them fails), dates with ties, public or not, tags and block
+/// devices on some, deprecation on some, text a terminal counts twice.
+fn varied(n: usize, owner: &str, first: usize) -> Vec<Image> {
+    (first..first + n)
+        .map(|i| {
+            let tags = (i % 3 != 0).then(|| {
+                (0..i % 4)
+                    .map(|t| Tag {
+                        key: Some(format!("k{t}")),
+                        value: Some(format!("v{}", i % 7)),
+                    })
+                    .collect()
+            });
+            let mappings = (i % 5 == 0).then(|| {
+                vec![BlockDeviceMapping {
+                    device_name: Some("/dev/xvda".into()),
+                    ebs: Some(EbsBlockDevice {
+                        volume_size: Some(8 + (i % 3) as i32),
+                        encrypted: Some(i % 2 == 0),
+                        ..EbsBlockDevice::default()
+                    }),
+                    ..BlockDeviceMapping::default()
+                }]
+            });
+            Image {
+                owner_id: Some(owner.into()),
+                name: (i % 11 != 0).then(|| format!("img-{:03}{}", i % 97, ["", "-日本"][i % 2])),
+                creation_date: Some(format!("2026-01-{:02}T00:00:00.000Z", 1 + i % 9)),
+                public: Some(i % 4 == 0),
+                architecture: Some(["x86_64", "arm64"][i % 2].into()),
+                description: (i % 6 == 0).then(|| {
+                    "a description, long enough to widen a table well past eighty columns".into()
+                }),
+                deprecation_time: (i % 8 == 0).then(|| "2030-01-01T00:00:00.000Z".into()),
+                tags,
+                block_device_mappings: mappings,
+                ..image(&format!("ami-{i:08x}"))
+            }
+        })
+        .collect()
+}
+
+fn printed(
+    f: &Fixture,
+    request: &DescribeRequest,
+    how: &print::Printing<'_>,
+) -> Result<Vec<u8>, String> {
+    let answer = super::answer(&f.store, request).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    match print::print(&answer, how, &mut out) {
+        Ok(()) => Ok(out),
+        Err(e) => {
+            assert!(
+                out.is_empty(),
+                "printed {} bytes before failing: {e}",
+                out.len()
+            );
+            Err(e.to_string())
+        }
+    }
+}
+
+#[test]
+fn every_output_and_query_prints_what_the_whole_answer_printed() {
+    let mut mine_images = varied(320, ME, 1);
+    // Elements the reader did not know: a member of its own, and one inside another.
+    mine_images[4].unknown_members = Some(vec![
+        crate::image::UnknownMember {
+            path: String::new(),
+            xml: "<futureTop><item><a>1</a></item></futureTop>".into(),
+        },
+        crate::image::UnknownMember {
+            path: String::new(),
+            xml: "<futureFlag>yes</futureFlag>".into(),
+        },
+        crate::image::UnknownMember {
+            path: "blockDeviceMapping/1/ebs".into(),
+            xml: "<futureRate>5</futureRate>".into(),
+        },
+    ]);
+    let f = Fixture::new(&[
+        Listing {
+            viewer: ME,
+            scope: "owned",
+            catalog: false,
+            images: mine_images,
+        },
+        Listing {
+            viewer: OTHER,
+            scope: "owned",
+            catalog: false,
+            images: varied(40, OTHER, 1000),
+        },
+    ]);
+    let queries = [
+        None,
+        Some("Images[].ImageId"),
+        Some("Images[*]"),
+        Some("Images[?Public].[ImageId,Name]"),
+        Some("Images[] | [?Public]"),
+        Some("Images[:5].Name"),
+        Some("Images[2:40:3].ImageId"),
+        Some("Images[].Tags[]"),
+        Some("Images[].{id: ImageId, n: Name}"),
+        Some("Images[].[ImageId, BlockDeviceMappings]"),
+        Some("Images[?Name].Name | [?starts_with(@, 'img-01')]"),
+        Some("length(Images)"),
+        Some("length(Images[?Public])"),
+        Some("sort_by(Images,&CreationDate)[-1].ImageId"),
+        Some("sort_by(Images,&CreationDate)[:3].[ImageId,CreationDate]"),
+        Some("sort_by(Images,&Name)[0].ImageId"),
+        Some("max_by(Images,&CreationDate).ImageId"),
+        Some("min_by(Images,&CreationDate).ImageId"),
+        Some("Images[-3:].ImageId"),
+        Some("Images[0]"),
+        Some("reverse(Images)[0].ImageId"),
+        Some("Images[].ImageId | sort(@)"),
+        Some("{ids: Images[].ImageId, next: NextToken}"),
+        Some("NextToken"),
+        Some("Images[].[Tags[0], ImageId][]"),
+        Some("Images[?length(Tags || `[]`) > `1`].ImageId"),
+        Some("sort_by(Images,&Public)"),
+        Some("Images[].to_number(Name)"),
+        Some("Images[].nothing"),
+        Some("Images[].FutureFlag"),
+        Some("Images[?FutureTop].[ImageId, FutureTop]"),
+    ];
+    // Answered at one instant, so that both sides' NextTokens name the same one.
+    let mine = || DescribeRequest {
+        as_of: AsOf::Time(Utc::now()),
+        ..mine()
+    };
+    let mine = {
+        let at = mine();
+        move || at.clone()
+    };
+    let everyone = DescribeRequest {
+        account: None,
+        region: None,
+        ..mine()
+    };
+    let none = DescribeRequest {
+        filters: vec![Filter::new("name", &["no-such-name"])],
+        ..mine()
+    };
+    let first_page = DescribeRequest {
+        max_results: Some(7),
+        ..mine()
+    };
+    let token = f.ask(&first_page).unwrap().next_token.expect("more pages");
+    let second_page = DescribeRequest {
+        next_token: Some(token),
+        ..first_page.clone()
+    };
+    let requests = [mine(), everyone, none, first_page, second_page];
+    let formats = [
+        print::Format::Json,
+        print::Format::Text,
+        print::Format::Table(80),
+        print::Format::Table(400),
+    ];
+    let mut compared = 0;
+    for request in &requests {
+        let with_origin = request.account.is_none();
+        for query in &queries {
+            let compiled = query.map(|q| jmespath::compile(q).unwrap());
+            for format in formats {
+                let how = print::Printing {
+                    format,
+                    query: compiled.as_ref(),
+                    with_origin,
+                    memory_budget: 1 << 30,
+                };
+                let whole = print::reference(f.ask(request).unwrap(), &how);
+                let streamed = printed(&f, request, &how);
+                let context = || format!("{query:?} {format:?} {request:?}");
+                match (&whole, &streamed) {
+                    (Ok(whole), Ok(streamed)) => {
+                        if whole != streamed {
+                            let at = whole
+                                .iter()
+                                .zip(streamed.iter())
+                                .take_while(|(a, b)| a == b)
+                                .count();
+                            let around = |t: &[u8]| {
+                                String::from_utf8_lossy(
+                                    &t[at.saturating_sub(300)..(at + 300).min(t.len())],
+                                )
+                                .into_owned()
+                            };
+                            panic!(
+                                "{}: differ at byte {at}:\n--- whole\n{}\n--- streamed\n{}",
+                                context(),
+                                around(whole),
+                                around(streamed)
+                            );
+                        }
+                    }
+                    (Err(_), Err(_)) => {}
+                    _ => panic!("{}: {whole:?} vs {streamed:?}", context()),
+                }
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, requests.len() * queries.len() * formats.len());
+}
+
+#[test]
+fn a_query_needing_the_whole_answer_stops_at_the_memory_budget() {
+    let f = Fixture::new(&[Listing {
+        viewer: ME,
+        scope: "owned",
+        catalog: false,
+        images: varied(50, ME, 1),
+    }]);
+    let query = jmespath::compile("Images[].ImageId | sort(@)").unwrap();
+    let how = |budget| print::Printing {
+        format: print::Format::Json,
+        query: Some(&query),
+        with_origin: false,
+        memory_budget: budget,
+    };
+    let err = printed(&f, &mine(), &how(2_000)).unwrap_err();
+    assert!(err.contains("--memory-limit"), "{err}");
+    assert!(err.contains("narrow the request"), "{err}");
+    let ids = printed(&f, &mine(), &how(1 << 30)).unwrap();
+    assert_eq!(
+        serde_json::from_slice::<Vec<String>>(&ids).unwrap().len(),
+        50
+    );
 }

@@ -1,0 +1,563 @@
+//! An answer kept in the store until it is written: the page's rows sit in temporary
+//! tables (`describe_answer`, `describe_views`), and each writer reads the images from
+//! DuckDB's stream, in the answer's order, as often as it needs, holding one Arrow
+//! batch at a time. Nothing holds the whole answer.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::sync::{Arc, LazyLock};
+
+use arrow::array::{Array, ArrayRef, AsArray, StructArray};
+use serde_json::{Map, Value};
+
+use super::cli_stream::Flow;
+use super::image_json;
+use super::{DescribeError, FoundImage};
+use crate::shape::{IMAGE, Kind, Seen};
+use crate::store::Store;
+
+const IMAGES_SQL: &str = include_str!("../../sql/describe/images.sql");
+const VIEWS_SQL: &str = include_str!("../../sql/describe/views.sql");
+/// The temporary tables the answer lives in (see query.rs), and the few images a
+/// `--query` needs picked from them.
+pub(super) const ANSWER_TABLE: &str = "describe_answer";
+pub(super) const VIEWS_TABLE: &str = "describe_views";
+const PICK_TABLE: &str = "describe_pick";
+/// images.sql's order, left out when [`Found::for_each_image`] orders the images.
+const ORDER: &str = "ORDER BY w.caller, w.region, w.image_id";
+/// Answers up to this long are put in order by DuckDB; longer ones of wide images by
+/// [`Found::for_each_image`] (in tests, most of them, so that both ways are compared).
+const SORTED_BY_DUCKDB: usize = if cfg!(test) { 16 } else { 4096 };
+
+/// An image of the answer as a reader gets it: a row of a batch read in order, or
+/// the bytes it was kept as (see [`Found::for_each_image`]).
+pub enum Image<'a> {
+    Row(&'a ImageRows, usize),
+    /// The bytes, and what `keep` answered when it laid them out.
+    Kept(&'a [u8], Flow),
+}
+
+/// Why a read stopped before its end.
+enum Stop<E> {
+    Done,
+    Failed(E),
+}
+
+impl<E: From<DescribeError>> From<DescribeError> for Stop<E> {
+    fn from(e: DescribeError) -> Self {
+        Stop::Failed(E::from(e))
+    }
+}
+
+/// The images of one page of an answer, in the store's temporary tables.
+pub struct Found<'s> {
+    store: &'s Store,
+    /// How many images the page has.
+    pub len: usize,
+    /// Whether the views table is made: only a reader of the images needs it.
+    views: std::cell::Cell<bool>,
+}
+
+/// Which of an image's members to read: all, or only those named (API names); the
+/// elements the reader did not know are always read, as they may belong to any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Members {
+    #[default]
+    All,
+    Only(BTreeSet<String>),
+}
+
+impl Members {
+    /// Whether they include a member holding structs or lists, which make an image
+    /// take many times the room of its scalars.
+    pub fn is_wide(&self) -> bool {
+        match self {
+            Members::All => true,
+            Members::Only(names) => IMAGE.iter().any(|m| {
+                matches!(m.kind, Kind::Struct(_) | Kind::List(_)) && names.contains(m.api)
+            }),
+        }
+    }
+
+    pub fn has(&self, api: &str) -> bool {
+        match self {
+            Members::All => true,
+            Members::Only(names) => names.contains(api),
+        }
+    }
+}
+
+/// Some images of the answer, in an order, picked in SQL: what a `--query` that needs
+/// only the first or last few of a (sorted) list reads instead of the whole answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pick {
+    /// The member to order by (an API name); None: the answer's own order.
+    pub key: Option<String>,
+    /// From the end of that order rather than its start.
+    pub from_end: bool,
+    /// Ties on the key go to the later image first (a stable sort's end) or the
+    /// earlier (`max_by`, which keeps the first of equals).
+    pub ties_from_end: bool,
+    pub count: usize,
+}
+
+/// One Arrow batch of images: their callers, regions and members.
+pub struct ImageRows {
+    callers: ArrayRef,
+    regions: ArrayRef,
+    ids: ArrayRef,
+    images: Arc<StructArray>,
+    positions: ArrayRef,
+}
+
+impl ImageRows {
+    pub fn len(&self) -> usize {
+        self.images.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.images.is_empty()
+    }
+
+    pub fn caller(&self, row: usize) -> String {
+        image_json::text(&self.callers, row).unwrap_or_default()
+    }
+
+    pub fn region(&self, row: usize) -> String {
+        image_json::text(&self.regions, row).unwrap_or_default()
+    }
+
+    pub fn found(&self, row: usize) -> FoundImage {
+        FoundImage::new(
+            self.caller(row),
+            self.region(row),
+            image_json::text(&self.ids, row).unwrap_or_default(),
+            self.images.clone(),
+            row,
+        )
+    }
+
+    /// The image at `row` as the AWS CLI prints it, with `Region` and `ViewerAccountId`
+    /// when `with_origin`, keeping only `members`.
+    pub fn json(&self, row: usize, with_origin: bool, members: &Members) -> Map<String, Value> {
+        let mut image = image_json::image(&self.images, row);
+        if let Members::Only(names) = members {
+            // The elements the reader did not know were placed; keep only what was asked.
+            image.retain(|key, _| names.contains(key));
+        }
+        if with_origin {
+            if members.has("Region") {
+                image.insert("Region".into(), self.region(row).into());
+            }
+            if members.has("ViewerAccountId") {
+                image.insert("ViewerAccountId".into(), self.caller(row).into());
+            }
+        }
+        image
+    }
+
+    /// Adds the members some image of the batch has to `scalar` or `container`
+    /// (by what they hold), as [`ImageRows::json`] would give them.
+    pub fn add_keys(
+        &self,
+        with_origin: bool,
+        members: &Members,
+        scalar: &mut BTreeSet<String>,
+        container: &mut BTreeSet<String>,
+    ) {
+        use arrow::datatypes::DataType;
+        for (field, column) in self.images.fields().iter().zip(self.images.columns()) {
+            let name = field.name();
+            let present =
+                column.data_type() != &DataType::Null && column.null_count() < column.len();
+            if !present || name == image_json::UNKNOWN_KEY || !members.has(name) {
+                continue;
+            }
+            let keys = match column.data_type() {
+                DataType::Struct(_) | DataType::List(_) | DataType::LargeList(_) => &mut *container,
+                _ => &mut *scalar,
+            };
+            if !keys.contains(name.as_str()) {
+                keys.insert(name.clone());
+            }
+        }
+        for row in (0..self.len()).filter(|row| image_json::has_unknown(&self.images, *row)) {
+            // Rare: an element the reader did not know may add a key of its own.
+            for (key, value) in self.json(row, false, members) {
+                let keys = if value.is_array() || value.is_object() {
+                    &mut *container
+                } else {
+                    &mut *scalar
+                };
+                keys.insert(key);
+            }
+        }
+        if with_origin && !self.is_empty() {
+            for origin in ["Region", "ViewerAccountId"] {
+                if members.has(origin) {
+                    scalar.insert(origin.to_string());
+                }
+            }
+        }
+    }
+
+    /// The image's place in the answer.
+    fn pos(&self, row: usize) -> usize {
+        self.positions
+            .as_primitive_opt::<arrow::datatypes::Int64Type>()
+            .map_or(0, |p| p.value(row) as usize)
+    }
+
+    /// Writes the image at `row` as the next value of `json`.
+    pub fn write_json<W: std::io::Write>(
+        &self,
+        json: &mut image_json::Pretty<'_, W>,
+        row: usize,
+        with_origin: bool,
+    ) -> std::io::Result<()> {
+        if image_json::has_unknown(&self.images, row) {
+            // Rare: the elements the reader did not know go back in their places.
+            let image = self.json(row, with_origin, &Members::All);
+            return json.json(&Value::Object(image));
+        }
+        let (region, caller) = (self.region(row), self.caller(row));
+        let origin = [
+            ("Region", region.as_str()),
+            ("ViewerAccountId", caller.as_str()),
+        ];
+        let origin: &[(&str, &str)] = if with_origin { &origin } else { &[] };
+        json.struct_row(&self.images, row, origin)
+    }
+}
+
+impl<'s> Found<'s> {
+    pub(super) fn new(store: &'s Store, len: usize) -> Found<'s> {
+        Found {
+            store,
+            len,
+            views: std::cell::Cell::new(false),
+        }
+    }
+
+    /// Makes the views table (views.sql): the answer with what each caller was shown.
+    fn views(&self) -> Result<(), DescribeError> {
+        if !self.views.get() {
+            let started = std::time::Instant::now();
+            self.store
+                .connection()
+                .execute_batch(&format!(
+                    "CREATE OR REPLACE TEMPORARY TABLE {VIEWS_TABLE} AS\n{VIEWS_SQL}"
+                ))
+                .map_err(|e| self.store.error(e))?;
+            self.views.set(true);
+            tracing::debug!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "views read"
+            );
+        }
+        Ok(())
+    }
+
+    /// Calls `each` with every batch of the page's images, in the answer's order,
+    /// reading only `members`; with `pick`, only the images it picks.
+    pub fn for_each<E: From<DescribeError>>(
+        &self,
+        members: &Members,
+        pick: Option<&Pick>,
+        each: impl FnMut(&ImageRows) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.read(members, pick, true, each)
+    }
+
+    /// Calls `each` with every image of the page, in the answer's order, until it
+    /// answers [`Flow::Done`]. A long answer of wide images is read in whatever order
+    /// DuckDB makes it, each image kept in a temporary file as `keep` lays it out, then
+    /// given from there in order: DuckDB's sort would hold every member of every image
+    /// at once (docs/decisions/0003-streamed-answers.md).
+    pub fn for_each_image<E: From<DescribeError> + From<std::io::Error>>(
+        &self,
+        members: &Members,
+        keep: &dyn Fn(&ImageRows, usize, &mut Vec<u8>) -> Flow,
+        each: &mut dyn FnMut(Image<'_>) -> Result<Flow, E>,
+    ) -> Result<(), E> {
+        let stopped = |r: Result<(), Stop<E>>| match r {
+            Ok(()) | Err(Stop::Done) => Ok(()),
+            Err(Stop::Failed(e)) => Err(e),
+        };
+        if self.len <= SORTED_BY_DUCKDB || !members.is_wide() {
+            return stopped(self.read(members, None, true, |rows| {
+                for row in 0..rows.len() {
+                    if each(Image::Row(rows, row)).map_err(Stop::Failed)? == Flow::Done {
+                        return Err(Stop::Done);
+                    }
+                }
+                Ok(())
+            }));
+        }
+        let mut file = std::io::BufWriter::with_capacity(1 << 20, tempfile::tempfile()?);
+        // Where each image's bytes are, by its place in the answer, and whether the
+        // reader stops after it.
+        let mut places: Vec<(u64, u32, Flow)> = vec![(0, 0, Flow::More); self.len];
+        let mut end = 0u64;
+        let mut laid_out = Vec::new();
+        self.read(members, None, false, |rows| {
+            for row in 0..rows.len() {
+                laid_out.clear();
+                let flow = keep(rows, row, &mut laid_out);
+                file.write_all(&laid_out)
+                    .map_err(|e| Stop::Failed(E::from(e)))?;
+                if let Some(place) = places.get_mut(rows.pos(row)) {
+                    *place = (end, laid_out.len() as u32, flow);
+                }
+                end += laid_out.len() as u64;
+            }
+            Ok(())
+        })
+        .or_else(|e| stopped(Err(e)))?;
+        let file = file.into_inner().map_err(|e| E::from(e.into_error()))?;
+        for (offset, len, flow) in places {
+            laid_out.resize(len as usize, 0);
+            std::os::unix::fs::FileExt::read_exact_at(&file, &mut laid_out, offset)?;
+            if each(Image::Kept(&laid_out, flow))? == Flow::Done {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every batch of the page's images in whatever order DuckDB makes them.
+    pub fn for_each_batch_in_any_order<E: From<DescribeError>>(
+        &self,
+        members: &Members,
+        each: impl FnMut(&ImageRows) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.read(members, None, false, each)
+    }
+
+    /// [`Found::for_each_image`] for a reader that does not need the answer's order.
+    pub fn for_each_image_in_any_order<E: From<DescribeError>>(
+        &self,
+        members: &Members,
+        each: &mut dyn FnMut(&ImageRows, usize) -> Result<Flow, E>,
+    ) -> Result<(), E> {
+        let ordered = self.len <= SORTED_BY_DUCKDB || !members.is_wide();
+        let read = self.read(members, None, ordered, |rows| {
+            for row in 0..rows.len() {
+                if each(rows, row).map_err(Stop::Failed)? == Flow::Done {
+                    return Err(Stop::Done);
+                }
+            }
+            Ok(())
+        });
+        match read {
+            Ok(()) | Err(Stop::Done) => Ok(()),
+            Err(Stop::Failed(e)) => Err(e),
+        }
+    }
+
+    fn read<E: From<DescribeError>>(
+        &self,
+        members: &Members,
+        pick: Option<&Pick>,
+        ordered: bool,
+        mut each: impl FnMut(&ImageRows) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if self.len == 0 {
+            // Nothing to read: the read would still set up its scans of both tables.
+            return Ok(());
+        }
+        self.views()?;
+        let store = self.store;
+        let conn = store.connection();
+        let table = match pick {
+            None => VIEWS_TABLE,
+            Some(pick) => {
+                self.pick(pick)?;
+                PICK_TABLE
+            }
+        };
+        let mut sql = images_sql(members, table);
+        if !ordered {
+            sql = sql.replace(ORDER, "");
+        }
+        let mut stmt = conn.prepare(&sql).map_err(|e| store.error(e).into())?;
+        // Streamed: each chunk comes as DuckDB makes it, not after it has first copied
+        // the whole result into a collection of its own.
+        let batches = stmt
+            .stream_arrow([])
+            .map_err(|e| DescribeError::from(store.error(e)))?;
+        for batch in batches {
+            let batch = batch.map_err(|e| DescribeError::from(store.error(e)))?;
+            let images = image_json::ec2_members(batch.column(3));
+            let Some(images) = images.as_struct_opt() else {
+                return Err(DescribeError::Input(format!(
+                    "the store returned images of type {}, not a struct",
+                    batch.column(3).data_type()
+                ))
+                .into());
+            };
+            let rows = ImageRows {
+                callers: batch.column(0).clone(),
+                regions: batch.column(1).clone(),
+                ids: batch.column(2).clone(),
+                images: Arc::new(images.clone()),
+                positions: batch.column(4).clone(),
+            };
+            each(&rows)?;
+        }
+        Ok(())
+    }
+
+    /// Every image of the page, read whole: what the tests compare streamed writers
+    /// with, and what the non-streamed answer is made of.
+    pub fn collect(&self) -> Result<Vec<FoundImage>, DescribeError> {
+        let mut found = Vec::with_capacity(self.len);
+        self.for_each(&Members::All, None, |rows: &ImageRows| {
+            found.extend((0..rows.len()).map(|row| rows.found(row)));
+            Ok::<(), DescribeError>(())
+        })?;
+        Ok(found)
+    }
+
+    /// Whether `pick` can be answered in SQL exactly as the `--query` would pick: its
+    /// key is a member that is text or a number in every image of the page (a JMESPath
+    /// sort or `max_by` refuses anything else, and the whole answer then says so).
+    pub fn can_pick(&self, pick: &Pick) -> Result<bool, DescribeError> {
+        let Some(key) = pick.key.as_ref().filter(|_| self.len > 0) else {
+            return Ok(true);
+        };
+        let Some(column) = sort_key(key) else {
+            return Ok(false);
+        };
+        self.views()?;
+        let conn = self.store.connection();
+        let nulls: i64 = conn
+            .query_row(
+                &format!(
+                    "SELECT count(*) FROM {VIEWS_TABLE} w JOIN image_versions v ON v.rowid = w.version_row
+                     WHERE {column} IS NULL"
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.store.error(e))?;
+        Ok(nulls == 0)
+    }
+
+    /// Fills the pick table with the images `pick` picks.
+    fn pick(&self, pick: &Pick) -> Result<(), DescribeError> {
+        let direction = |from_end: bool| if from_end { "DESC" } else { "ASC" };
+        let position = ["w.caller", "w.region", "w.image_id"]
+            .map(|c| format!("{c} {}", direction(pick.ties_from_end)))
+            .join(", ");
+        let order = match pick.key.as_deref().and_then(sort_key) {
+            Some(column) => format!("{column} {}, {position}", direction(pick.from_end)),
+            None => position,
+        };
+        let sql = format!(
+            "CREATE OR REPLACE TEMPORARY TABLE {PICK_TABLE} AS
+             SELECT w.* FROM {VIEWS_TABLE} w JOIN image_versions v ON v.rowid = w.version_row
+             ORDER BY {order} LIMIT {}",
+            pick.count
+        );
+        tracing::debug!(sql = %sql, "images picked for --query");
+        self.store
+            .connection()
+            .execute_batch(&sql)
+            .map_err(|e| self.store.error(e).into())
+    }
+}
+
+impl Drop for Found<'_> {
+    fn drop(&mut self) {
+        let _ = self.store.connection().execute_batch(&format!(
+            "DROP TABLE IF EXISTS temp.{PICK_TABLE}; DROP TABLE IF EXISTS temp.{VIEWS_TABLE}; \
+             DROP TABLE IF EXISTS temp.{ANSWER_TABLE};"
+        ));
+    }
+}
+
+/// The store column a sort on `api` orders by: a top-level member holding text or a
+/// number (a JMESPath sort takes nothing else).
+fn sort_key(api: &str) -> Option<String> {
+    let member = IMAGE.iter().find(|m| m.api == api)?;
+    if !matches!(member.kind, Kind::Text | Kind::Time | Kind::Int) {
+        return None;
+    }
+    let table = match member.seen {
+        Seen::ByEveryone => "v",
+        Seen::ByViewer => "w",
+    };
+    Some(format!("{table}.{}", member.column))
+}
+
+/// images.sql reading `members` from `table`: the struct's lines of the other members
+/// left out, so DuckDB reads only the columns asked for.
+fn images_sql(members: &Members, table: &str) -> String {
+    static LINES: LazyLock<Vec<(Option<&'static str>, &'static str)>> = LazyLock::new(|| {
+        IMAGES_SQL
+            .lines()
+            .map(|line| {
+                let member = line
+                    .trim_start()
+                    .strip_prefix('\'')
+                    .and_then(|rest| rest.split_once("': "))
+                    .map(|(name, _)| name);
+                (member, line)
+            })
+            .collect()
+    });
+    let mut sql = String::with_capacity(IMAGES_SQL.len());
+    for (member, line) in LINES.iter() {
+        let keep = match member {
+            None => true,
+            Some(name) => *name == image_json::UNKNOWN_KEY || members.has(name),
+        };
+        if keep {
+            sql.push_str(line);
+            sql.push('\n');
+        }
+    }
+    sql.replace(&format!("FROM {VIEWS_TABLE} w"), &format!("FROM {table} w"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_sql_reads_only_the_members_asked_for_and_always_the_unknown_ones() {
+        let all = images_sql(&Members::All, VIEWS_TABLE);
+        assert_eq!(all.trim_end(), IMAGES_SQL.trim_end());
+        let only = Members::Only(["ImageId".to_string(), "Tags".to_string()].into());
+        let some = images_sql(&only, PICK_TABLE);
+        assert!(some.contains("'ImageId': v.image_id,"), "{some}");
+        assert!(some.contains("'Tags': w.tags,"), "{some}");
+        assert!(
+            some.contains("'UnknownMembers': v.unknown_members"),
+            "{some}"
+        );
+        assert!(!some.contains("'Name'"), "{some}");
+        assert!(some.contains(&format!("FROM {PICK_TABLE} w")), "{some}");
+        // Every member of the shape has its line, so that each can be asked for alone.
+        for member in IMAGE {
+            assert!(
+                all.contains(&format!("'{}': ", member.api)),
+                "{} missing from images.sql",
+                member.api
+            );
+        }
+    }
+
+    #[test]
+    fn only_text_and_number_members_are_sort_keys() {
+        assert_eq!(sort_key("CreationDate").as_deref(), Some("v.creation_date"));
+        assert_eq!(
+            sort_key("LastLaunchedTime").as_deref(),
+            Some("w.last_launched_time")
+        );
+        assert_eq!(sort_key("Public"), None);
+        assert_eq!(sort_key("Tags"), None);
+        assert_eq!(sort_key("NoSuchMember"), None);
+    }
+}

@@ -1,0 +1,484 @@
+//! A stored answer printed as the AWS CLI prints it (`--output`, `--query`), read from
+//! the store image by image: how each `--query` is answered is [`cli_query::plan`]'s
+//! choice, the streamed output [`cli_stream`]'s, each byte for byte what the AWS CLI
+//! prints for the whole answer (tests compare them with [`reference`]).
+
+use std::io::Write;
+
+use jmespath::{Expression, Rcvar, Variable};
+use serde_json::{Map, Value};
+
+use super::cli_query::{self, Plan, Step};
+use super::cli_stream::{self, Elements, Flow, ObjectKeys};
+use super::found::{Found, Image, ImageRows, Members};
+use super::{DescribeError, StoredAnswer, cli_output, image_json, output};
+
+/// The AWS CLI's `--output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Text,
+    /// At a terminal this wide.
+    Table(usize),
+}
+
+/// The title the AWS CLI gives a table: the operation's name.
+const TABLE_TITLE: &str = "DescribeImages";
+
+/// Why an answer was not printed (whole).
+#[derive(Debug, thiserror::Error)]
+pub enum PrintError {
+    #[error(transparent)]
+    Describe(#[from] DescribeError),
+    /// The `--query` failed on the answer, as the AWS CLI's would.
+    #[error("--query: {0}")]
+    Query(String),
+    /// A `--query` that needs the whole answer, on an answer larger than allowed.
+    #[error("{0}")]
+    TooLarge(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// A reader had all it wanted.
+    #[error("stopped early")]
+    Stopped,
+}
+
+/// How an answer is printed.
+pub struct Printing<'q> {
+    pub format: Format,
+    pub query: Option<&'q Expression<'q>>,
+    /// Each image names its `Region` and `ViewerAccountId`.
+    pub with_origin: bool,
+    /// What a `--query` that needs the whole answer may hold, in bytes.
+    pub memory_budget: u64,
+}
+
+/// Prints `answer` to `out`.
+pub fn print(
+    answer: &StoredAnswer<'_>,
+    how: &Printing<'_>,
+    out: &mut impl Write,
+) -> Result<(), PrintError> {
+    let next_token = answer.next_token.as_deref();
+    let images = |members: Members| Images {
+        found: &answer.found,
+        with_origin: how.with_origin,
+        members,
+    };
+    let Some(query) = how.query else {
+        return match how.format {
+            Format::Json => write_json(&answer.found, next_token, how.with_origin, out),
+            Format::Text => cli_stream::text_response(&images(Members::All), next_token, out),
+            Format::Table(width) => cli_stream::table_response(
+                &images(Members::All),
+                next_token,
+                TABLE_TITLE,
+                width,
+                out,
+            ),
+        };
+    };
+    let plan = cli_query::plan(query.as_ast());
+    tracing::debug!(plan = ?plan, "--query planned");
+    let value = match plan {
+        Plan::Stream { steps, members } => {
+            let projected = Projected {
+                images: images(members),
+                steps: &steps,
+                query: query.as_str(),
+            };
+            if steps_may_fail(&steps) && how.format == Format::Json {
+                // An error leaves nothing printed, as when the whole answer was searched
+                // first: a first pass finds it.
+                projected.each(&mut |_| Ok(Flow::More))?;
+            }
+            return match how.format {
+                Format::Json => cli_stream::json_list(&projected, out),
+                Format::Text => cli_stream::text_list(&projected, out),
+                Format::Table(width) => cli_stream::table_list(&projected, TABLE_TITLE, width, out),
+            };
+        }
+        Plan::Count {
+            node,
+            steps,
+            members,
+        } => {
+            let count = match steps {
+                None => answer.found.len,
+                Some(steps) => {
+                    let projected = Projected {
+                        images: images(members),
+                        steps: &steps,
+                        query: query.as_str(),
+                    };
+                    let mut count = 0;
+                    projected.each(&mut |_| {
+                        count += 1;
+                        Ok(Flow::More)
+                    })?;
+                    count
+                }
+            };
+            let counted = cli_query::replaced(
+                query.as_ast(),
+                &node,
+                Rcvar::new(Variable::Number(count.into())),
+            );
+            let document = document(Vec::new(), next_token);
+            search(query.as_str(), &counted, document)?
+        }
+        Plan::Pick(pick) if answer.found.can_pick(&pick)? => {
+            let mut picked = Vec::with_capacity(pick.count);
+            answer.found.for_each(&Members::All, Some(&pick), |rows| {
+                for row in 0..rows.len() {
+                    picked.push(Value::Object(rows.json(
+                        row,
+                        how.with_origin,
+                        &Members::All,
+                    )));
+                }
+                Ok::<(), PrintError>(())
+            })?;
+            search(query.as_str(), query.as_ast(), document(picked, next_token))?
+        }
+        Plan::Pick(_) => whole(answer, how, query, Members::All)?,
+        Plan::Whole { members } => whole(answer, how, query, members)?,
+    };
+    write_value(output::model_order(value), how.format, out)
+}
+
+/// The answer's images, each holding only `members`, for a `--query` that needs them
+/// all at once: refused beyond the memory budget rather than risking the machine.
+fn whole(
+    answer: &StoredAnswer<'_>,
+    how: &Printing<'_>,
+    query: &Expression<'_>,
+    members: Members,
+) -> Result<Value, PrintError> {
+    tracing::debug!(
+        query = query.as_str(),
+        members = ?members,
+        "--query cannot be streamed: it is answered from the whole answer, in memory"
+    );
+    let mut images = Vec::with_capacity(answer.found.len.min(1 << 16));
+    let mut held: u64 = 0;
+    answer.found.for_each(&members, None, |rows| {
+        for row in 0..rows.len() {
+            let image = Value::Object(rows.json(row, how.with_origin, &members));
+            held += HELD_PER_JSON_BYTE * json_size(&image);
+            if held > how.memory_budget {
+                return Err(PrintError::TooLarge(format!(
+                    "--query {:?} needs the whole answer in memory, and {} of its {} images \
+                     already take more than --memory-limit allows; narrow the request \
+                     (--filters, --owners, --max-results) or raise --memory-limit",
+                    query.as_str(),
+                    images.len(),
+                    answer.found.len,
+                )));
+            }
+            images.push(image);
+        }
+        Ok(())
+    })?;
+    search(
+        query.as_str(),
+        query.as_ast(),
+        document(images, answer.next_token.as_deref()),
+    )
+}
+
+/// Bytes of memory a held image takes per byte of its compact JSON: its `serde_json`
+/// value, the interpreter's copy and the result (docs/decisions/0003-streamed-answers.md).
+const HELD_PER_JSON_BYTE: u64 = 8;
+
+fn json_size(value: &Value) -> u64 {
+    struct Count(u64);
+    impl Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
+/// `{"Images": [...], "NextToken": ...}`, the document a `--query` searches.
+fn document(images: Vec<Value>, next_token: Option<&str>) -> Value {
+    let mut document = Map::new();
+    document.insert("Images".into(), Value::Array(images));
+    if let Some(token) = next_token {
+        document.insert("NextToken".into(), token.into());
+    }
+    Value::Object(document)
+}
+
+fn search(query: &str, node: &jmespath::ast::Ast, document: Value) -> Result<Value, PrintError> {
+    let found = cli_query::evaluate(query, node, &cli_query::variable(document))
+        .map_err(|e| PrintError::Query(e.to_string()))?;
+    Ok(serde_json::to_value(&*found).unwrap_or(Value::Null))
+}
+
+/// A value held whole, printed as the AWS CLI prints it.
+fn write_value(value: Value, format: Format, out: &mut impl Write) -> Result<(), PrintError> {
+    match format {
+        Format::Json => output::write_json(&value, out)?,
+        Format::Text => out.write_all(cli_output::text(&value).as_bytes())?,
+        Format::Table(width) => {
+            out.write_all(cli_output::table(&value, TABLE_TITLE, width).as_bytes())?
+        }
+    }
+    Ok(())
+}
+
+/// The response as `aws --output json` prints it, straight from the store's rows.
+fn write_json(
+    found: &Found<'_>,
+    next_token: Option<&str>,
+    with_origin: bool,
+    out: &mut impl Write,
+) -> Result<(), PrintError> {
+    let mut json = image_json::Pretty::new(out);
+    json.begin_object()?;
+    json.key("Images")?;
+    json.begin_array()?;
+    // An image kept aside is laid out as it will stand: in the list, in the document.
+    let keep = |rows: &ImageRows, row: usize, laid_out: &mut Vec<u8>| {
+        let mut kept = image_json::Pretty::at_depth(laid_out, 2);
+        let _ = rows.write_json(&mut kept, row, with_origin);
+        Flow::More
+    };
+    found.for_each_image(&Members::All, &keep, &mut |image| {
+        json.item()?;
+        match image {
+            Image::Row(rows, row) => rows.write_json(&mut json, row, with_origin)?,
+            Image::Kept(laid_out, _) => json.raw(laid_out)?,
+        }
+        Ok::<Flow, PrintError>(Flow::More)
+    })?;
+    json.end_array()?;
+    if let Some(token) = next_token {
+        json.key("NextToken")?;
+        json.string(token)?;
+    }
+    json.end_object()?;
+    json.finish()?;
+    Ok(())
+}
+
+/// The answer's images, one JSON object each.
+struct Images<'a> {
+    found: &'a Found<'a>,
+    with_origin: bool,
+    members: Members,
+}
+
+impl Elements for Images<'_> {
+    type Error = PrintError;
+
+    fn each(
+        &self,
+        each: &mut dyn FnMut(Value) -> Result<Flow, PrintError>,
+    ) -> Result<(), PrintError> {
+        let keep = |rows: &ImageRows, row: usize, laid_out: &mut Vec<u8>| {
+            let image = rows.json(row, self.with_origin, &self.members);
+            let _ = serde_json::to_writer(laid_out, &image);
+            Flow::More
+        };
+        self.found
+            .for_each_image(&self.members, &keep, &mut |image| match image {
+                Image::Row(rows, row) => each(Value::Object(rows.json(
+                    row,
+                    self.with_origin,
+                    &self.members,
+                ))),
+                Image::Kept(laid_out, _) => {
+                    each(serde_json::from_slice(laid_out).map_err(|e| {
+                        PrintError::Io(std::io::Error::other(format!(
+                            "an image kept aside could not be read back: {e}"
+                        )))
+                    })?)
+                }
+            })
+    }
+
+    fn write_each(
+        &self,
+        render: &mut dyn FnMut(&Value, &mut Vec<u8>) -> Flow,
+        out: &mut dyn Write,
+    ) -> Result<(), PrintError> {
+        // Kept aside, an image is kept as it will be printed.
+        let render = std::cell::RefCell::new(render);
+        let keep = |rows: &ImageRows, row: usize, laid_out: &mut Vec<u8>| {
+            let image = Value::Object(rows.json(row, self.with_origin, &self.members));
+            (render.borrow_mut())(&image, laid_out)
+        };
+        let mut laid_out = Vec::new();
+        self.found
+            .for_each_image(&self.members, &keep, &mut |image| match image {
+                Image::Row(rows, row) => {
+                    laid_out.clear();
+                    let flow = keep(rows, row, &mut laid_out);
+                    out.write_all(&laid_out)?;
+                    Ok(flow)
+                }
+                Image::Kept(laid_out, flow) => {
+                    out.write_all(laid_out)?;
+                    Ok(flow)
+                }
+            })
+    }
+
+    fn object_keys(&self) -> Option<Result<ObjectKeys, PrintError>> {
+        let mut keys = ObjectKeys {
+            count: self.found.len,
+            ..ObjectKeys::default()
+        };
+        let read = self
+            .found
+            .for_each_batch_in_any_order(&self.members, |rows| {
+                rows.add_keys(
+                    self.with_origin,
+                    &self.members,
+                    &mut keys.scalar,
+                    &mut keys.container,
+                );
+                Ok::<(), PrintError>(())
+            });
+        Some(read.map(|()| keys))
+    }
+
+    fn each_in_any_order(
+        &self,
+        each: &mut dyn FnMut(Value) -> Result<Flow, PrintError>,
+    ) -> Result<(), PrintError> {
+        self.found
+            .for_each_image_in_any_order(&self.members, &mut |rows, row| {
+                each(Value::Object(rows.json(
+                    row,
+                    self.with_origin,
+                    &self.members,
+                )))
+            })
+    }
+}
+
+/// The answer's images through a streamed `--query`'s steps.
+struct Projected<'a> {
+    images: Images<'a>,
+    steps: &'a [Step],
+    query: &'a str,
+}
+
+impl Elements for Projected<'_> {
+    type Error = PrintError;
+
+    fn each(
+        &self,
+        each: &mut dyn FnMut(Value) -> Result<Flow, PrintError>,
+    ) -> Result<(), PrintError> {
+        let mut seen = vec![0usize; self.steps.len()];
+        let mut emit = |value: Rcvar| {
+            let value = serde_json::to_value(&*value).unwrap_or(Value::Null);
+            each(output::model_order(value))
+        };
+        self.images
+            .each(&mut |image| self.push(0, cli_query::variable(image), &mut seen, &mut emit))
+    }
+
+    fn each_in_any_order(
+        &self,
+        each: &mut dyn FnMut(Value) -> Result<Flow, PrintError>,
+    ) -> Result<(), PrintError> {
+        if self.steps.iter().any(|s| matches!(s, Step::Slice { .. })) {
+            // A slice counts places.
+            return self.each(each);
+        }
+        let mut seen = vec![0usize; self.steps.len()];
+        let mut emit = |value: Rcvar| {
+            let value = serde_json::to_value(&*value).unwrap_or(Value::Null);
+            each(output::model_order(value))
+        };
+        self.images.each_in_any_order(&mut |image| {
+            self.push(0, cli_query::variable(image), &mut seen, &mut emit)
+        })
+    }
+}
+
+impl Projected<'_> {
+    /// Sends `value` through the steps from `step` on.
+    fn push(
+        &self,
+        step: usize,
+        value: Rcvar,
+        seen: &mut [usize],
+        emit: &mut dyn FnMut(Rcvar) -> Result<Flow, PrintError>,
+    ) -> Result<Flow, PrintError> {
+        let Some(this) = self.steps.get(step) else {
+            return emit(value);
+        };
+        match this {
+            Step::Project(rhs) => {
+                let result = cli_query::evaluate(self.query, rhs, &value)
+                    .map_err(|e| PrintError::Query(e.to_string()))?;
+                if result.is_null() {
+                    return Ok(Flow::More);
+                }
+                self.push(step + 1, result, seen, emit)
+            }
+            Step::Flatten => match value.as_array() {
+                Some(items) => {
+                    for item in items {
+                        if self.push(step + 1, item.clone(), seen, emit)? == Flow::Done {
+                            return Ok(Flow::Done);
+                        }
+                    }
+                    Ok(Flow::More)
+                }
+                None => self.push(step + 1, value, seen, emit),
+            },
+            Step::Slice {
+                start,
+                stop,
+                step: every,
+            } => {
+                let position = seen[step];
+                seen[step] += 1;
+                if stop.is_some_and(|stop| position >= stop) {
+                    return Ok(Flow::Done);
+                }
+                if position < *start || !(position - start).is_multiple_of(*every) {
+                    return Ok(Flow::More);
+                }
+                self.push(step + 1, value, seen, emit)
+            }
+        }
+    }
+}
+
+/// Whether a streamed step can fail on some element: only a function can.
+fn steps_may_fail(steps: &[Step]) -> bool {
+    steps
+        .iter()
+        .any(|s| matches!(s, Step::Project(rhs) if cli_query::calls_a_function(rhs)))
+}
+
+/// The answer printed as it was before streaming: the whole document built, searched
+/// and formatted in memory. The tests' reference for [`print`].
+#[cfg(test)]
+pub fn reference(answer: super::Answer, how: &Printing<'_>) -> Result<Vec<u8>, String> {
+    let mut document = answer.into_json(how.with_origin);
+    if let Some(q) = how.query {
+        document = output::model_order(
+            serde_json::to_value(&*q.search(&document).map_err(|e| e.to_string())?)
+                .unwrap_or(Value::Null),
+        );
+    }
+    let mut out = Vec::new();
+    write_value(document, how.format, &mut out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
