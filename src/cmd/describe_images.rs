@@ -192,9 +192,10 @@ pub fn run(args: &DescribeImagesArgs) -> ExitCode {
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let printed = print(&answer, &printing, &mut out).and_then(|()| Ok(out.flush()?));
+    tracing::debug!("answer written");
     drop(answer);
     drop(store);
-    tracing::debug!("answer written");
+    tracing::debug!("store closed");
     match printed {
         Ok(()) => {}
         // A closed pipe (`| head`) is not an error of ours.

@@ -59,14 +59,28 @@ pub trait Elements {
         None
     }
 
-    /// [`Elements::each`] in any order, for a reader that does not need it.
+    /// [`Elements::each`] in any order, for a reader that does not need it: each
+    /// element with its [`Place`].
     fn each_in_any_order(
         &self,
-        each: &mut dyn FnMut(Value) -> Result<Flow, Self::Error>,
+        each: &mut dyn FnMut(Value, Place) -> Result<Flow, Self::Error>,
     ) -> Result<(), Self::Error> {
-        self.each(each)
+        let mut place = 0;
+        self.each(&mut |element| {
+            place += 1;
+            each(element, (place, 0))
+        })
+    }
+
+    /// Whether every element is known, before any is read, to be a scalar (or there
+    /// are none): the text of a list of scalars needs nothing of the others.
+    fn known_scalars(&self) -> bool {
+        false
     }
 }
+
+/// Where an element stands in the list: elements sort by it.
+pub type Place = (usize, usize);
 
 /// `output::write_json` of the list.
 pub fn json_list<E: Elements>(elements: &E, out: &mut impl Write) -> Result<(), E::Error> {
@@ -84,6 +98,22 @@ pub fn json_list<E: Elements>(elements: &E, out: &mut impl Write) -> Result<(), 
 
 /// `cli_output::text` of the list.
 pub fn text_list<E: Elements>(elements: &E, out: &mut impl Write) -> Result<(), E::Error> {
+    if elements.known_scalars() {
+        // One line of them, tab-separated; none, no line.
+        let mut first = true;
+        elements.each(&mut |element| {
+            if !first {
+                out.write_all(b"\t")?;
+            }
+            out.write_all(py_str(&element).as_bytes())?;
+            first = false;
+            Ok(Flow::More)
+        })?;
+        if !first {
+            out.write_all(b"\n")?;
+        }
+        return Ok(());
+    }
     let survey = Survey::of(elements)?;
     write_text_list(elements, &survey, None, out)
 }
@@ -179,11 +209,12 @@ impl Survey {
             return Ok(survey);
         }
         // The first element is the only one whose place counts.
-        elements.each(&mut |element| {
-            survey.first_is_object = element.is_object();
-            Ok(Flow::Done)
-        })?;
-        elements.each_in_any_order(&mut |element| {
+        let mut first: Option<Place> = None;
+        elements.each_in_any_order(&mut |element, place| {
+            if first.is_none_or(|first| place < first) {
+                first = Some(place);
+                survey.first_is_object = element.is_object();
+            }
             survey.count += 1;
             match &element {
                 Value::Object(map) => {

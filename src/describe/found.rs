@@ -79,6 +79,16 @@ impl Members {
         }
     }
 
+    /// Whether they include a member each caller is shown its own way (views.sql).
+    fn needs_views(&self) -> bool {
+        match self {
+            Members::All => true,
+            Members::Only(names) => IMAGE
+                .iter()
+                .any(|m| m.seen == Seen::ByViewer && names.contains(m.api)),
+        }
+    }
+
     pub fn has(&self, api: &str) -> bool {
         match self {
             Members::All => true,
@@ -202,7 +212,7 @@ impl ImageRows {
     }
 
     /// The image's place in the answer.
-    fn pos(&self, row: usize) -> usize {
+    pub fn pos(&self, row: usize) -> usize {
         self.positions
             .as_primitive_opt::<arrow::datatypes::Int64Type>()
             .map_or(0, |p| p.value(row) as usize)
@@ -340,8 +350,7 @@ impl<'s> Found<'s> {
         members: &Members,
         each: &mut dyn FnMut(&ImageRows, usize) -> Result<Flow, E>,
     ) -> Result<(), E> {
-        let ordered = self.len <= SORTED_BY_DUCKDB || !members.is_wide();
-        let read = self.read(members, None, ordered, |rows| {
+        let read = self.read(members, None, false, |rows| {
             for row in 0..rows.len() {
                 if each(rows, row).map_err(Stop::Failed)? == Flow::Done {
                     return Err(Stop::Done);
@@ -366,26 +375,35 @@ impl<'s> Found<'s> {
             // Nothing to read: the read would still set up its scans of both tables.
             return Ok(());
         }
-        self.views()?;
         let store = self.store;
         let conn = store.connection();
         let table = match pick {
-            None => VIEWS_TABLE,
+            // The answer's rows are in its order, so their rowid is their place.
+            None if !members.needs_views() => ANSWER_TABLE,
+            None => {
+                self.views()?;
+                VIEWS_TABLE
+            }
             Some(pick) => {
                 self.pick(pick)?;
                 PICK_TABLE
             }
         };
         let mut sql = images_sql(members, table);
+        if table == ANSWER_TABLE {
+            sql = sql.replace("w.pos", "w.rowid AS pos");
+        }
         if !ordered {
             sql = sql.replace(ORDER, "");
         }
+        let started = std::time::Instant::now();
         let mut stmt = conn.prepare(&sql).map_err(|e| store.error(e).into())?;
         // Streamed: each chunk comes as DuckDB makes it, not after it has first copied
         // the whole result into a collection of its own.
         let batches = stmt
             .stream_arrow([])
             .map_err(|e| DescribeError::from(store.error(e)))?;
+        let mut read = 0;
         for batch in batches {
             let batch = batch.map_err(|e| DescribeError::from(store.error(e)))?;
             let images = image_json::ec2_members(batch.column(3));
@@ -403,8 +421,15 @@ impl<'s> Found<'s> {
                 images: Arc::new(images.clone()),
                 positions: batch.column(4).clone(),
             };
+            read += rows.len();
             each(&rows)?;
         }
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            images = read,
+            ordered,
+            "images read"
+        );
         Ok(())
     }
 
@@ -426,15 +451,17 @@ impl<'s> Found<'s> {
         let Some(key) = pick.key.as_ref().filter(|_| self.len > 0) else {
             return Ok(true);
         };
-        let Some(column) = sort_key(key) else {
+        let Some((column, table)) = sort_key(key) else {
             return Ok(false);
         };
-        self.views()?;
+        if table == VIEWS_TABLE {
+            self.views()?;
+        }
         let conn = self.store.connection();
         let nulls: i64 = conn
             .query_row(
                 &format!(
-                    "SELECT count(*) FROM {VIEWS_TABLE} w JOIN image_versions v ON v.rowid = w.version_row
+                    "SELECT count(*) FROM {table} w JOIN image_versions v ON v.rowid = w.version_row
                      WHERE {column} IS NULL"
                 ),
                 [],
@@ -450,16 +477,33 @@ impl<'s> Found<'s> {
         let position = ["w.caller", "w.region", "w.image_id"]
             .map(|c| format!("{c} {}", direction(pick.ties_from_end)))
             .join(", ");
-        let order = match pick.key.as_deref().and_then(sort_key) {
-            Some(column) => format!("{column} {}, {position}", direction(pick.from_end)),
-            None => position,
+        let (order, table) = match pick.key.as_deref().and_then(sort_key) {
+            Some((column, table)) => (
+                format!("{column} {}, {position}", direction(pick.from_end)),
+                table,
+            ),
+            None => (position, ANSWER_TABLE),
         };
-        let sql = format!(
-            "CREATE OR REPLACE TEMPORARY TABLE {PICK_TABLE} AS
-             SELECT w.* FROM {VIEWS_TABLE} w JOIN image_versions v ON v.rowid = w.version_row
-             ORDER BY {order} LIMIT {}",
-            pick.count
-        );
+        let count = pick.count;
+        let sql = if table == VIEWS_TABLE {
+            self.views()?;
+            format!(
+                "CREATE OR REPLACE TEMPORARY TABLE {PICK_TABLE} AS
+                 SELECT w.* FROM {VIEWS_TABLE} w JOIN image_versions v ON v.rowid = w.version_row
+                 ORDER BY {order} LIMIT {count}"
+            )
+        } else {
+            // Picked from the answer first, so that only the few picked are joined to
+            // their views (views.sql's members, for them alone).
+            format!(
+                "CREATE OR REPLACE TEMPORARY TABLE {PICK_TABLE} AS
+                 SELECT w.*, g.tags, g.last_launched_time, g.image_allowed
+                 FROM (SELECT w.*, w.rowid AS pos
+                       FROM {ANSWER_TABLE} w JOIN image_versions v ON v.rowid = w.version_row
+                       ORDER BY {order} LIMIT {count}) w
+                 JOIN image_sightings g ON g.rowid = w.sighting_row"
+            )
+        };
         tracing::debug!(sql = %sql, "images picked for --query");
         self.store
             .connection()
@@ -477,18 +521,18 @@ impl Drop for Found<'_> {
     }
 }
 
-/// The store column a sort on `api` orders by: a top-level member holding text or a
-/// number (a JMESPath sort takes nothing else).
-fn sort_key(api: &str) -> Option<String> {
+/// The store column a sort on `api` orders by (a top-level member holding text or a
+/// number: a JMESPath sort takes nothing else), and the table that has it beside the
+/// answer's rows.
+fn sort_key(api: &str) -> Option<(String, &'static str)> {
     let member = IMAGE.iter().find(|m| m.api == api)?;
     if !matches!(member.kind, Kind::Text | Kind::Time | Kind::Int) {
         return None;
     }
-    let table = match member.seen {
-        Seen::ByEveryone => "v",
-        Seen::ByViewer => "w",
-    };
-    Some(format!("{table}.{}", member.column))
+    Some(match member.seen {
+        Seen::ByEveryone => (format!("v.{}", member.column), ANSWER_TABLE),
+        Seen::ByViewer => (format!("w.{}", member.column), VIEWS_TABLE),
+    })
 }
 
 /// images.sql reading `members` from `table`: the struct's lines of the other members
@@ -551,10 +595,13 @@ mod tests {
 
     #[test]
     fn only_text_and_number_members_are_sort_keys() {
-        assert_eq!(sort_key("CreationDate").as_deref(), Some("v.creation_date"));
         assert_eq!(
-            sort_key("LastLaunchedTime").as_deref(),
-            Some("w.last_launched_time")
+            sort_key("CreationDate"),
+            Some(("v.creation_date".to_string(), ANSWER_TABLE))
+        );
+        assert_eq!(
+            sort_key("LastLaunchedTime"),
+            Some(("w.last_launched_time".to_string(), VIEWS_TABLE))
         );
         assert_eq!(sort_key("Public"), None);
         assert_eq!(sort_key("Tags"), None);

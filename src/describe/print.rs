@@ -9,9 +9,11 @@ use jmespath::{Expression, Rcvar, Variable};
 use serde_json::{Map, Value};
 
 use super::cli_query::{self, Plan, Step};
-use super::cli_stream::{self, Elements, Flow, ObjectKeys};
+use super::cli_stream::{self, Elements, Flow, ObjectKeys, Place};
 use super::found::{Found, Image, ImageRows, Members};
 use super::{DescribeError, StoredAnswer, cli_output, image_json, output};
+use crate::shape::Kind;
+use jmespath::ast::Ast;
 
 /// The AWS CLI's `--output`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,15 +356,12 @@ impl Elements for Images<'_> {
 
     fn each_in_any_order(
         &self,
-        each: &mut dyn FnMut(Value) -> Result<Flow, PrintError>,
+        each: &mut dyn FnMut(Value, Place) -> Result<Flow, PrintError>,
     ) -> Result<(), PrintError> {
         self.found
             .for_each_image_in_any_order(&self.members, &mut |rows, row| {
-                each(Value::Object(rows.json(
-                    row,
-                    self.with_origin,
-                    &self.members,
-                )))
+                let image = rows.json(row, self.with_origin, &self.members);
+                each(Value::Object(image), (rows.pos(row), 0))
             })
     }
 }
@@ -392,20 +391,55 @@ impl Elements for Projected<'_> {
 
     fn each_in_any_order(
         &self,
-        each: &mut dyn FnMut(Value) -> Result<Flow, PrintError>,
+        each: &mut dyn FnMut(Value, Place) -> Result<Flow, PrintError>,
     ) -> Result<(), PrintError> {
         if self.steps.iter().any(|s| matches!(s, Step::Slice { .. })) {
             // A slice counts places.
-            return self.each(each);
+            let mut place = 0;
+            return self.each(&mut |element| {
+                place += 1;
+                each(element, (place, 0))
+            });
         }
         let mut seen = vec![0usize; self.steps.len()];
+        // An image's results stand at its place, in the order they come.
+        let place = std::cell::Cell::new((0, 0));
         let mut emit = |value: Rcvar| {
             let value = serde_json::to_value(&*value).unwrap_or(Value::Null);
-            each(output::model_order(value))
+            let (image, result) = place.get();
+            place.set((image, result + 1));
+            each(output::model_order(value), (image, result))
         };
-        self.images.each_in_any_order(&mut |image| {
+        self.images.each_in_any_order(&mut |image, (at, _)| {
+            place.set((at, 0));
             self.push(0, cli_query::variable(image), &mut seen, &mut emit)
         })
+    }
+
+    fn known_scalars(&self) -> bool {
+        // Images (a flattened or sliced list of them is one still), then one scalar
+        // member of each, or of those a filter keeps.
+        let Some((Step::Project(last), before)) = self.steps.split_last() else {
+            return false;
+        };
+        let images = before
+            .iter()
+            .all(|s| matches!(s, Step::Flatten | Step::Slice { .. }));
+        let member = match last {
+            Ast::Field { name, .. } => Some(name),
+            Ast::Condition { then, .. } => match &**then {
+                Ast::Field { name, .. } => Some(name),
+                _ => None,
+            },
+            _ => None,
+        };
+        images
+            && member.is_some_and(|name| {
+                crate::shape::IMAGE.iter().any(|m| {
+                    m.api == name
+                        && matches!(m.kind, Kind::Text | Kind::Time | Kind::Bool | Kind::Int)
+                })
+            })
     }
 }
 

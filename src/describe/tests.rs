@@ -1645,6 +1645,7 @@ fn varied(n: usize, owner: &str, first: usize) -> Vec<Image> {
                 owner_id: Some(owner.into()),
                 name: (i % 11 != 0).then(|| format!("img-{:03}{}", i % 97, ["", "-日本"][i % 2])),
                 creation_date: Some(format!("2026-01-{:02}T00:00:00.000Z", 1 + i % 9)),
+                last_launched_time: Some(format!("2026-02-{:02}T00:00:00Z", 1 + i % 5)),
                 public: Some(i % 4 == 0),
                 architecture: Some(["x86_64", "arm64"][i % 2].into()),
                 description: (i % 6 == 0).then(|| {
@@ -1727,6 +1728,8 @@ fn every_output_and_query_prints_what_the_whole_answer_printed() {
         Some("length(Images[?Public])"),
         Some("sort_by(Images,&CreationDate)[-1].ImageId"),
         Some("sort_by(Images,&CreationDate)[:3].[ImageId,CreationDate]"),
+        Some("sort_by(Images,&LastLaunchedTime)[-2:].ImageId"),
+        Some("max_by(Images,&LastLaunchedTime).ImageId"),
         Some("sort_by(Images,&Name)[0].ImageId"),
         Some("max_by(Images,&CreationDate).ImageId"),
         Some("min_by(Images,&CreationDate).ImageId"),

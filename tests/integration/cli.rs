@@ -2,7 +2,7 @@
 
 use std::process::{Command, Output};
 
-fn amiq(args: &[&str], dir: &std::path::Path) -> Output {
+pub(crate) fn amiq(args: &[&str], dir: &std::path::Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_amiq"))
         .args(args)
         .current_dir(dir)
@@ -246,8 +246,9 @@ fn describe_images_answers_from_the_demo_store(dir: &std::path::Path) {
     assert!(stderr(&out).contains("prod ("), "{}", stderr(&out));
 }
 
-/// `amiq fake-ec2` in its own process, one account in us-east-1 and `extra` flags.
-fn fake_ec2(extra: &[&str]) -> (std::process::Child, u16) {
+/// `amiq fake-ec2` in its own process, one account (unless `extra` says how many) in
+/// us-east-1 and `extra` flags.
+pub(crate) fn fake_ec2(extra: &[&str]) -> (std::process::Child, u16) {
     use std::time::{Duration, Instant};
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -255,13 +256,12 @@ fn fake_ec2(extra: &[&str]) -> (std::process::Child, u16) {
         .unwrap()
         .port();
     let fake = Command::new(env!("CARGO_BIN_EXE_amiq"))
-        .args([
-            "fake-ec2",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--accounts",
-            "1",
-        ])
+        .args(["fake-ec2", "--listen", &format!("127.0.0.1:{port}")])
+        .args(if extra.contains(&"--accounts") {
+            &[][..]
+        } else {
+            &["--accounts", "1"][..]
+        })
         .args([
             "--regions",
             "us-east-1",

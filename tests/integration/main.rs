@@ -2,6 +2,7 @@
 //! endpoint, and a sync of moto. Every server they use runs on 127.0.0.1.
 
 mod analyst;
+mod answer_memory;
 mod cli;
 mod concurrent;
 mod crashes;
