@@ -280,6 +280,10 @@ fn string_repr(s: &str, out: &mut String) {
 
 /// Python's `str.upper()`.
 pub(super) fn py_upper(s: &str) -> String {
+    if s.is_ascii() {
+        // The tables agree with ASCII's own mapping there.
+        return s.to_ascii_uppercase();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         push_upper(c, &mut out);

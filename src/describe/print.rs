@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use jmespath::{Expression, Rcvar, Variable};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::cli_query::{self, Plan, Step};
 use super::cli_stream::{self, Elements, Flow, ObjectKeys, Place};
@@ -126,18 +126,14 @@ pub fn print(
                 &node,
                 Rcvar::new(Variable::Number(count.into())),
             );
-            let document = document(Vec::new(), next_token);
-            search(query.as_str(), &counted, document)?
+            search(query.as_str(), &counted, document(Vec::new(), next_token))?
         }
         Plan::Pick(pick) if answer.found.can_pick(&pick)? => {
             let mut picked = Vec::with_capacity(pick.count);
             answer.found.for_each(&Members::All, Some(&pick), |rows| {
                 for row in 0..rows.len() {
-                    picked.push(Value::Object(rows.json(
-                        row,
-                        how.with_origin,
-                        &Members::All,
-                    )));
+                    let image = rows.json(row, how.with_origin, &Members::All);
+                    picked.push(cli_query::variable(Value::Object(image)));
                 }
                 Ok::<(), PrintError>(())
             })?;
@@ -162,6 +158,7 @@ fn whole(
         members = ?members,
         "--query cannot be streamed: it is answered from the whole answer, in memory"
     );
+    // Held as the interpreter's values: one copy of each image, not two.
     let mut images = Vec::with_capacity(answer.found.len.min(1 << 16));
     let mut held: u64 = 0;
     answer.found.for_each(&members, None, |rows| {
@@ -178,7 +175,7 @@ fn whole(
                     answer.found.len,
                 )));
             }
-            images.push(image);
+            images.push(cli_query::variable(image));
         }
         Ok(())
     })?;
@@ -189,9 +186,10 @@ fn whole(
     )
 }
 
-/// Bytes of memory a held image takes per byte of its compact JSON: its `serde_json`
-/// value, the interpreter's copy and the result (docs/decisions/0003-streamed-answers.md).
-const HELD_PER_JSON_BYTE: u64 = 8;
+/// Bytes of memory a held image takes per byte of its compact JSON, as the
+/// interpreter's value, with what evaluating and printing add
+/// (docs/decisions/0003-streamed-answers.md).
+const HELD_PER_JSON_BYTE: u64 = 12;
 
 fn json_size(value: &Value) -> u64 {
     struct Count(u64);
@@ -210,17 +208,20 @@ fn json_size(value: &Value) -> u64 {
 }
 
 /// `{"Images": [...], "NextToken": ...}`, the document a `--query` searches.
-fn document(images: Vec<Value>, next_token: Option<&str>) -> Value {
-    let mut document = Map::new();
-    document.insert("Images".into(), Value::Array(images));
+fn document(images: Vec<Rcvar>, next_token: Option<&str>) -> Rcvar {
+    let mut document = std::collections::BTreeMap::new();
+    document.insert("Images".to_string(), Rcvar::new(Variable::Array(images)));
     if let Some(token) = next_token {
-        document.insert("NextToken".into(), token.into());
+        document.insert(
+            "NextToken".to_string(),
+            Rcvar::new(Variable::String(token.to_string())),
+        );
     }
-    Value::Object(document)
+    Rcvar::new(Variable::Object(document))
 }
 
-fn search(query: &str, node: &jmespath::ast::Ast, document: Value) -> Result<Value, PrintError> {
-    let found = cli_query::evaluate(query, node, &cli_query::variable(document))
+fn search(query: &str, node: &jmespath::ast::Ast, document: Rcvar) -> Result<Value, PrintError> {
+    let found = cli_query::evaluate(query, node, &document)
         .map_err(|e| PrintError::Query(e.to_string()))?;
     Ok(serde_json::to_value(&*found).unwrap_or(Value::Null))
 }
