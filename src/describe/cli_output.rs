@@ -322,6 +322,10 @@ fn is_printable(c: char) -> bool {
 /// `awscli.table.get_text_length`: characters of East Asian Width W, F or A
 /// count as two columns, every other character as one.
 pub(super) fn text_length(s: &str) -> usize {
+    if s.is_ascii() {
+        // No ASCII character is wide or ambiguous.
+        return s.len();
+    }
     s.chars()
         .map(|c| if in_ranges(&WIDE, c as u32) { 2 } else { 1 })
         .sum()
@@ -329,9 +333,9 @@ pub(super) fn text_length(s: &str) -> usize {
 
 /// `' ' * n` (empty when `n` is negative).
 pub(super) fn push_repeat(out: &mut String, c: char, n: i64) {
-    for _ in 0..n.max(0) {
-        out.push(c);
-    }
+    let n = n.max(0) as usize;
+    out.reserve(n * c.len_utf8());
+    out.extend(std::iter::repeat_n(c, n));
 }
 
 /// Keys of `map` whose values are scalar and those whose values are not, each

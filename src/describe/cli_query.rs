@@ -6,6 +6,8 @@
 //!   is evaluated image by image: [`Plan::Stream`].
 //! - `length(Images)` is the answer's count, and the length of a projection the number
 //!   of elements it yields: [`Plan::Count`].
+//! - An element of a projection (`Images[?Public] | [0]`, `... | [-1].ImageId`) is
+//!   found as the projection streams: [`Plan::Nth`].
 //! - An index or a slice of `Images`, of `sort_by(Images, &Member)` or of
 //!   `reverse(Images)`, and `max_by`/`min_by(Images, &Member)`, need only the first or
 //!   last few images of an order, which SQL picks: [`Plan::Pick`].
@@ -49,6 +51,16 @@ pub enum Plan {
     Count {
         node: Ast,
         steps: Option<Vec<Step>>,
+        members: Members,
+    },
+    /// The expression with `node` (`<stream> | [index]`, then `rest` if any) replaced
+    /// by the element at `index` of what `steps` make of the images, counted from the
+    /// end when negative: the stream stops there, or keeps only the last few.
+    Nth {
+        node: Ast,
+        steps: Vec<Step>,
+        index: i32,
+        rest: Option<Ast>,
         members: Members,
     },
     /// The expression on an answer of the images `pick` picks.
@@ -179,6 +191,36 @@ impl<'a> Roots<'a> {
 /// The plan for an expression whose one use of `Images` is in `node`, if `node`
 /// is one of the forms SQL answers.
 fn reduction(node: &Ast, members: &Members) -> Option<Plan> {
+    // Of `Images` itself, SQL picks the element (below); of a projection, the stream.
+    if let Ast::Subexpr { lhs, rhs, .. } = node
+        && !is_images(lhs)
+        && let Some(steps) = stream(lhs, None)
+    {
+        let (index, rest) = match &**rhs {
+            Ast::Index { idx, .. } => (*idx, None),
+            Ast::Subexpr { lhs, rhs, .. } => match **lhs {
+                Ast::Index { idx, .. } => (idx, Some((**rhs).clone())),
+                _ => return None,
+            },
+            Ast::Function { name, args, .. }
+                if name == "length" && matches!(args[..], [Ast::Identity { .. }]) =>
+            {
+                return Some(Plan::Count {
+                    node: node.clone(),
+                    steps: Some(steps),
+                    members: members.clone(),
+                });
+            }
+            _ => return None,
+        };
+        return Some(Plan::Nth {
+            node: node.clone(),
+            steps,
+            index,
+            rest,
+            members: members.clone(),
+        });
+    }
     match node {
         Ast::Function { name, args, .. } if name == "length" && args.len() == 1 => {
             let steps = match &args[0] {
@@ -514,12 +556,12 @@ pub fn evaluate(query: &str, node: &Ast, data: &Rcvar) -> Result<Rcvar, Jmespath
     jmespath::interpret(data, node, &mut context)
 }
 
-/// `query` with `node` replaced by `value`.
-pub fn replaced(query: &Ast, node: &Ast, value: Rcvar) -> Ast {
+/// `query` with `node` replaced by `with`.
+pub fn replaced(query: &Ast, node: &Ast, with: &Ast) -> Ast {
     if query == node {
-        return Ast::Literal { offset: 0, value };
+        return with.clone();
     }
-    let r = |child: &Ast| Box::new(replaced(child, node, value.clone()));
+    let r = |child: &Ast| Box::new(replaced(child, node, with));
     match query {
         Ast::Subexpr { offset, lhs, rhs } => Ast::Subexpr {
             offset: *offset,
@@ -585,17 +627,11 @@ pub fn replaced(query: &Ast, node: &Ast, value: Rcvar) -> Ast {
         Ast::Function { offset, name, args } => Ast::Function {
             offset: *offset,
             name: name.clone(),
-            args: args
-                .iter()
-                .map(|a| replaced(a, node, value.clone()))
-                .collect(),
+            args: args.iter().map(|a| replaced(a, node, with)).collect(),
         },
         Ast::MultiList { offset, elements } => Ast::MultiList {
             offset: *offset,
-            elements: elements
-                .iter()
-                .map(|e| replaced(e, node, value.clone()))
-                .collect(),
+            elements: elements.iter().map(|e| replaced(e, node, with)).collect(),
         },
         Ast::MultiHash { offset, elements } => Ast::MultiHash {
             offset: *offset,
@@ -603,7 +639,7 @@ pub fn replaced(query: &Ast, node: &Ast, value: Rcvar) -> Ast {
                 .iter()
                 .map(|pair| jmespath::ast::KeyValuePair {
                     key: pair.key.clone(),
-                    value: replaced(&pair.value, node, value.clone()),
+                    value: replaced(&pair.value, node, with),
                 })
                 .collect(),
         },
@@ -719,7 +755,10 @@ mod tests {
             ),
             ("Images[-3:0]", Members::All),
             ("[Images[0], length(Images)]", Members::All),
-            ("Images[?length(keys(@)) > `3`].ImageId | [0]", Members::All),
+            (
+                "Images[?length(keys(@)) > `3`].ImageId | sort(@)",
+                Members::All,
+            ),
             (
                 "sort_by(Images, &Tags[0].Value)[0].ImageId",
                 only(&["ImageId", "Tags"]),

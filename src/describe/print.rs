@@ -88,8 +88,9 @@ pub fn print(
                 images: images(members),
                 steps: &steps,
                 query: query.as_str(),
+                may_fail: steps_may_fail(&steps),
             };
-            if steps_may_fail(&steps) && how.format == Format::Json {
+            if projected.may_fail && how.format == Format::Json {
                 // An error leaves nothing printed, as when the whole answer was searched
                 // first: a first pass finds it.
                 projected.each(&mut |_| Ok(Flow::More))?;
@@ -112,6 +113,7 @@ pub fn print(
                         images: images(members),
                         steps: &steps,
                         query: query.as_str(),
+                        may_fail: steps_may_fail(&steps),
                     };
                     let mut count = 0;
                     projected.each(&mut |_| {
@@ -121,12 +123,41 @@ pub fn print(
                     count
                 }
             };
-            let counted = cli_query::replaced(
-                query.as_ast(),
-                &node,
-                Rcvar::new(Variable::Number(count.into())),
-            );
+            let count = jmespath::ast::Ast::Literal {
+                offset: 0,
+                value: Rcvar::new(Variable::Number(count.into())),
+            };
+            let counted = cli_query::replaced(query.as_ast(), &node, &count);
             search(query.as_str(), &counted, document(Vec::new(), next_token))?
+        }
+        Plan::Nth {
+            node,
+            steps,
+            index,
+            rest,
+            members,
+        } => {
+            let projected = Projected {
+                images: images(members),
+                steps: &steps,
+                query: query.as_str(),
+                may_fail: steps_may_fail(&steps),
+            };
+            let element = nth(&projected, index, projected.may_fail)?;
+            let element = Ast::Literal {
+                offset: 0,
+                value: cli_query::variable(element.unwrap_or(Value::Null)),
+            };
+            let with = match rest {
+                None => element,
+                Some(rest) => Ast::Subexpr {
+                    offset: 0,
+                    lhs: Box::new(element),
+                    rhs: Box::new(rest),
+                },
+            };
+            let found = cli_query::replaced(query.as_ast(), &node, &with);
+            search(query.as_str(), &found, document(Vec::new(), next_token))?
         }
         Plan::Pick(pick) if answer.found.can_pick(&pick)? => {
             let mut picked = Vec::with_capacity(pick.count);
@@ -143,6 +174,43 @@ pub fn print(
         Plan::Whole { members } => whole(answer, how, query, members)?,
     };
     write_value(output::model_order(value), how.format, out)
+}
+
+/// The element at `index` of `elements` (from the end when negative), as a JMESPath
+/// index gives it: reading stops at it (unless a later element may fail, as the whole
+/// list would), or keeps only the last few.
+fn nth(
+    elements: &impl Elements<Error = PrintError>,
+    index: i32,
+    read_all: bool,
+) -> Result<Option<Value>, PrintError> {
+    let mut found = None;
+    if index >= 0 {
+        let mut left = index;
+        elements.each(&mut |element| {
+            if left == 0 && found.is_none() {
+                found = Some(element);
+                return Ok(if read_all { Flow::More } else { Flow::Done });
+            }
+            left = left.saturating_sub(1);
+            Ok(Flow::More)
+        })?;
+        return Ok(found);
+    }
+    let keep = index.unsigned_abs() as usize;
+    let mut last = std::collections::VecDeque::with_capacity(keep);
+    elements.each(&mut |element| {
+        if last.len() == keep {
+            last.pop_front();
+        }
+        last.push_back(element);
+        Ok(Flow::More)
+    })?;
+    Ok(if last.len() == keep {
+        last.pop_front()
+    } else {
+        None
+    })
 }
 
 /// The answer's images, each holding only `members`, for a `--query` that needs them
@@ -372,6 +440,8 @@ struct Projected<'a> {
     images: Images<'a>,
     steps: &'a [Step],
     query: &'a str,
+    /// Whether a step can fail on some element (see [`steps_may_fail`]).
+    may_fail: bool,
 }
 
 impl Elements for Projected<'_> {
@@ -484,7 +554,13 @@ impl Projected<'_> {
                 let position = seen[step];
                 seen[step] += 1;
                 if stop.is_some_and(|stop| position >= stop) {
-                    return Ok(Flow::Done);
+                    // Past the slice nothing more comes through it; but the whole list
+                    // would have met a failing element further on.
+                    return Ok(if self.may_fail {
+                        Flow::More
+                    } else {
+                        Flow::Done
+                    });
                 }
                 if position < *start || !(position - start).is_multiple_of(*every) {
                     return Ok(Flow::More);

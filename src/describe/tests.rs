@@ -1745,6 +1745,15 @@ fn every_output_and_query_prints_what_the_whole_answer_printed() {
         Some("Images[].to_number(Name)"),
         Some("Images[].nothing"),
         Some("Images[].FutureFlag"),
+        Some("Images[?Public] | [0]"),
+        Some("Images[?Public] | [1].ImageId"),
+        Some("Images[].ImageId | [-1]"),
+        Some("Images[?Public] | [-3].[ImageId, Name]"),
+        Some("Images[?Public] | [100000]"),
+        Some("Images[?Public] | length(@)"),
+        Some("Images[?length(Tags) > `1`] | [0].ImageId"),
+        Some("Images[?length(Tags) > `1`] | [:2]"),
+        Some("Images[?Tags] | [?length(Tags) > `1`] | [0].ImageId"),
         Some("Images[?FutureTop].[ImageId, FutureTop]"),
     ];
     // Answered at one instant, so that both sides' NextTokens name the same one.
