@@ -82,4 +82,7 @@ WITH args AS (
     ORDER BY /* order */
     /* limit */
 )
+-- In the answer's order again, outermost: describe_answer keeps it, and its rowid is
+-- then an image's place (src/describe/found.rs relies on it).
 SELECT caller, region, image_id, version_row, sighting_row FROM answer
+ORDER BY caller, region, image_id

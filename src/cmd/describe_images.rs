@@ -199,13 +199,19 @@ pub fn run(args: &DescribeImagesArgs) -> ExitCode {
     match printed {
         Ok(()) => {}
         // A closed pipe (`| head`) is not an error of ours.
-        Err(PrintError::Io(_)) => return ExitCode::from(super::exit::OK),
+        Err(PrintError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            return ExitCode::from(super::exit::OK);
+        }
+        Err(PrintError::Io(e)) => {
+            eprintln!("amiq: writing the answer to standard output: {e}");
+            return ExitCode::from(super::exit::ERROR);
+        }
         Err(PrintError::Describe(e)) => return report_describe_error(e),
         Err(e @ PrintError::Query(_)) => {
             eprintln!("amiq: {}", one_line(&e.to_string()));
             return ExitCode::from(super::exit::BAD_CONFIG);
         }
-        Err(e) => {
+        Err(e @ PrintError::TooLarge(_)) => {
             eprintln!("amiq: {e}");
             return ExitCode::from(super::exit::BAD_CONFIG);
         }
@@ -227,6 +233,10 @@ fn report_describe_error(e: DescribeError) -> ExitCode {
             ExitCode::from(super::exit::BAD_CONFIG)
         }
         DescribeError::Store(e) => super::report_store_error(&e),
+        e @ DescribeError::Spill(_) => {
+            eprintln!("amiq: {e}");
+            ExitCode::from(super::exit::ERROR)
+        }
     }
 }
 

@@ -2,15 +2,16 @@
 //! expression's AST (the `jmespath` crate's; its interpreter evaluates every part).
 //!
 //! - A projection or filter over `Images` (`Images[]`, `Images[*]`, `Images[?...]`,
-//!   `Images[:n]`, and what follows them, including pipes into further projections)
+//!   `Images[2:]`, and what follows them, including pipes into further projections)
 //!   is evaluated image by image: [`Plan::Stream`].
 //! - `length(Images)` is the answer's count, and the length of a projection the number
 //!   of elements it yields: [`Plan::Count`].
 //! - An element of a projection (`Images[?Public] | [0]`, `... | [-1].ImageId`) is
 //!   found as the projection streams: [`Plan::Nth`].
-//! - An index or a slice of `Images`, of `sort_by(Images, &Member)` or of
-//!   `reverse(Images)`, and `max_by`/`min_by(Images, &Member)`, need only the first or
-//!   last few images of an order, which SQL picks: [`Plan::Pick`].
+//! - An index or a bounded slice of `Images` (`Images[0]`, `Images[:5]`, `Images[-3:]`),
+//!   of `sort_by(Images, &Member)` or of `reverse(Images)`, and
+//!   `max_by`/`min_by(Images, &Member)`, need only the first or last few images of an
+//!   order, which SQL picks: [`Plan::Pick`].
 //! - Anything else is evaluated on the whole answer, each image holding only the
 //!   members the expression reads: [`Plan::Whole`].
 //!
@@ -63,8 +64,8 @@ pub enum Plan {
         rest: Option<Ast>,
         members: Members,
     },
-    /// The expression on an answer of the images `pick` picks.
-    Pick(Pick),
+    /// The expression on an answer of the images `pick` picks, holding `members`.
+    Pick { pick: Pick, members: Members },
     /// The expression on the whole answer, its images holding `members`.
     Whole { members: Members },
 }
@@ -72,19 +73,28 @@ pub enum Plan {
 /// The plan for `query`.
 pub fn plan(query: &Ast) -> Plan {
     let members = members_read(query);
-    if let Some(steps) = stream(query, None) {
-        return Plan::Stream { steps, members };
-    }
     let mut roots = Roots::default();
     roots.walk(query, true);
-    if roots.images.len() == 1 && !roots.whole_document {
-        for node in &roots.nodes {
-            if let Some(plan) = reduction(node, &members) {
-                return plan;
-            }
+    let reduced = || {
+        (roots.images.len() == 1 && !roots.whole_document)
+            .then(|| {
+                roots
+                    .nodes
+                    .iter()
+                    .find_map(|node| reduction(node, &members))
+            })
+            .flatten()
+    };
+    if let Some(steps) = stream(query, None) {
+        // `Images[:n]...` needs only the first n: SQL picks them, the stream would read all.
+        if let Some(Step::Slice { stop: Some(_), .. }) = steps.first()
+            && let Some(plan @ Plan::Pick { .. }) = reduced()
+        {
+            return plan;
         }
+        return Plan::Stream { steps, members };
     }
-    Plan::Whole { members }
+    reduced().unwrap_or(Plan::Whole { members })
 }
 
 /// The steps that make `node` from the answer's images, when `node` is a list made
@@ -238,42 +248,54 @@ fn reduction(node: &Ast, members: &Members) -> Option<Plan> {
         {
             is_images(&args[0]).then_some(())?;
             let key = sort_member(&args[1])?;
-            Some(Plan::Pick(Pick {
-                key: Some(key),
-                from_end: name == "max_by",
-                // Both keep the first of equal keys.
-                ties_from_end: false,
-                count: 1,
-            }))
+            Some(Plan::Pick {
+                pick: Pick {
+                    key: Some(key),
+                    from_end: name == "max_by",
+                    // Both keep the first of equal keys.
+                    ties_from_end: false,
+                    count: 1,
+                },
+                members: members.clone(),
+            })
         }
         Ast::Subexpr { lhs, rhs, .. } => {
             let (from_end, count) = needed(rhs)?;
             match &**lhs {
-                images if is_images(images) => Some(Plan::Pick(Pick {
-                    key: None,
-                    from_end,
-                    ties_from_end: from_end,
-                    count,
-                })),
+                images if is_images(images) => Some(Plan::Pick {
+                    pick: Pick {
+                        key: None,
+                        from_end,
+                        ties_from_end: from_end,
+                        count,
+                    },
+                    members: members.clone(),
+                }),
                 Ast::Function { name, args, .. } if name == "sort_by" && args.len() == 2 => {
                     is_images(&args[0]).then_some(())?;
                     // The stable sort's first (or last) few, equal keys in the answer's
                     // order (or its reverse).
-                    Some(Plan::Pick(Pick {
-                        key: Some(sort_member(&args[1])?),
-                        from_end,
-                        ties_from_end: from_end,
-                        count,
-                    }))
+                    Some(Plan::Pick {
+                        pick: Pick {
+                            key: Some(sort_member(&args[1])?),
+                            from_end,
+                            ties_from_end: from_end,
+                            count,
+                        },
+                        members: members.clone(),
+                    })
                 }
                 Ast::Function { name, args, .. } if name == "reverse" && args.len() == 1 => {
                     is_images(&args[0]).then_some(())?;
-                    Some(Plan::Pick(Pick {
-                        key: None,
-                        from_end: !from_end,
-                        ties_from_end: !from_end,
-                        count,
-                    }))
+                    Some(Plan::Pick {
+                        pick: Pick {
+                            key: None,
+                            from_end: !from_end,
+                            ties_from_end: !from_end,
+                            count,
+                        },
+                        members: members.clone(),
+                    })
                 }
                 _ => None,
             }
@@ -524,24 +546,25 @@ impl Reads {
     }
 }
 
-/// Whether `node` calls a function anywhere.
-pub fn calls_a_function(node: &Ast) -> bool {
+/// Whether evaluating `node` can fail: it calls a function or slices with a step of
+/// 0 somewhere (nothing else in the interpreter fails).
+pub fn may_fail(node: &Ast) -> bool {
     match node {
-        Ast::Function { .. } => true,
+        Ast::Function { .. } | Ast::Slice { step: 0, .. } => true,
         Ast::Subexpr { lhs, rhs, .. }
         | Ast::Projection { lhs, rhs, .. }
         | Ast::Comparison { lhs, rhs, .. }
         | Ast::And { lhs, rhs, .. }
-        | Ast::Or { lhs, rhs, .. } => calls_a_function(lhs) || calls_a_function(rhs),
+        | Ast::Or { lhs, rhs, .. } => may_fail(lhs) || may_fail(rhs),
         Ast::Condition {
             predicate, then, ..
-        } => calls_a_function(predicate) || calls_a_function(then),
+        } => may_fail(predicate) || may_fail(then),
         Ast::Not { node, .. }
         | Ast::Flatten { node, .. }
         | Ast::ObjectValues { node, .. }
-        | Ast::Expref { ast: node, .. } => calls_a_function(node),
-        Ast::MultiList { elements, .. } => elements.iter().any(calls_a_function),
-        Ast::MultiHash { elements, .. } => elements.iter().any(|p| calls_a_function(&p.value)),
+        | Ast::Expref { ast: node, .. } => may_fail(node),
+        Ast::MultiList { elements, .. } => elements.iter().any(may_fail),
+        Ast::MultiHash { elements, .. } => elements.iter().any(|p| may_fail(&p.value)),
         Ast::Field { .. }
         | Ast::Identity { .. }
         | Ast::Index { .. }
@@ -685,7 +708,7 @@ mod tests {
                 only(&["ImageId", "Name", "Public"]),
             ),
             ("Images[] | [?Public]", 3, Members::All),
-            ("Images[:5].Name", 2, only(&["Name"])),
+            ("Images[2:].Name", 2, only(&["Name"])),
             ("Images[].Tags[]", 4, only(&["Tags"])),
             (
                 "Images[*].{id: ImageId, t: Tags[?Key=='Name'].Value | [0]}",
@@ -708,31 +731,34 @@ mod tests {
 
     #[test]
     fn whole_list_forms_map_onto_sql() {
-        let pick = |key: Option<&str>, from_end, ties_from_end, count| {
-            Plan::Pick(Pick {
-                key: key.map(str::to_string),
-                from_end,
-                ties_from_end,
-                count,
-            })
+        let pick = |key: Option<&str>, from_end, ties_from_end, count| Pick {
+            key: key.map(str::to_string),
+            from_end,
+            ties_from_end,
+            count,
+        };
+        let picked = |query: &str| match plan_of(query) {
+            Plan::Pick { pick, .. } => pick,
+            other => panic!("{query}: {other:?}"),
         };
         assert_eq!(
-            plan_of("sort_by(Images,&CreationDate)[-1].ImageId"),
+            picked("sort_by(Images,&CreationDate)[-1].ImageId"),
             pick(Some("CreationDate"), true, true, 1)
         );
         assert_eq!(
-            plan_of("sort_by(Images, &Name)[:3]"),
+            picked("sort_by(Images, &Name)[:3]"),
             pick(Some("Name"), false, false, 3)
         );
-        assert_eq!(plan_of("Images[-3:]"), pick(None, true, true, 3));
-        assert_eq!(plan_of("Images[0].ImageId"), pick(None, false, false, 1));
-        assert_eq!(plan_of("reverse(Images)[0]"), pick(None, true, true, 1));
+        assert_eq!(picked("Images[-3:]"), pick(None, true, true, 3));
+        assert_eq!(picked("Images[0].ImageId"), pick(None, false, false, 1));
+        assert_eq!(picked("Images[:5].Name"), pick(None, false, false, 5));
+        assert_eq!(picked("reverse(Images)[0]"), pick(None, true, true, 1));
         assert_eq!(
-            plan_of("max_by(Images, &CreationDate).Name"),
+            picked("max_by(Images, &CreationDate).Name"),
             pick(Some("CreationDate"), true, false, 1)
         );
         assert_eq!(
-            plan_of("min_by(Images, &CreationDate)"),
+            picked("min_by(Images, &CreationDate)"),
             pick(Some("CreationDate"), false, false, 1)
         );
         assert!(matches!(

@@ -540,6 +540,10 @@ impl<W: Write> Sink for Render<'_, W> {
     }
 
     fn add_row(&mut self, row: Vec<String>) -> Result<(), Raised> {
+        if self.failed.is_some() {
+            // Stops the events (a closed pipe); the error is reported after them.
+            return Err(Raised);
+        }
         let Render {
             current,
             streamed,

@@ -284,7 +284,7 @@ impl<'s> Found<'s> {
     /// DuckDB makes it, each image kept in a temporary file as `keep` lays it out, then
     /// given from there in order: DuckDB's sort would hold every member of every image
     /// at once (docs/decisions/0003-streamed-answers.md).
-    pub fn for_each_image<E: From<DescribeError> + From<std::io::Error>>(
+    pub fn for_each_image<E: From<DescribeError>>(
         &self,
         members: &Members,
         keep: &dyn Fn(&ImageRows, usize, &mut Vec<u8>) -> Flow,
@@ -304,7 +304,9 @@ impl<'s> Found<'s> {
                 Ok(())
             }));
         }
-        let mut file = std::io::BufWriter::with_capacity(1 << 20, tempfile::tempfile()?);
+        let spill = |e: std::io::Error| E::from(DescribeError::Spill(e));
+        let file = tempfile::tempfile().map_err(spill)?;
+        let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
         // Where each image's bytes are, by its place in the answer, and whether the
         // reader stops after it.
         let mut places: Vec<(u64, u32, Flow)> = vec![(0, 0, Flow::More); self.len];
@@ -315,7 +317,7 @@ impl<'s> Found<'s> {
                 laid_out.clear();
                 let flow = keep(rows, row, &mut laid_out);
                 file.write_all(&laid_out)
-                    .map_err(|e| Stop::Failed(E::from(e)))?;
+                    .map_err(|e| Stop::Failed(spill(e)))?;
                 if let Some(place) = places.get_mut(rows.pos(row)) {
                     *place = (end, laid_out.len() as u32, flow);
                 }
@@ -324,10 +326,11 @@ impl<'s> Found<'s> {
             Ok(())
         })
         .or_else(|e| stopped(Err(e)))?;
-        let file = file.into_inner().map_err(|e| E::from(e.into_error()))?;
+        let file = file.into_inner().map_err(|e| spill(e.into_error()))?;
         for (offset, len, flow) in places {
             laid_out.resize(len as usize, 0);
-            std::os::unix::fs::FileExt::read_exact_at(&file, &mut laid_out, offset)?;
+            std::os::unix::fs::FileExt::read_exact_at(&file, &mut laid_out, offset)
+                .map_err(spill)?;
             if each(Image::Kept(&laid_out, flow))? == Flow::Done {
                 break;
             }

@@ -60,6 +60,11 @@ pub enum DescribeError {
     Input(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The temporary file that puts a long answer in order failed (found.rs).
+    #[error(
+        "the temporary file that puts a long answer in order failed: {0}; set TMPDIR to a directory with room for it"
+    )]
+    Spill(std::io::Error),
 }
 
 /// The instant a question is asked about.

@@ -38,11 +38,9 @@ pub enum PrintError {
     /// A `--query` that needs the whole answer, on an answer larger than allowed.
     #[error("{0}")]
     TooLarge(String),
-    #[error(transparent)]
+    /// Writing the answer failed (a closed pipe among others).
+    #[error("writing the answer: {0}")]
     Io(#[from] std::io::Error),
-    /// A reader had all it wanted.
-    #[error("stopped early")]
-    Stopped,
 }
 
 /// How an answer is printed.
@@ -143,7 +141,8 @@ pub fn print(
                 query: query.as_str(),
                 may_fail: steps_may_fail(&steps),
             };
-            let element = nth(&projected, index, projected.may_fail)?;
+            let mut held = Held::new(how, query, answer.found.len);
+            let element = nth(&projected, index, projected.may_fail, &mut held)?;
             let element = Ast::Literal {
                 offset: 0,
                 value: cli_query::variable(element.unwrap_or(Value::Null)),
@@ -159,21 +158,22 @@ pub fn print(
             let found = cli_query::replaced(query.as_ast(), &node, &with);
             search(query.as_str(), &found, document(Vec::new(), next_token))?
         }
-        Plan::Pick(pick) if answer.found.can_pick(&pick)? => {
-            let mut picked = Vec::with_capacity(pick.count);
-            answer.found.for_each(&Members::All, Some(&pick), |rows| {
+        Plan::Pick { pick, members } if answer.found.can_pick(&pick)? => {
+            let mut held = Held::new(how, query, answer.found.len);
+            let mut picked = Vec::with_capacity(pick.count.min(answer.found.len));
+            answer.found.for_each(&members, Some(&pick), |rows| {
                 for row in 0..rows.len() {
-                    let image = rows.json(row, how.with_origin, &Members::All);
-                    picked.push(cli_query::variable(Value::Object(image)));
+                    let image = Value::Object(rows.json(row, how.with_origin, &members));
+                    held.add(&image, picked.len())?;
+                    picked.push(cli_query::variable(image));
                 }
                 Ok::<(), PrintError>(())
             })?;
             search(query.as_str(), query.as_ast(), document(picked, next_token))?
         }
-        Plan::Pick(_) => whole(answer, how, query, Members::All)?,
-        Plan::Whole { members } => whole(answer, how, query, members)?,
+        Plan::Pick { members, .. } | Plan::Whole { members } => whole(answer, how, query, members)?,
     };
-    write_value(output::model_order(value), how.format, out)
+    write_found(value, how.format, out)
 }
 
 /// The element at `index` of `elements` (from the end when negative), as a JMESPath
@@ -183,6 +183,7 @@ fn nth(
     elements: &impl Elements<Error = PrintError>,
     index: i32,
     read_all: bool,
+    held: &mut Held<'_>,
 ) -> Result<Option<Value>, PrintError> {
     let mut found = None;
     if index >= 0 {
@@ -198,16 +199,19 @@ fn nth(
         return Ok(found);
     }
     let keep = index.unsigned_abs() as usize;
-    let mut last = std::collections::VecDeque::with_capacity(keep);
+    let mut last = std::collections::VecDeque::with_capacity(keep.min(1 << 16));
     elements.each(&mut |element| {
-        if last.len() == keep {
-            last.pop_front();
+        if last.len() == keep
+            && let Some((_, bytes)) = last.pop_front()
+        {
+            held.remove(bytes);
         }
-        last.push_back(element);
+        let bytes = held.add(&element, last.len())?;
+        last.push_back((element, bytes));
         Ok(Flow::More)
     })?;
     Ok(if last.len() == keep {
-        last.pop_front()
+        last.pop_front().map(|(element, _)| element)
     } else {
         None
     })
@@ -220,38 +224,84 @@ fn whole(
     how: &Printing<'_>,
     query: &Expression<'_>,
     members: Members,
-) -> Result<Value, PrintError> {
+) -> Result<Rcvar, PrintError> {
     tracing::debug!(
         query = query.as_str(),
         members = ?members,
         "--query cannot be streamed: it is answered from the whole answer, in memory"
     );
+    // An expression that fails whatever the images are (a slice step of 0, an unknown
+    // function, a wrong number of arguments) says so before they are read.
+    let empty = document(Vec::new(), answer.next_token.as_deref());
+    if let Err(e) = cli_query::evaluate(query.as_str(), query.as_ast(), &empty) {
+        use jmespath::{ErrorReason, RuntimeError};
+        if matches!(
+            e.reason,
+            ErrorReason::Runtime(
+                RuntimeError::InvalidSlice
+                    | RuntimeError::UnknownFunction(_)
+                    | RuntimeError::TooManyArguments { .. }
+                    | RuntimeError::NotEnoughArguments { .. }
+            )
+        ) {
+            return Err(PrintError::Query(e.to_string()));
+        }
+    }
     // Held as the interpreter's values: one copy of each image, not two.
+    let mut held = Held::new(how, query, answer.found.len);
     let mut images = Vec::with_capacity(answer.found.len.min(1 << 16));
-    let mut held: u64 = 0;
     answer.found.for_each(&members, None, |rows| {
         for row in 0..rows.len() {
             let image = Value::Object(rows.json(row, how.with_origin, &members));
-            held += HELD_PER_JSON_BYTE * json_size(&image);
-            if held > how.memory_budget {
-                return Err(PrintError::TooLarge(format!(
-                    "--query {:?} needs the whole answer in memory, and {} of its {} images \
-                     already take more than --memory-limit allows; narrow the request \
-                     (--filters, --owners, --max-results) or raise --memory-limit",
-                    query.as_str(),
-                    images.len(),
-                    answer.found.len,
-                )));
-            }
+            held.add(&image, images.len())?;
             images.push(cli_query::variable(image));
         }
-        Ok(())
+        Ok::<(), PrintError>(())
     })?;
     search(
         query.as_str(),
         query.as_ast(),
         document(images, answer.next_token.as_deref()),
     )
+}
+
+/// What a `--query` holds of the answer at once, against its budget.
+struct Held<'a> {
+    bytes: u64,
+    budget: u64,
+    query: &'a str,
+    images: usize,
+}
+
+impl<'a> Held<'a> {
+    fn new(how: &Printing<'_>, query: &'a Expression<'_>, images: usize) -> Held<'a> {
+        Held {
+            bytes: 0,
+            budget: how.memory_budget,
+            query: query.as_str(),
+            images,
+        }
+    }
+
+    /// Counts `image` in, `holding` images being held already: an error once they are
+    /// more than the budget allows.
+    fn add(&mut self, image: &Value, holding: usize) -> Result<u64, PrintError> {
+        let bytes = HELD_PER_JSON_BYTE * json_size(image);
+        self.bytes += bytes;
+        if self.bytes > self.budget {
+            return Err(PrintError::TooLarge(format!(
+                "--query {:?} needs {holding} or more of the answer's {} images in memory at \
+                 once, more than --memory-limit allows; narrow the request (--filters, \
+                 --owners, --max-results) or raise --memory-limit",
+                self.query, self.images,
+            )));
+        }
+        Ok(bytes)
+    }
+
+    fn remove(&mut self, bytes: u64) {
+        self.bytes -= bytes;
+    }
 }
 
 /// Bytes of memory a held image takes per byte of its compact JSON, as the
@@ -288,10 +338,43 @@ fn document(images: Vec<Rcvar>, next_token: Option<&str>) -> Rcvar {
     Rcvar::new(Variable::Object(document))
 }
 
-fn search(query: &str, node: &jmespath::ast::Ast, document: Rcvar) -> Result<Value, PrintError> {
-    let found = cli_query::evaluate(query, node, &document)
-        .map_err(|e| PrintError::Query(e.to_string()))?;
-    Ok(serde_json::to_value(&*found).unwrap_or(Value::Null))
+fn search(query: &str, node: &jmespath::ast::Ast, document: Rcvar) -> Result<Rcvar, PrintError> {
+    cli_query::evaluate(query, node, &document).map_err(|e| PrintError::Query(e.to_string()))
+}
+
+/// What a `--query` found, printed: a list element by element (its elements may be
+/// the held images themselves, and are made JSON one at a time), anything else whole.
+fn write_found(found: Rcvar, format: Format, out: &mut impl Write) -> Result<(), PrintError> {
+    let Variable::Array(items) = &*found else {
+        let value = serde_json::to_value(&*found).unwrap_or(Value::Null);
+        return write_value(output::model_order(value), format, out);
+    };
+    let list = Listed(items);
+    match format {
+        Format::Json => cli_stream::json_list(&list, out),
+        Format::Text => cli_stream::text_list(&list, out),
+        Format::Table(width) => cli_stream::table_list(&list, TABLE_TITLE, width, out),
+    }
+}
+
+/// The elements of a list a `--query` found.
+struct Listed<'a>(&'a [Rcvar]);
+
+impl Elements for Listed<'_> {
+    type Error = PrintError;
+
+    fn each(
+        &self,
+        each: &mut dyn FnMut(Value) -> Result<Flow, PrintError>,
+    ) -> Result<(), PrintError> {
+        for item in self.0 {
+            let value = serde_json::to_value(&**item).unwrap_or(Value::Null);
+            if each(output::model_order(value))? == Flow::Done {
+                break;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A value held whole, printed as the AWS CLI prints it.
@@ -369,8 +452,8 @@ impl Elements for Images<'_> {
                 ))),
                 Image::Kept(laid_out, _) => {
                     each(serde_json::from_slice(laid_out).map_err(|e| {
-                        PrintError::Io(std::io::Error::other(format!(
-                            "an image kept aside could not be read back: {e}"
+                        DescribeError::Spill(std::io::Error::other(format!(
+                            "an image kept there could not be read back: {e}"
                         )))
                     })?)
                 }
@@ -488,6 +571,10 @@ impl Elements for Projected<'_> {
     }
 
     fn known_scalars(&self) -> bool {
+        if self.may_fail {
+            // An element that fails must leave nothing printed: the survey reads all first.
+            return false;
+        }
         // Images (a flattened or sliced list of them is one still), then one scalar
         // member of each, or of those a filter keeps.
         let Some((Step::Project(last), before)) = self.steps.split_last() else {
@@ -571,11 +658,11 @@ impl Projected<'_> {
     }
 }
 
-/// Whether a streamed step can fail on some element: only a function can.
+/// Whether a streamed step can fail on some element (see [`cli_query::may_fail`]).
 fn steps_may_fail(steps: &[Step]) -> bool {
     steps
         .iter()
-        .any(|s| matches!(s, Step::Project(rhs) if cli_query::calls_a_function(rhs)))
+        .any(|s| matches!(s, Step::Project(rhs) if cli_query::may_fail(rhs)))
 }
 
 /// The answer printed as it was before streaming: the whole document built, searched

@@ -1754,6 +1754,13 @@ fn every_output_and_query_prints_what_the_whole_answer_printed() {
         Some("Images[?length(Tags) > `1`] | [0].ImageId"),
         Some("Images[?length(Tags) > `1`] | [:2]"),
         Some("Images[?Tags] | [?length(Tags) > `1`] | [0].ImageId"),
+        // Failing only on a later image: nothing may be printed before the error.
+        Some("Images[].[ImageId, Description && Tags[::0]]"),
+        Some("Images[?starts_with(Name, 'img')].ImageId"),
+        Some("Images[?starts_with(Name, 'img')] | [:1].ImageId"),
+        Some("Images[?starts_with(Name, 'img')] | [0]"),
+        Some("Images[::0]"),
+        Some("sort_by(Images, &Public)[0].ImageId"),
         Some("Images[?FutureTop].[ImageId, FutureTop]"),
     ];
     // Answered at one instant, so that both sides' NextTokens name the same one.

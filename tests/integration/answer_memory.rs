@@ -109,6 +109,29 @@ fn describe_images_peak_memory_does_not_grow_with_the_answer() {
     }
 }
 
+#[test]
+fn a_failing_temporary_file_is_an_error_not_a_short_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store(
+        dir.path(),
+        Store {
+            accounts: 1,
+            owned: 6_000,
+        },
+    );
+    // Over 4,096 images of every member: put in order through a temporary file.
+    let out = Command::new(env!("CARGO_BIN_EXE_amiq"))
+        .args(["describe-images", "--db", db.to_str().unwrap()])
+        .args(["--account", "111111111111", "--region", "us-east-1"])
+        .env("TMPDIR", dir.path().join("no-such-directory"))
+        .current_dir(dir.path())
+        .output()
+        .expect("run amiq");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("TMPDIR"), "{said}");
+}
+
 /// A store of `store.accounts` accounts owning `store.owned` images each in us-east-1,
 /// synced from the fake endpoint.
 fn store(dir: &Path, store: Store) -> PathBuf {
