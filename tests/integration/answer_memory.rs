@@ -116,10 +116,10 @@ fn a_failing_temporary_file_is_an_error_not_a_short_answer() {
         dir.path(),
         Store {
             accounts: 1,
-            owned: 6_000,
+            owned: 70_000,
         },
     );
-    // Over 4,096 images of every member: put in order through a temporary file.
+    // Over 65,536 images of every member: put in order through a temporary file.
     let out = Command::new(env!("CARGO_BIN_EXE_amiq"))
         .args(["describe-images", "--db", db.to_str().unwrap()])
         .args(["--account", "111111111111", "--region", "us-east-1"])
