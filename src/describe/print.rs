@@ -346,8 +346,7 @@ fn search(query: &str, node: &jmespath::ast::Ast, document: Rcvar) -> Result<Rcv
 /// the held images themselves, and are made JSON one at a time), anything else whole.
 fn write_found(found: Rcvar, format: Format, out: &mut impl Write) -> Result<(), PrintError> {
     let Variable::Array(items) = &*found else {
-        let value = serde_json::to_value(&*found).unwrap_or(Value::Null);
-        return write_value(output::model_order(value), format, out);
+        return write_value(json(&found), format, out);
     };
     let list = Listed(items);
     match format {
@@ -355,6 +354,12 @@ fn write_found(found: Rcvar, format: Format, out: &mut impl Write) -> Result<(),
         Format::Text => cli_stream::text_list(&list, out),
         Format::Table(width) => cli_stream::table_list(&list, TABLE_TITLE, width, out),
     }
+}
+
+/// A value the interpreter found as the AWS CLI prints it: JSON, keys in the model's
+/// order.
+fn json(found: &Rcvar) -> Value {
+    output::model_order(serde_json::to_value(&**found).unwrap_or(Value::Null))
 }
 
 /// The elements of a list a `--query` found.
@@ -368,8 +373,7 @@ impl Elements for Listed<'_> {
         each: &mut dyn FnMut(Value) -> Result<Flow, PrintError>,
     ) -> Result<(), PrintError> {
         for item in self.0 {
-            let value = serde_json::to_value(&**item).unwrap_or(Value::Null);
-            if each(output::model_order(value))? == Flow::Done {
+            if each(json(item))? == Flow::Done {
                 break;
             }
         }
@@ -535,10 +539,7 @@ impl Elements for Projected<'_> {
         each: &mut dyn FnMut(Value) -> Result<Flow, PrintError>,
     ) -> Result<(), PrintError> {
         let mut seen = vec![0usize; self.steps.len()];
-        let mut emit = |value: Rcvar| {
-            let value = serde_json::to_value(&*value).unwrap_or(Value::Null);
-            each(output::model_order(value))
-        };
+        let mut emit = |value: Rcvar| each(json(&value));
         self.images
             .each(&mut |image| self.push(0, cli_query::variable(image), &mut seen, &mut emit))
     }
@@ -559,10 +560,9 @@ impl Elements for Projected<'_> {
         // An image's results stand at its place, in the order they come.
         let place = std::cell::Cell::new((0, 0));
         let mut emit = |value: Rcvar| {
-            let value = serde_json::to_value(&*value).unwrap_or(Value::Null);
             let (image, result) = place.get();
             place.set((image, result + 1));
-            each(output::model_order(value), (image, result))
+            each(json(&value), (image, result))
         };
         self.images.each_in_any_order(&mut |image, (at, _)| {
             place.set((at, 0));
