@@ -79,10 +79,9 @@ WITH args AS (
     /* versions after grouping */, args a
     WHERE (w.view & 1) = 1
       /* row filters */
-    ORDER BY /* order */
-    /* limit */
 )
--- In the answer's order again, outermost: describe_answer keeps it, and its rowid is
--- then an image's place (src/describe/found.rs relies on it).
+-- The answer's order, outermost: describe_answer keeps it, and its rowid is then an
+-- image's place (src/describe/found.rs relies on it).
 SELECT caller, region, image_id, version_row, sighting_row FROM answer
-ORDER BY caller, region, image_id
+ORDER BY /* order */
+/* limit */

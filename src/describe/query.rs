@@ -318,7 +318,7 @@ fn build(
         .replace("/* versions before grouping */", before_grouping)
         .replace("/* answer's version row */", version_row)
         .replace("/* versions after grouping */", after_grouping)
-        .replace("/* order */", key.order)
+        .replace("/* order */", &key.order.replace("w.", ""))
         .replace("/* version filters */", &version.sql())
         .replace("/* view filters */", &view.conjunction())
         .replace("/* sighting filters */", &sighting.sql())
