@@ -220,6 +220,30 @@ impl ImageRows {
             .map_or(0, |p| p.value(row) as usize)
     }
 
+    /// [`ImageRows::json`] as the JMESPath interpreter's value.
+    pub fn variable(&self, row: usize, with_origin: bool, members: &Members) -> jmespath::Rcvar {
+        if image_json::has_unknown(&self.images, row) {
+            // Rare: the elements the reader did not know are placed through JSON.
+            let image = Value::Object(self.json(row, with_origin, members));
+            return super::cli_query::variable(image);
+        }
+        let mut image = image_json::variable(&self.images, row);
+        if with_origin && let jmespath::Variable::Object(map) = std::rc::Rc::make_mut(&mut image) {
+            for (key, value) in [
+                ("Region", self.region(row)),
+                ("ViewerAccountId", self.caller(row)),
+            ] {
+                if members.has(key) {
+                    map.insert(
+                        key.to_string(),
+                        jmespath::Rcvar::new(jmespath::Variable::String(value)),
+                    );
+                }
+            }
+        }
+        image
+    }
+
     /// Writes the image at `row` as the next value of `json`.
     pub fn write_json<W: std::io::Write>(
         &self,

@@ -442,26 +442,19 @@ impl Elements for Images<'_> {
         &self,
         each: &mut dyn FnMut(Value) -> Result<Flow, PrintError>,
     ) -> Result<(), PrintError> {
-        let keep = |rows: &ImageRows, row: usize, laid_out: &mut Vec<u8>| {
-            let image = rows.json(row, self.with_origin, &self.members);
-            let _ = serde_json::to_writer(laid_out, &image);
-            Flow::More
-        };
         self.found
-            .for_each_image(&self.members, &keep, &mut |image| match image {
-                Image::Row(rows, row) => each(Value::Object(rows.json(
-                    row,
-                    self.with_origin,
-                    &self.members,
-                ))),
-                Image::Kept(laid_out, _) => {
-                    each(serde_json::from_slice(laid_out).map_err(|e| {
-                        DescribeError::Spill(std::io::Error::other(format!(
-                            "an image kept there could not be read back: {e}"
-                        )))
-                    })?)
-                }
-            })
+            .for_each_image(
+                &self.members,
+                &|r, i, o| self.keep(r, i, o),
+                &mut |image| match image {
+                    Image::Row(rows, row) => each(Value::Object(rows.json(
+                        row,
+                        self.with_origin,
+                        &self.members,
+                    ))),
+                    Image::Kept(laid_out, _) => each(kept(laid_out)?),
+                },
+            )
     }
 
     fn write_each(
@@ -522,6 +515,43 @@ impl Elements for Images<'_> {
     }
 }
 
+impl Images<'_> {
+    /// [`Elements::each`], each image made the interpreter's value straight from its
+    /// columns (a streamed `--query` reads it as that).
+    fn each_variable(
+        &self,
+        each: &mut dyn FnMut(Rcvar) -> Result<Flow, PrintError>,
+    ) -> Result<(), PrintError> {
+        self.found
+            .for_each_image(
+                &self.members,
+                &|r, i, o| self.keep(r, i, o),
+                &mut |image| match image {
+                    Image::Row(rows, row) => {
+                        each(rows.variable(row, self.with_origin, &self.members))
+                    }
+                    Image::Kept(laid_out, _) => each(cli_query::variable(kept(laid_out)?)),
+                },
+            )
+    }
+
+    /// An image kept aside for a reader of JSON values: its compact JSON.
+    fn keep(&self, rows: &ImageRows, row: usize, laid_out: &mut Vec<u8>) -> Flow {
+        let image = rows.json(row, self.with_origin, &self.members);
+        let _ = serde_json::to_writer(laid_out, &image);
+        Flow::More
+    }
+}
+
+/// An image [`Images::keep`] kept, read back.
+fn kept(laid_out: &[u8]) -> Result<Value, PrintError> {
+    serde_json::from_slice(laid_out).map_err(|e| {
+        PrintError::from(DescribeError::Spill(std::io::Error::other(format!(
+            "an image kept there could not be read back: {e}"
+        ))))
+    })
+}
+
 /// The answer's images through a streamed `--query`'s steps.
 struct Projected<'a> {
     images: Images<'a>,
@@ -541,7 +571,7 @@ impl Elements for Projected<'_> {
         let mut seen = vec![0usize; self.steps.len()];
         let mut emit = |value: Rcvar| each(json(&value));
         self.images
-            .each(&mut |image| self.push(0, cli_query::variable(image), &mut seen, &mut emit))
+            .each_variable(&mut |image| self.push(0, image, &mut seen, &mut emit))
     }
 
     fn each_in_any_order(
@@ -564,10 +594,13 @@ impl Elements for Projected<'_> {
             place.set((image, result + 1));
             each(json(&value), (image, result))
         };
-        self.images.each_in_any_order(&mut |image, (at, _)| {
-            place.set((at, 0));
-            self.push(0, cli_query::variable(image), &mut seen, &mut emit)
-        })
+        self.images
+            .found
+            .for_each_image_in_any_order(&self.images.members, &mut |rows, row| {
+                place.set((rows.pos(row), 0));
+                let image = rows.variable(row, self.images.with_origin, &self.images.members);
+                self.push(0, image, &mut seen, &mut emit)
+            })
     }
 
     fn known_scalars(&self) -> bool {
