@@ -192,6 +192,10 @@ pub fn run(args: &DescribeImagesArgs) -> ExitCode {
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let printed = print(&answer, &printing, &mut out).and_then(|()| Ok(out.flush()?));
+    if printed.is_err() {
+        // What a failed answer left unwritten stays so: no half document after the error.
+        let _ = out.into_parts();
+    }
     tracing::debug!("answer written");
     drop(answer);
     drop(store);

@@ -45,6 +45,16 @@ enum Stop<E> {
     Failed(E),
 }
 
+impl<E> Stop<E> {
+    /// A read that stopped: fine when the reader had all it wanted.
+    fn ended(self) -> Result<(), E> {
+        match self {
+            Stop::Done => Ok(()),
+            Stop::Failed(e) => Err(e),
+        }
+    }
+}
+
 impl<E: From<DescribeError>> From<DescribeError> for Stop<E> {
     fn from(e: DescribeError) -> Self {
         Stop::Failed(E::from(e))
@@ -316,19 +326,8 @@ impl<'s> Found<'s> {
         keep: &dyn Fn(&ImageRows, usize, &mut Vec<u8>) -> Flow,
         each: &mut dyn FnMut(Image<'_>) -> Result<Flow, E>,
     ) -> Result<(), E> {
-        let stopped = |r: Result<(), Stop<E>>| match r {
-            Ok(()) | Err(Stop::Done) => Ok(()),
-            Err(Stop::Failed(e)) => Err(e),
-        };
         if self.len <= SORTED_BY_DUCKDB || !members.is_wide() {
-            return stopped(self.read(members, None, true, |rows| {
-                for row in 0..rows.len() {
-                    if each(Image::Row(rows, row)).map_err(Stop::Failed)? == Flow::Done {
-                        return Err(Stop::Done);
-                    }
-                }
-                Ok(())
-            }));
+            return self.each_row(members, true, &mut |rows, row| each(Image::Row(rows, row)));
         }
         let spill = |e: std::io::Error| E::from(DescribeError::Spill(e));
         let file = tempfile::tempfile().map_err(spill)?;
@@ -351,7 +350,7 @@ impl<'s> Found<'s> {
             }
             Ok(())
         })
-        .or_else(|e| stopped(Err(e)))?;
+        .or_else(Stop::ended)?;
         let file = file.into_inner().map_err(|e| spill(e.into_error()))?;
         for (offset, len, flow) in places {
             laid_out.resize(len as usize, 0);
@@ -379,18 +378,26 @@ impl<'s> Found<'s> {
         members: &Members,
         each: &mut dyn FnMut(&ImageRows, usize) -> Result<Flow, E>,
     ) -> Result<(), E> {
-        let read = self.read(members, None, false, |rows| {
+        self.each_row(members, false, each)
+    }
+
+    /// Every image of the page as its batch and row, in the answer's order or not,
+    /// until `each` answers [`Flow::Done`].
+    fn each_row<E: From<DescribeError>>(
+        &self,
+        members: &Members,
+        ordered: bool,
+        each: &mut dyn FnMut(&ImageRows, usize) -> Result<Flow, E>,
+    ) -> Result<(), E> {
+        self.read(members, None, ordered, |rows| {
             for row in 0..rows.len() {
                 if each(rows, row).map_err(Stop::Failed)? == Flow::Done {
                     return Err(Stop::Done);
                 }
             }
             Ok(())
-        });
-        match read {
-            Ok(()) | Err(Stop::Done) => Ok(()),
-            Err(Stop::Failed(e)) => Err(e),
-        }
+        })
+        .or_else(Stop::ended)
     }
 
     fn read<E: From<DescribeError>>(

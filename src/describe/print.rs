@@ -82,12 +82,7 @@ pub fn print(
     tracing::debug!(plan = ?plan, "--query planned");
     let value = match plan {
         Plan::Stream { steps, members } => {
-            let projected = Projected {
-                images: images(members),
-                steps: &steps,
-                query: query.as_str(),
-                may_fail: steps_may_fail(&steps),
-            };
+            let projected = Projected::new(images(members), &steps, query.as_str());
             if projected.may_fail && how.format == Format::Json {
                 // An error leaves nothing printed, as when the whole answer was searched
                 // first: a first pass finds it.
@@ -107,12 +102,7 @@ pub fn print(
             let count = match steps {
                 None => answer.found.len,
                 Some(steps) => {
-                    let projected = Projected {
-                        images: images(members),
-                        steps: &steps,
-                        query: query.as_str(),
-                        may_fail: steps_may_fail(&steps),
-                    };
+                    let projected = Projected::new(images(members), &steps, query.as_str());
                     let mut count = 0;
                     projected.each(&mut |_| {
                         count += 1;
@@ -135,12 +125,7 @@ pub fn print(
             rest,
             members,
         } => {
-            let projected = Projected {
-                images: images(members),
-                steps: &steps,
-                query: query.as_str(),
-                may_fail: steps_may_fail(&steps),
-            };
+            let projected = Projected::new(images(members), &steps, query.as_str());
             let mut held = Held::new(how, query, answer.found.len);
             let element = nth(&projected, index, projected.may_fail, &mut held)?;
             let element = Ast::Literal {
@@ -634,7 +619,16 @@ impl Elements for Projected<'_> {
     }
 }
 
-impl Projected<'_> {
+impl<'a> Projected<'a> {
+    fn new(images: Images<'a>, steps: &'a [Step], query: &'a str) -> Projected<'a> {
+        Projected {
+            images,
+            steps,
+            query,
+            may_fail: steps_may_fail(steps),
+        }
+    }
+
     /// Sends `value` through the steps from `step` on.
     fn push(
         &self,

@@ -82,7 +82,7 @@ pub enum StoreError {
         found: i32,
         known: i32,
     },
-    #[error("database {path}: {source}{}", disk_full_hint(source))]
+    #[error("database {path}: {source}{}", hint(source))]
     Db {
         path: PathBuf,
         #[source]
@@ -92,10 +92,13 @@ pub enum StoreError {
     Stage { path: PathBuf, message: String },
 }
 
-/// What to do when DuckDB could not write for lack of space.
-fn disk_full_hint(source: &duckdb::Error) -> &'static str {
-    if source.to_string().contains("No space left on device") {
+/// What to do when DuckDB could not write for lack of space, or ran out of memory.
+fn hint(source: &duckdb::Error) -> &'static str {
+    let text = source.to_string();
+    if text.contains("No space left on device") {
         "; free space on the disk that holds the database (or its temporary directory) and run again: what earlier runs stored is intact"
+    } else if text.contains("Out of Memory Error") {
+        "\nThat is amiq's memory limit for DuckDB: raise it (--memory-limit, or memory_limit in the config) or ask for less; nothing was changed"
     } else {
         ""
     }

@@ -110,7 +110,7 @@ fn describe_images_peak_memory_does_not_grow_with_the_answer() {
 }
 
 #[test]
-fn a_failing_temporary_file_is_an_error_not_a_short_answer() {
+fn a_failing_temporary_file_or_memory_limit_is_an_error_not_a_short_answer() {
     let dir = tempfile::tempdir().unwrap();
     let db = store(
         dir.path(),
@@ -130,6 +130,19 @@ fn a_failing_temporary_file_is_an_error_not_a_short_answer() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{said}");
     assert!(said.contains("TMPDIR"), "{said}");
+    assert!(out.stdout.is_empty(), "a short answer was printed: {out:?}");
+
+    // DuckDB out of its memory limit: the message names the flag that raises it.
+    let out = Command::new(env!("CARGO_BIN_EXE_amiq"))
+        .args(["describe-images", "--db", db.to_str().unwrap()])
+        .args(["--account", "111111111111", "--region", "us-east-1"])
+        .args(["--memory-limit", "4MB"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run amiq");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("raise it (--memory-limit"), "{said}");
 }
 
 /// A store of `store.accounts` accounts owning `store.owned` images each in us-east-1,
