@@ -10,7 +10,8 @@ import time
 import urllib.request
 from typing import NamedTuple
 
-TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/amiq-target"))
+# Where `cargo build --release` puts the binary: ./target unless CARGO_TARGET_DIR says.
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "target"))
 AMIQ = os.path.join(TARGET, "release", "amiq")
 ACCOUNT_IDS = [str(111111111111 * (i + 1)) for i in range(9)]
 

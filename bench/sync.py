@@ -11,7 +11,8 @@ Each part can run alone:
     python3 bench/sync.py compare old=/tmp/amiq-old new=target/release/amiq [--rounds 3] [--fake /tmp/amiq-old]
     python3 bench/sync.py partitions [--owned 20] [old=/tmp/amiq-old new=target/release/amiq]
 
-Build first: cargo build --release (CARGO_TARGET_DIR defaults to ~/.cache/amiq-target).
+Build first: cargo build --release (the binary is target/release/amiq, or under
+CARGO_TARGET_DIR when it is set).
 The baseline needs boto3 and duckdb from PyPI (installed if missing).
 """
 

@@ -23,11 +23,11 @@ use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 
 pub use hash::{content_hashes, view_hashes};
 
-use crate::image::{
+use crate::shape::{IMAGE, Kind, Member, UNKNOWN_MEMBERS};
+use amiq_image::{
     BlockDeviceMapping, EbsBlockDevice, Image, ImageWatermark, InstanceTypeItem, ProductCode,
     ScanResults, Tag, UnknownMember,
 };
-use crate::shape::{IMAGE, Kind, Member, UNKNOWN_MEMBERS};
 
 /// Where a page came from: the constant columns of its batch.
 #[derive(Debug, Clone)]
@@ -706,7 +706,7 @@ mod tests {
             root_device_name: t("/dev/xvda"),
             root_device_type: t("ebs"),
             sriov_net_support: t("simple"),
-            state_reason: Some(crate::image::StateReason {
+            state_reason: Some(amiq_image::StateReason {
                 code: t("c"),
                 message: t("m"),
             }),
@@ -743,7 +743,7 @@ mod tests {
                 high_fix_available_since: t("2025-04-01T00:00:00.000Z"),
                 critical_fix_available_since: None,
             }),
-            instance_type_specification: Some(crate::image::InstanceTypeSpecification {
+            instance_type_specification: Some(amiq_image::InstanceTypeSpecification {
                 supported_instance_types: Some(vec![InstanceTypeItem {
                     instance_type: t("m7i.large"),
                 }]),

@@ -3,8 +3,10 @@
 //! The modules follow the data flow: `config` -> `plan` -> `aws` (fetch) -> `batch`
 //! (Arrow) -> `store` (DuckDB, history) -> `describe` (DescribeImages answered from
 //! the store), `query` (analysts' SQL, read-only) and `report` -> commands. `shape`
-//! declares the `Image` shape every layer follows. `fake` is an EC2 endpoint for tests,
-//! the demo and benchmarks. See ARCHITECTURE.md for the map and its invariants.
+//! declares how the `Image` shape (the `amiq-image` crate) is stored and shown. The fake
+//! EC2 endpoint for tests, the demo and benchmarks is the `amiq-fake-ec2` crate, the AWS
+//! CLI's text and table formatter `awscli-output`. See ARCHITECTURE.md for the map and
+//! its invariants.
 
 pub mod aws;
 pub mod batch;
@@ -12,8 +14,6 @@ pub mod cmd;
 pub mod config;
 pub mod describe;
 pub mod export;
-pub mod fake;
-pub mod image;
 pub mod plan;
 pub mod query;
 pub mod report;

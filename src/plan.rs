@@ -22,7 +22,7 @@ pub enum Scope {
     BackupVault,
     /// ExecutableUsers=all: every public image.
     Public,
-    /// Owners=<account id>.
+    /// `Owners=<account id>`.
     Owner(String),
 }
 

@@ -484,7 +484,7 @@ mod tests {
 
     #[test]
     fn the_image_structs_have_the_declared_members_by_name() {
-        use crate::image::*;
+        use amiq_image::*;
         let mut image = declared(IMAGE);
         image.push(UNKNOWN_MEMBERS.to_string());
         let same = |mut a: Vec<String>, mut b: Vec<String>, what: &str| {

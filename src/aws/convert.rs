@@ -4,7 +4,7 @@
 
 use aws_sdk_ec2::types as sdk;
 
-use crate::image::{
+use amiq_image::{
     BlockDeviceMapping, EbsBlockDevice, Image, ImageWatermark, InstanceTypeItem,
     InstanceTypeSpecification, ProductCode, ScanResults, StateReason, Tag,
 };

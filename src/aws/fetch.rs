@@ -9,8 +9,8 @@ use super::capture::CaptureBody;
 use super::convert::image_from_sdk;
 use super::error::{ApiFailure, FailureKind};
 use super::images_xml;
-use crate::image::Image;
 use crate::plan::ScopeRequest;
+use amiq_image::Image;
 
 /// How pages are requested and retried.
 #[derive(Debug, Clone)]

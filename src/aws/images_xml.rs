@@ -8,7 +8,7 @@
 //! else makes the page fail with a message naming the image and the element. Unlike
 //! the SDK, an element the reader does not know inside an image (a member EC2 added
 //! after this release) is kept as it came, with where it stood
-//! ([`crate::image::UnknownMember`]); the tests check every name against
+//! ([`amiq_image::UnknownMember`]); the tests check every name against
 //! `crate::shape`.
 //!
 //! Markup is matched as bytes and only the text that is kept (a member's value) is
@@ -19,7 +19,7 @@
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use crate::image::{
+use amiq_image::{
     BlockDeviceMapping, EbsBlockDevice, Image, ImageWatermark, InstanceTypeItem,
     InstanceTypeSpecification, ProductCode, ScanResults, StateReason, Tag, UnknownMember,
 };

@@ -1,5 +1,5 @@
 //! Everything that talks to AWS. This is the only module that sees SDK types: it hands
-//! the rest of the program plain [`crate::image::Image`] pages and one-line errors.
+//! the rest of the program plain [`amiq_image::Image`] pages and one-line errors.
 
 mod capture;
 mod convert;

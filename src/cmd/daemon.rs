@@ -16,6 +16,8 @@ use crate::config::{LogFormat, SyncConfig};
 use crate::store::{RunStatus, Store, StoreSettings};
 
 /// Arguments of `amiq daemon`.
+// The field docs are `--help` text, where `<bucket>` reads as meant.
+#[allow(rustdoc::invalid_html_tags)]
 #[derive(Debug, clap::Args)]
 pub struct DaemonArgs {
     #[command(flatten)]

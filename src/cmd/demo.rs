@@ -8,9 +8,9 @@ use std::process::ExitCode;
 use super::exit;
 use crate::aws::StaticCredentials;
 use crate::config::{AccountConfig, LogFormat, Regions, SyncConfig};
-use crate::fake::{FakeConfig, FakeEc2};
 use crate::plan::Scope;
 use crate::store::{Store, StoreSettings};
+use amiq_fake_ec2::{FakeConfig, FakeEc2};
 
 /// Arguments of `amiq demo`.
 #[derive(Debug, clap::Args)]

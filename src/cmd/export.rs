@@ -7,6 +7,8 @@ use crate::export::{Destination, ExportError, ExportRequest, What, export};
 use crate::store::{Store, StoreSettings};
 
 /// Arguments of `amiq export`.
+// The field docs are `--help` text, where `<bucket>` reads as meant.
+#[allow(rustdoc::invalid_html_tags)]
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
     /// The database file.

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::fake::{FakeConfig, FakeEc2, FakeRegion, Faults};
+use amiq_fake_ec2::{FakeConfig, FakeEc2, FakeRegion, Faults};
 
 /// Arguments of `amiq fake-ec2`.
 #[derive(Debug, clap::Args)]

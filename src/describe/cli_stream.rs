@@ -1,24 +1,24 @@
 //! The AWS CLI's JSON, text and table output of a list read element by element
-//! ([`Elements`]), byte for byte what [`super::cli_output`] and [`super::output`]
+//! ([`Elements`]), byte for byte what [`awscli_output`] and [`super::output`]
 //! print for the same list held whole, in memory that does not grow with it.
 //!
-//! What awscli decides from the whole list is found in a first pass (a [`Survey`]:
+//! What awscli decides from the whole list is found in a first pass (a `Survey`:
 //! whether any element is an object or a list, the union of their keys), and a table's
-//! widths in a second (a [`Measure`]: every section's width, and the column widths of
-//! sections too long to keep); then the output is written in a last pass ([`Render`]),
-//! one section at a time. The element-level formatting is `cli_output`'s own.
+//! widths in a second (a `Measure`: every section's width, and the column widths of
+//! sections too long to keep); then the output is written in a last pass (`Render`),
+//! one section at a time. The element-level formatting is the `awscli-output` crate's.
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 
 use serde_json::Value;
 
-use super::cli_output::{
+use super::image_json::Pretty;
+use awscli_output::{
     Raised, Section, Sink, format_text, is_container, line_break, list_element_map, push_line,
     push_repeat, py_str, py_upper, render_head, render_row, render_section, table_list_element,
     table_row_of_item,
 };
-use super::image_json::Pretty;
 
 /// Whether a reader wants more elements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,12 +3,11 @@
 //!
 //! A [`DescribeRequest`] is checked as EC2 checks it ([`ApiError`] carries EC2's error
 //! codes), compiled to one SQL query over the sightings and versions valid at the
-//! as-of instant ([`query`]), and answered with the images in the AWS CLI's JSON shape
+//! as-of instant (`query`), and answered with the images in the AWS CLI's JSON shape
 //! plus coverage warnings: what the question needed that the store never synced, or
 //! whose last sync before that instant failed ([`coverage`]).
 
 pub mod cli_args;
-pub mod cli_output;
 pub mod cli_query;
 pub mod cli_stream;
 pub mod coverage;

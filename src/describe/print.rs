@@ -11,8 +11,9 @@ use serde_json::Value;
 use super::cli_query::{self, Plan, Step};
 use super::cli_stream::{self, Elements, Flow, ObjectKeys, Place};
 use super::found::{Found, Image, ImageRows, Members};
-use super::{DescribeError, StoredAnswer, cli_output, image_json, output};
+use super::{DescribeError, StoredAnswer, image_json, output};
 use crate::shape::Kind;
+use awscli_output as cli_output;
 use jmespath::ast::Ast;
 
 /// The AWS CLI's `--output`.

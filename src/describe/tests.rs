@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 
 use super::*;
-use crate::image::{
+use crate::store::{PartitionRecord, Store, StoreSettings, staged_listing};
+use amiq_image::{
     BlockDeviceMapping, EbsBlockDevice, Image, ImageWatermark, InstanceTypeItem,
     InstanceTypeSpecification, ProductCode, ScanResults, StateReason, Tag,
 };
-use crate::store::{PartitionRecord, Store, StoreSettings, staged_listing};
 
 const ME: &str = "111111111111";
 const OTHER: &str = "222222222222";
@@ -928,15 +928,15 @@ fn an_answer_across_accounts_names_each_viewer_and_region() {
 fn elements_the_reader_did_not_know_come_back_where_they_stood() {
     let mut images = catalog();
     images[0].unknown_members = Some(vec![
-        crate::image::UnknownMember {
+        amiq_image::UnknownMember {
             path: String::new(),
             xml: "<futureTop><item><a>1</a></item><item><a>2</a></item></futureTop>".into(),
         },
-        crate::image::UnknownMember {
+        amiq_image::UnknownMember {
             path: "blockDeviceMapping/1/ebs".into(),
             xml: "<futureRate unit=\"MiB\">5 &amp; more</futureRate>".into(),
         },
-        crate::image::UnknownMember {
+        amiq_image::UnknownMember {
             path: "blockDeviceMapping/9".into(),
             xml: "<lostPlace/>".into(),
         },
@@ -1479,7 +1479,7 @@ proptest! {
             let reference: Vec<String> = images
                 .iter()
                 .filter(|image| filters.iter().all(|flt| {
-                    crate::fake::filter::Filter::parse(&flt.name, &flt.values)
+                    amiq_fake_ec2::Filter::parse(&flt.name, &flt.values)
                         .expect("generated filters are valid")
                         .matches(image)
                 }))
@@ -1685,15 +1685,15 @@ fn every_output_and_query_prints_what_the_whole_answer_printed() {
     let mut mine_images = varied(320, ME, 1);
     // Elements the reader did not know: a member of its own, and one inside another.
     mine_images[4].unknown_members = Some(vec![
-        crate::image::UnknownMember {
+        amiq_image::UnknownMember {
             path: String::new(),
             xml: "<futureTop><item><a>1</a></item></futureTop>".into(),
         },
-        crate::image::UnknownMember {
+        amiq_image::UnknownMember {
             path: String::new(),
             xml: "<futureFlag>yes</futureFlag>".into(),
         },
-        crate::image::UnknownMember {
+        amiq_image::UnknownMember {
             path: "blockDeviceMapping/1/ebs".into(),
             xml: "<futureRate>5</futureRate>".into(),
         },

@@ -255,8 +255,8 @@ fn record_merged(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::image::Image;
     use crate::store::{StoreSettings, staged_listing};
+    use amiq_image::Image;
     use duckdb::Connection;
 
     const REGION: &str = "us-east-1";
@@ -355,7 +355,7 @@ mod tests {
 
     /// Images with members of every kind, the newer ones included.
     fn rich_images() -> Vec<Image> {
-        use crate::image::{BlockDeviceMapping, EbsBlockDevice, ScanResults, Tag};
+        use amiq_image::{BlockDeviceMapping, EbsBlockDevice, ScanResults, Tag};
         (1..=3)
             .map(|i| Image {
                 tags: Some(vec![Tag {
@@ -632,7 +632,7 @@ mod tests {
                                 continue;
                             }
                             let mut img = image(&format!("ami-{i}"), ["a", "b"][next(2) as usize]);
-                            img.tags = Some(vec![crate::image::Tag {
+                            img.tags = Some(vec![amiq_image::Tag {
                                 key: Some("team".into()),
                                 value: Some(["x", "y"][next(2) as usize].into()),
                             }]);

@@ -225,7 +225,7 @@ pub fn sweep_abandoned(dir: Option<&Path>) -> (usize, u64) {
 pub(crate) fn staged_listing(
     dir: &Path,
     record: &super::PartitionRecord,
-    images: &[crate::image::Image],
+    images: &[amiq_image::Image],
 ) -> StagedPartition {
     let origin = crate::batch::PageOrigin {
         run_id: record.run_id,

@@ -182,8 +182,8 @@ fn fail(job: Job, e: StoreError) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::image::Image;
     use crate::store::staged_listing;
+    use amiq_image::Image;
 
     fn staged(
         dir: &std::path::Path,

@@ -3,19 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::support::{Env, count, small_catalog};
-
-fn amiq(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_amiq"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run amiq")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::support::{Env, amiq, count, small_catalog, stderr};
 
 /// A store with two runs and a change of catalog between them.
 async fn synced() -> Env {

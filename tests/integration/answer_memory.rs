@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::cli::{amiq, fake_ec2};
+use crate::support::{amiq, fake_ec2};
 
 /// DuckDB's memory limit for every question: its buffers may grow up to it with the
 /// answer (the answer's rows, the views joined to them), and no further.

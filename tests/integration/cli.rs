@@ -1,22 +1,8 @@
 //! The `amiq` binary as a user and a scheduled job meet it: exit codes and messages.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
-pub(crate) fn amiq(args: &[&str], dir: &std::path::Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_amiq"))
-        .args(args)
-        .current_dir(dir)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ACCESS_KEY_ID", "AKIATESTTESTTESTTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "cli-test-secret-value")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("run amiq")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::support::{amiq, fake_ec2, stderr};
 
 #[test]
 fn bad_config_names_the_key_and_line_and_exits_2() {
@@ -244,43 +230,6 @@ fn describe_images_answers_from_the_demo_store(dir: &std::path::Path) {
     let out = amiq(&["describe-images", "--db", db, "--account", "nobody"], dir);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("prod ("), "{}", stderr(&out));
-}
-
-/// `amiq fake-ec2` in its own process, one account (unless `extra` says how many) in
-/// us-east-1 and `extra` flags.
-pub(crate) fn fake_ec2(extra: &[&str]) -> (std::process::Child, u16) {
-    use std::time::{Duration, Instant};
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let fake = Command::new(env!("CARGO_BIN_EXE_amiq"))
-        .args(["fake-ec2", "--listen", &format!("127.0.0.1:{port}")])
-        .args(if extra.contains(&"--accounts") {
-            &[][..]
-        } else {
-            &["--accounts", "1"][..]
-        })
-        .args([
-            "--regions",
-            "us-east-1",
-            "--amazon",
-            "0",
-            "--marketplace",
-            "0",
-        ])
-        .args(extra)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "fake-ec2 did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (fake, port)
 }
 
 fn one_account_config(port: u16) -> String {

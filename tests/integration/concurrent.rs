@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use amiq::fake::{FakeConfig, Faults};
+use amiq_fake_ec2::{FakeConfig, Faults};
 
 use crate::support::{A, B, Env, HALF_APPLIED_SQL, count, env_number, small_catalog};
 

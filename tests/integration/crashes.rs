@@ -10,8 +10,8 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use amiq::fake::FakeConfig;
 use amiq::store::{Store, StoreSettings};
+use amiq_fake_ec2::FakeConfig;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 

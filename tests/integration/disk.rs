@@ -13,8 +13,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use amiq::fake::FakeConfig;
 use amiq::store::{Store, StoreSettings};
+use amiq_fake_ec2::FakeConfig;
 
 use crate::support::{Env, HALF_APPLIED_SQL, count, keyed, small_catalog, stored};
 

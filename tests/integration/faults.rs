@@ -17,8 +17,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use amiq::fake::{FailingRegion, FakeConfig, Faults};
 use amiq::store::PartitionStatus;
+use amiq_fake_ec2::{FailingRegion, FakeConfig, Faults};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 

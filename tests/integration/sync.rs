@@ -1,8 +1,8 @@
 //! The sync worker and history store against the project's fake EC2 endpoint.
 
 use crate::support::*;
-use amiq::fake::{FailingRegion, Faults};
 use amiq::store::{PartitionStatus, RunStatus};
+use amiq_fake_ec2::{FailingRegion, Faults};
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 
@@ -396,7 +396,7 @@ async fn damaged_pages_fail_their_partition_with_the_reason_and_never_store_a_ba
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_member_and_every_unknown_element_survives_the_trip() {
-    let env = Env::start(amiq::fake::FakeConfig {
+    let env = Env::start(amiq_fake_ec2::FakeConfig {
         unknown_member_rate: 0.25,
         ..small_catalog()
     })
@@ -425,8 +425,8 @@ async fn every_member_and_every_unknown_element_survives_the_trip() {
     // endpoint returned.
     let owned = env.truth(A, region, "owned");
     let amazon = env.truth(A, region, "amazon");
-    let all: Vec<&amiq::image::Image> = owned.iter().chain(&amazon).collect();
-    let carried = |f: fn(&amiq::image::Image) -> bool| all.iter().filter(|i| f(i)).count() as i64;
+    let all: Vec<&amiq_image::Image> = owned.iter().chain(&amazon).collect();
+    let carried = |f: fn(&amiq_image::Image) -> bool| all.iter().filter(|i| f(i)).count() as i64;
     let open = |column: &str| {
         count(
             &store,
@@ -438,7 +438,7 @@ async fn every_member_and_every_unknown_element_survives_the_trip() {
             ),
         )
     };
-    type Has = fn(&amiq::image::Image) -> bool;
+    type Has = fn(&amiq_image::Image) -> bool;
     let newer: [(&str, Has); 5] = [
         ("public_ssm_parameter_name", |i| {
             i.public_ssm_parameter_name.is_some()

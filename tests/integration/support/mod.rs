@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use amiq::aws::StaticCredentials;
 use amiq::config::{AccountConfig, LogFormat, Regions, SyncConfig};
-use amiq::fake::{DescribeRequest, FakeConfig, FakeEc2, FakeHandle, FakeRegion, Faults};
 use amiq::plan::Scope;
 use amiq::store::{Store, StoreSettings};
 use amiq::sync::SyncOutcome;
 use amiq::sync::progress::LogLines;
+use amiq_fake_ec2::{DescribeRequest, FakeConfig, FakeEc2, FakeHandle, FakeRegion, Faults};
 
 pub const A: &str = "111111111111";
 pub const B: &str = "222222222222";
@@ -123,7 +123,7 @@ impl Env {
     }
 
     /// What the endpoint returns to `caller` in `region` for `scope`, all pages.
-    pub fn truth(&self, caller: &str, region: &str, scope: &str) -> Vec<amiq::image::Image> {
+    pub fn truth(&self, caller: &str, region: &str, scope: &str) -> Vec<amiq_image::Image> {
         let request = scope.parse::<Scope>().unwrap().request();
         self.fake
             .describe(
@@ -145,7 +145,7 @@ impl Env {
 }
 
 /// (image id, content hash, view hash) of every image in a list, as the store keys them.
-pub fn keyed(images: &[amiq::image::Image]) -> BTreeSet<(String, i64, i64)> {
+pub fn keyed(images: &[amiq_image::Image]) -> BTreeSet<(String, i64, i64)> {
     let hashes = amiq::batch::image_hashes(images).unwrap();
     images
         .iter()
@@ -212,3 +212,59 @@ pub const HALF_APPLIED_SQL: &str = "
                 SELECT 1 FROM sync_partitions p
                 WHERE p.status = 'completed' AND p.region = v.region
                   AND p.run_id = v.valid_from_run))";
+
+/// The `amiq` binary in `dir`, with no AWS credentials or profile of the machine's:
+/// a test never reaches AWS.
+pub fn amiq(args: &[&str], dir: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_amiq"))
+        .args(args)
+        .current_dir(dir)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "AKIATESTTESTTESTTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "cli-test-secret-value")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("run amiq")
+}
+
+/// What a process wrote on stderr.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `amiq fake-ec2` in its own process, one account (unless `extra` says how many) in
+/// us-east-1 and `extra` flags.
+pub fn fake_ec2(extra: &[&str]) -> (std::process::Child, u16) {
+    use std::time::{Duration, Instant};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let fake = std::process::Command::new(env!("CARGO_BIN_EXE_amiq"))
+        .args(["fake-ec2", "--listen", &format!("127.0.0.1:{port}")])
+        .args(if extra.contains(&"--accounts") {
+            &[][..]
+        } else {
+            &["--accounts", "1"][..]
+        })
+        .args([
+            "--regions",
+            "us-east-1",
+            "--amazon",
+            "0",
+            "--marketplace",
+            "0",
+        ])
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "fake-ec2 did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (fake, port)
+}

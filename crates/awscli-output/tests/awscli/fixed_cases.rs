@@ -1,7 +1,7 @@
 //! Fixed inputs compared byte for byte with awscli's formatters.
 
 use crate::common::{check_table, check_text, reference_oneshot, report};
-use amiq::describe::cli_output;
+use awscli_output as cli_output;
 use serde_json::{Value, json};
 
 const WIDTHS: [usize; 6] = [0, 20, 60, 80, 120, 250];

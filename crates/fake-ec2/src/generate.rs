@@ -8,7 +8,7 @@
 //! Members added after the first catalogs draw from streams of their own, so the members
 //! that were there before come out as they always did.
 
-use crate::image::{
+use amiq_image::{
     BlockDeviceMapping, EbsBlockDevice, Image, ImageWatermark, InstanceTypeItem,
     InstanceTypeSpecification, ProductCode, ScanResults, StateReason, Tag, UnknownMember,
 };
@@ -782,8 +782,8 @@ mod tests {
     use std::collections::HashSet;
 
     use super::*;
-    use crate::fake::catalog::World;
-    use crate::fake::config::FakeConfig;
+    use crate::catalog::World;
+    use crate::config::FakeConfig;
 
     const A: &str = "111111111111";
     const B: &str = "222222222222";

@@ -6,7 +6,7 @@
 use std::process::Command;
 
 use crate::common::{check_table, check_text, python, report};
-use amiq::describe::cli_output::UNICODE_VERSION;
+use awscli_output::UNICODE_VERSION;
 use serde_json::{Map, Value, json};
 
 const CHUNK: u32 = 4096;
@@ -35,7 +35,7 @@ fn python_unicode_version_matches_tables() {
         version.trim(),
         UNICODE_VERSION,
         "the reference Python uses another Unicode version than the tables in \
-         src/describe/cli_output.rs; regenerate them with scripts/unicode_tables.py"
+         crates/awscli-output/src/unicode_tables.rs; regenerate them with scripts/unicode_tables.py"
     );
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::*;
-use crate::fake::config::{FakeConfig, FakeRegion, Faults};
+use crate::config::{FakeConfig, FakeRegion, Faults};
 
 const A: &str = "111111111111";
 const B: &str = "222222222222";

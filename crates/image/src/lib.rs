@@ -1,8 +1,9 @@
 //! The EC2 `Image` shape as plain Rust: what one DescribeImages item says.
 //!
-//! This is the boundary type of the pipeline. The `aws` module builds it from SDK
-//! values, the fake endpoint renders it to XML, and the `batch` module turns pages of
-//! it into Arrow. Nothing here knows the SDK or DuckDB.
+//! This is the boundary type of the pipeline, a crate of its own: amiq's `aws` module
+//! builds it from EC2's responses, the fake endpoint (`amiq-fake-ec2`) renders it to XML, and
+//! amiq's `batch` module turns pages of it into Arrow. Nothing here knows the SDK or
+//! DuckDB.
 //!
 //! Every string is kept exactly as it came on the wire (enum values such as `windows`
 //! included), and timestamps keep their original text: the `creation-date` filter

@@ -7,7 +7,7 @@
 //! the other such filters. Timestamps are matched as the API's text, wildcards and all
 //! (`2021-09-29T*`); a list member matches when any of its entries does.
 
-use crate::image::Image;
+use amiq_image::Image;
 
 use super::request::ApiError;
 
@@ -80,13 +80,14 @@ pub(crate) const FILTER_NAMES: [&str; 52] = [
 
 /// One parsed filter: a name and its compiled value patterns.
 #[derive(Debug, Clone)]
-pub(crate) struct Filter {
+pub struct Filter {
     name: String,
     patterns: Vec<Pattern>,
 }
 
 impl Filter {
-    pub(crate) fn parse(name: &str, values: &[String]) -> Result<Filter, ApiError> {
+    /// The filter EC2 would apply for `Name=name,Values=values`, or EC2's error for it.
+    pub fn parse(name: &str, values: &[String]) -> Result<Filter, ApiError> {
         if !(FILTER_NAMES.contains(&name)
             || name.strip_prefix("tag:").is_some_and(|k| !k.is_empty()))
         {
@@ -105,7 +106,8 @@ impl Filter {
         })
     }
 
-    pub(crate) fn matches(&self, image: &Image) -> bool {
+    /// Whether EC2 would return `image` under this filter.
+    pub fn matches(&self, image: &Image) -> bool {
         let mut found = false;
         candidates(&self.name, image, &mut |text| {
             found = found || self.patterns.iter().any(|p| p.matches(text));
@@ -306,7 +308,7 @@ impl Pattern {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::image::{
+    use amiq_image::{
         ImageWatermark, InstanceTypeItem, InstanceTypeSpecification, ScanResults, Tag,
     };
 

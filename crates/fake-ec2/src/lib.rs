@@ -3,8 +3,8 @@
 //!
 //! The fake answers the EC2 Query protocol over HTTP/1.1 as the real SDKs speak it:
 //! DescribeImages (with EC2's visibility, deprecation, pagination and filter rules),
-//! DescribeRegions, STS AssumeRole and GetCallerIdentity, plus two control actions for
-//! other processes (`AmiqMutate`, `AmiqStats`, and `AmiqSetFaults`). It also tells the
+//! DescribeRegions, STS AssumeRole and GetCallerIdentity, plus three control actions for
+//! other processes (`AmiqMutate`, `AmiqStats` and `AmiqSetFaults`). It also tells the
 //! truth: [`FakeEc2::describe`] returns what DescribeImages would, so tests compare a
 //! sync against it.
 //!
@@ -19,8 +19,8 @@
 //! Architecture invariants: no image is stored, only a 12-byte entry per image (and, per
 //! Amazon catalog, which images its public SSM parameters resolve to); every rendered
 //! value is a pure function of seeds and the catalog; nothing here knows the SDK or
-//! DuckDB, and nothing here uses amiq's own modules but `image`: the fake is a second
-//! opinion on EC2, with its own filter names, id rules and messages.
+//! DuckDB, and it uses no amiq crate but `amiq-image` (the shape as plain data): the fake
+//! is a second opinion on EC2, with its own filter names, id rules and messages.
 
 mod caller;
 mod catalog;
@@ -29,7 +29,7 @@ mod control;
 mod describe_images;
 mod dice;
 mod families;
-pub(crate) mod filter;
+mod filter;
 mod generate;
 mod ids;
 mod regions;
@@ -49,12 +49,12 @@ pub use config::{
     AMAZON_OWNER_ID, FailingRegion, FakeConfig, FakeRegion, Faults, MARKETPLACE_OWNER_ID,
 };
 pub use describe_images::MAX_RESULTS_RANGE;
-pub use filter::{QUESTION_MARK, QuestionMark};
+pub use filter::{Filter, QUESTION_MARK, QuestionMark};
 pub use request::{ApiError, DescribeRequest};
 pub use server::FakeHandle;
 pub use stats::FakeStats;
 
-use crate::image::Image;
+use amiq_image::Image;
 use caller::Caller;
 use catalog::World;
 use stats::Counters;

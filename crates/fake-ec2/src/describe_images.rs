@@ -14,7 +14,7 @@
 //! catalog as at its start, and a very selective request may get short or empty pages
 //! with a token, as EC2's can.
 
-use crate::image::Image;
+use amiq_image::Image;
 
 use super::caller::{Caller, is_account_id};
 use super::catalog::{Entry, Lifecycle, Owner, OwnerKind, Region, World};

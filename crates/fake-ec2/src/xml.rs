@@ -14,7 +14,7 @@
 
 use std::fmt::Write;
 
-use crate::image::{BlockDeviceMapping, EbsBlockDevice, Image, UnknownMember};
+use amiq_image::{BlockDeviceMapping, EbsBlockDevice, Image, UnknownMember};
 
 use super::request::ApiError;
 
@@ -342,7 +342,7 @@ pub(crate) fn sts_error(error: &ApiError, request_id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::image::{
+    use amiq_image::{
         ImageWatermark, InstanceTypeItem, InstanceTypeSpecification, ScanResults, Tag,
     };
 

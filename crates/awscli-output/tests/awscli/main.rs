@@ -1,4 +1,4 @@
-//! `describe::cli_output` against the AWS CLI's own formatters (awscli from PyPI, run by
+//! the `awscli-output` crate against the AWS CLI's own formatters (awscli from PyPI, run by
 //! `reference.py`), byte for byte: fixed cases, random documents and every Unicode
 //! character.
 

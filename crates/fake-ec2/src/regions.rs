@@ -43,7 +43,7 @@ pub(crate) fn describe_regions(world: &World, params: &Params, request_id: &str)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::config::FakeConfig;
+    use crate::config::FakeConfig;
 
     #[test]
     fn lists_opt_in_regions_only_when_asked() {

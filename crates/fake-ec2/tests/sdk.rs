@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use amiq::fake::{
+use amiq_fake_ec2::{
     DescribeRequest, FailingRegion, FakeConfig, FakeEc2, FakeHandle, FakeRegion, Faults,
 };
 use aws_credential_types::Credentials;
@@ -94,7 +94,7 @@ async fn owned_pages(client: &aws_sdk_ec2::Client) -> Vec<aws_sdk_ec2::types::Im
     images
 }
 
-fn owned_truth(fake: &FakeEc2, caller: &str) -> Vec<amiq::image::Image> {
+fn owned_truth(fake: &FakeEc2, caller: &str) -> Vec<amiq_image::Image> {
     let request = DescribeRequest {
         owners: vec!["self".into()],
         ..Default::default()
@@ -444,7 +444,7 @@ fn joined<T>(items: &Option<Vec<T>>, name: impl Fn(&T) -> Option<&str>) -> Optio
     Some(names.join(","))
 }
 
-fn truth_type(t: &amiq::image::InstanceTypeItem) -> Option<&str> {
+fn truth_type(t: &amiq_image::InstanceTypeItem) -> Option<&str> {
     t.instance_type.as_deref()
 }
 
@@ -483,7 +483,7 @@ fn served_members(i: &aws_sdk_ec2::types::Image) -> Vec<Option<String>> {
 }
 
 /// The same members of the fake's truth, times read as the SDK reads them.
-fn truth_members(i: &amiq::image::Image) -> Vec<Option<String>> {
+fn truth_members(i: &amiq_image::Image) -> Vec<Option<String>> {
     let mut out = vec![i.public_ssm_parameter_name.clone()];
     out.push(i.image_watermarks.as_ref().map(|w| w.len().to_string()));
     for w in i.image_watermarks.iter().flatten() {

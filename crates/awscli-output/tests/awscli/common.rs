@@ -1,5 +1,5 @@
-//! Runs awscli's formatters through `tests/cli_output/reference.py` and compares their
-//! output with `amiq::describe::cli_output`, byte for byte.
+//! Runs awscli's formatters through `tests/awscli/reference.py` and compares their
+//! output with `awscli_output`, byte for byte.
 
 #![allow(dead_code)]
 
@@ -9,7 +9,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
-use amiq::describe::cli_output;
+use awscli_output as cli_output;
 use serde_json::{Value, json};
 
 /// Number of outputs compared so far by this test binary.
@@ -23,7 +23,7 @@ pub fn python() -> String {
 }
 
 pub fn driver_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cli_output/reference.py")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/awscli/reference.py")
 }
 
 fn awscli_importable() -> bool {
@@ -77,7 +77,7 @@ impl Server {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
-            .expect("starting tests/cli_output/reference.py --serve");
+            .expect("starting tests/awscli/reference.py --serve");
         let stdin = child.stdin.take().unwrap();
         let stdout = BufReader::new(child.stdout.take().unwrap());
         Server {
@@ -144,7 +144,7 @@ pub fn reference_oneshot(args: &[&str], value: &Value) -> (Vec<u8>, bool) {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("starting tests/cli_output/reference.py");
+        .expect("starting tests/awscli/reference.py");
     child
         .stdin
         .take()

@@ -302,7 +302,7 @@ fn distinct_positions(dice: &mut Dice, len: usize, count: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::config::{FakeRegion, Faults};
+    use crate::config::{FakeRegion, Faults};
 
     fn config() -> FakeConfig {
         FakeConfig {
