@@ -120,7 +120,23 @@ pub struct SyncConfig {
     pub schedule: Option<String>,
     /// Base credentials instead of the default chain; not a file key (the demo and
     /// tests set it so nothing reads the machine's AWS setup).
-    pub base_credentials: Option<crate::aws::StaticCredentials>,
+    pub base_credentials: Option<StaticCredentials>,
+}
+
+/// A fixed access key pair. Its Debug output never shows the secret.
+#[derive(Clone)]
+pub struct StaticCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for StaticCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaticCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .finish()
+    }
 }
 
 impl Default for SyncConfig {

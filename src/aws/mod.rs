@@ -10,4 +10,4 @@ mod session;
 
 pub use error::{ApiFailure, FailureKind};
 pub use fetch::{FetchSettings, FetchStats, fetch_pages};
-pub use session::{AccountSession, ClientSettings, StaticCredentials};
+pub use session::{AccountSession, ClientSettings};

@@ -11,7 +11,7 @@ use aws_config::{Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 
 use super::error::ApiFailure;
-use crate::config::AccountConfig;
+use crate::config::{AccountConfig, StaticCredentials};
 
 /// Client settings shared by every account.
 #[derive(Debug, Clone)]
@@ -25,22 +25,6 @@ pub struct ClientSettings {
     /// Base credentials that replace the default chain (the demo and tests use these
     /// so that nothing reads the machine's AWS setup).
     pub base_credentials: Option<StaticCredentials>,
-}
-
-/// A fixed access key pair. Its Debug output never shows the secret.
-#[derive(Clone)]
-pub struct StaticCredentials {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-}
-
-impl std::fmt::Debug for StaticCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StaticCredentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &"<redacted>")
-            .finish()
-    }
 }
 
 /// An account whose credentials work, with its id.

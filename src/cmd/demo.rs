@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::exit;
-use crate::aws::StaticCredentials;
+use crate::config::StaticCredentials;
 use crate::config::{AccountConfig, LogFormat, Regions, SyncConfig};
 use crate::plan::Scope;
 use crate::store::{Store, StoreSettings};

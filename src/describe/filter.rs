@@ -1,6 +1,6 @@
 //! DescribeImages filters, compiled to SQL over the caller's view of an image.
 //!
-//! The rules (docs/ec2-semantics.md, README "Filters"): names and values are
+//! The rules (README "Filters"): names and values are
 //! case-sensitive; the values of one filter are ORed and filters are ANDed; `*` matches
 //! any run of characters, `?` zero or one character (switchable to exactly one), and a
 //! backslash makes the next character literal; booleans match the text `true` or

@@ -1,9 +1,11 @@
-//! The DuckDB store: the only module that talks to DuckDB.
+//! The DuckDB store: opening the file (its settings, migrations and locks), staging,
+//! the merge and the run ledger. The readers (`describe`, `query`, `report`, `export`)
+//! run their own SQL on the connections it opens.
 //!
 //! A store is one database file. Writers open it only to merge (the DuckDB file lock
-//! is exclusive, so readers in other processes are blocked only while a partition
-//! merges, never while pages are fetched). Every partition merges in one transaction:
-//! a crash leaves the store as it was before that partition.
+//! is exclusive, so readers in other processes are blocked only while partitions
+//! merge, never while pages are fetched). The partitions of a round merge in one
+//! transaction: a crash leaves the store as it was before that round.
 //!
 //! DuckDB lets one process write or many read, and favours neither: with readers
 //! coming and going, a writer could wait forever for a moment with none. So a writer

@@ -1,5 +1,5 @@
-//! The one writer: merges completed partitions into the store, one at a time, on its
-//! own thread. It opens the database when work arrives and closes it when the queue
+//! The one writer: merges completed partitions into the store on its own thread, every
+//! partition that completed while it was busy in one round (one transaction). It opens the database when work arrives and closes it when the queue
 //! is empty, so the file lock is held only while merging, never while fetching.
 
 use std::path::PathBuf;

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use amiq::aws::StaticCredentials;
+use amiq::config::StaticCredentials;
 use amiq::config::{AccountConfig, LogFormat, Regions, SyncConfig};
 use amiq::store::{RunStatus, Store, StoreSettings};
 use amiq::sync::progress::LogLines;

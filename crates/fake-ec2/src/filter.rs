@@ -1,7 +1,7 @@
 //! DescribeImages filters, matched against the image as the caller sees it. Values of
 //! one filter are ORed, filters are ANDed, names and values are case-sensitive.
 //!
-//! Choices (see docs/ec2-semantics.md): `?` matches zero or one character (AWS's current
+//! Choices, from the API reference: `?` matches zero or one character (AWS's current
 //! user guide; switch with [`QUESTION_MARK`]); a backslash escapes `*`, `?` and `\`;
 //! each `block-device-mapping.*` filter is satisfied by any mapping, independently of
 //! the other such filters. Timestamps are matched as the API's text, wildcards and all

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use amiq::aws::StaticCredentials;
+use amiq::config::StaticCredentials;
 use amiq::config::{AccountConfig, LogFormat, Regions, SyncConfig};
 use amiq::plan::Scope;
 use amiq::store::{Store, StoreSettings};
