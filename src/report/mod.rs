@@ -2,8 +2,6 @@
 //! `sql/reports/`, run read-only like analysts' queries, printed as tables or written
 //! as CSV, JSON, Parquet, or a self-contained HTML page with a chart.
 
-pub mod html;
-
 use chrono::{DateTime, Utc};
 use duckdb::types::Value;
 
@@ -216,14 +214,14 @@ pub fn html_page(
         } else {
             section.title.to_string()
         };
-        tables.push(html::Table {
+        tables.push(html_report::Table {
             title,
             columns: collect.columns,
             rows: collect.rows,
         });
     }
     let title = format!("amiq report: {}", report_title(name));
-    Ok(html::page(&title, context, &charts, &tables))
+    Ok(html_report::page(&title, context, &charts, &tables))
 }
 
 fn report_title(name: ReportName) -> &'static str {
@@ -240,13 +238,13 @@ fn charts_for(
     conn: &AnalystConnection,
     name: ReportName,
     request: &ReportRequest,
-) -> Result<Vec<html::BarChart>, QueryError> {
+) -> Result<Vec<html_report::BarChart>, QueryError> {
     let mut out = Vec::new();
     for chart in charts(name, request) {
         let mut collect = Collect::new(usize::MAX);
         conn.run_with(chart.sql, &chart.params, &mut collect)?;
         let mut categories: Vec<String> = Vec::new();
-        let mut series: Vec<html::Series> = Vec::new();
+        let mut series: Vec<html_report::Series> = Vec::new();
         for row in &collect.rows {
             // Category labels may carry a sort prefix ("1 never"): it is dropped.
             let category = row[0]
@@ -268,7 +266,7 @@ fn charts_for(
             let si = match series.iter().position(|s| s.name == row[1]) {
                 Some(i) => i,
                 None => {
-                    series.push(html::Series {
+                    series.push(html_report::Series {
                         name: row[1].clone(),
                         values: vec![0.0; categories.len()],
                     });
@@ -277,7 +275,7 @@ fn charts_for(
             };
             series[si].values[ci] += value;
         }
-        out.push(html::BarChart {
+        out.push(html_report::BarChart {
             title: chart.title.to_string(),
             x_label: chart.x_label.to_string(),
             y_label: chart.y_label.to_string(),

@@ -5,7 +5,7 @@
 //! is missing; the tests fail (they never skip) if that is impossible. The pages and
 //! screenshots are kept in Cargo's target tmp dir for a person to look at.
 
-use amiq::report::html::{BarChart, Series, Table, page};
+use html_report::{BarChart, Series, Table, page};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
