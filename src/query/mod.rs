@@ -11,6 +11,8 @@ mod format;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::store::{Failure, failure};
+
 pub use format::{Format, Output, Sink, sink_for};
 
 /// The limits a query runs under; documented in the README.
@@ -145,34 +147,22 @@ impl AnalystConnection {
     /// DuckDB's error, said for the analyst.
     fn explain(&self, e: duckdb::Error) -> QueryError {
         let text = e.to_string();
-        let lower = text.to_lowercase();
-        if lower.contains("read-only") || lower.contains("read only") {
-            QueryError::Refused(format!(
+        match failure(&e) {
+            Failure::ReadOnly => QueryError::Refused(format!(
                 "queries cannot change the store (it is opened read-only): {}",
                 first_line(&text)
-            ))
-        } else if lower.contains("permission error")
-            || lower.contains("disabled by configuration")
-            || lower.contains("disabled through configuration")
-            || lower.contains("external access")
-        {
-            QueryError::Refused(format!(
+            )),
+            Failure::ExternalAccess => QueryError::Refused(format!(
                 "queries cannot read or write files outside the store, attach databases or load extensions: {}",
                 first_line(&text)
-            ))
-        } else if lower.contains("lock_configuration")
-            || lower.contains("configuration has been locked")
-        {
-            QueryError::Refused(format!(
+            )),
+            Failure::LockedConfiguration => QueryError::Refused(format!(
                 "queries cannot change amiq's limits: {}",
                 first_line(&text)
-            ))
-        } else if lower.contains("out of memory") {
-            QueryError::Memory(self.limits.memory_limit.clone())
-        } else if lower.contains("multiple statements") {
-            QueryError::Refused("one statement per query".into())
-        } else {
-            QueryError::Sql(first_line(&text).to_string())
+            )),
+            Failure::OutOfMemory => QueryError::Memory(self.limits.memory_limit.clone()),
+            Failure::MultipleStatements => QueryError::Refused("one statement per query".into()),
+            _ => QueryError::Sql(first_line(&text).to_string()),
         }
     }
 }
