@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::describe::AsOf;
 use crate::query::{AnalystConnection, Format, Limits, Output, QueryError, sink_for};
 use crate::report::{self, DEFAULT_SNAPSHOT_RATE, ReportName, ReportRequest};
+use crate::store::AsOf;
 
 /// Arguments of `amiq report`.
 #[derive(Debug, clap::Args)]
@@ -100,9 +100,9 @@ pub fn run(args: &ReportArgs) -> ExitCode {
     let result = (|| -> Result<(), QueryError> {
         let conn = AnalystConnection::open(&args.db, &limits)?;
         let instant = |a: &AsOf| {
-            crate::describe::coverage::resolve_as_of(conn.store(), a).map_err(|e| match e {
-                crate::describe::DescribeError::Store(s) => QueryError::Store(s),
-                other => QueryError::Sql(other.to_string()),
+            conn.store().instant(a).map_err(|e| match e {
+                crate::store::AsOfError::Store(s) => QueryError::Store(s),
+                unknown => QueryError::Sql(unknown.to_string()),
             })
         };
         let as_of = match (&args.name, &args.until) {

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{AsOf, DescribeError, DescribeRequest, is_account_id};
+use super::{DescribeError, DescribeRequest, is_account_id};
 use crate::store::Store;
 
 /// The account id for `account`: an id as it is, or a name the ledger knows.
@@ -52,31 +52,6 @@ pub fn resolve_account(store: &Store, account: &str) -> Result<String, DescribeE
             "--account {account:?} names several accounts ({}); give the account id",
             many.join(", ")
         ))),
-    }
-}
-
-/// The instant `as_of` stands for.
-pub fn resolve_as_of(store: &Store, as_of: &AsOf) -> Result<DateTime<Utc>, DescribeError> {
-    match as_of {
-        AsOf::Now => Ok(Utc::now()),
-        AsOf::Time(t) => Ok(*t),
-        AsOf::Run(run) => {
-            let micros: Option<i64> = store
-                .connection()
-                .query_row(
-                    "SELECT epoch_us(max(finished_at)::TIMESTAMP) FROM sync_partitions WHERE run_id = ?",
-                    [run],
-                    |r| r.get(0),
-                )
-                .map_err(|e| store.error(e))?;
-            micros
-                .and_then(DateTime::from_timestamp_micros)
-                .ok_or_else(|| {
-                    DescribeError::Input(format!(
-                        "--as-of {run}: run {run} has no finished partition in this store; `amiq runs` lists the runs"
-                    ))
-                })
-        }
     }
 }
 

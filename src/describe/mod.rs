@@ -22,9 +22,10 @@ mod token;
 #[cfg(test)]
 mod tests;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 
-use crate::store::{Store, StoreError};
+pub use crate::store::AsOf;
+use crate::store::{AsOfError, Store, StoreError};
 pub use filter::{FILTER_NAMES, Filter, QuestionMark};
 
 /// An error as EC2 would give it: a code and a message.
@@ -66,42 +67,12 @@ pub enum DescribeError {
     Spill(std::io::Error),
 }
 
-/// The instant a question is asked about.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum AsOf {
-    #[default]
-    Now,
-    Time(DateTime<Utc>),
-    /// As the run left the store (its last partition's merge).
-    Run(i64),
-}
-
-impl std::str::FromStr for AsOf {
-    type Err = String;
-
-    /// `now`, a run id, an RFC 3339 time, `YYYY-MM-DDTHH:MM:SS` (UTC) or a date.
-    fn from_str(s: &str) -> Result<AsOf, String> {
-        let s = s.trim();
-        if s.eq_ignore_ascii_case("now") {
-            return Ok(AsOf::Now);
+impl From<AsOfError> for DescribeError {
+    fn from(e: AsOfError) -> DescribeError {
+        match e {
+            AsOfError::Store(e) => DescribeError::Store(e),
+            unknown @ AsOfError::UnknownRun(_) => DescribeError::Input(unknown.to_string()),
         }
-        if let Ok(run) = s.parse::<i64>() {
-            return Ok(AsOf::Run(run));
-        }
-        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-            return Ok(AsOf::Time(t.with_timezone(&Utc)));
-        }
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
-            return Ok(AsOf::Time(t.and_utc()));
-        }
-        if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            return Ok(AsOf::Time(
-                d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
-            ));
-        }
-        Err(format!(
-            "--as-of {s:?} is neither a run id, `now`, a date (2026-10-01) nor a time (2026-10-01T00:00:00Z)"
-        ))
     }
 }
 
@@ -247,7 +218,7 @@ pub fn answer<'s>(
     let as_of = match &position {
         // A later page answers from the same instant as the first.
         Some(p) => p.as_of,
-        None => coverage::resolve_as_of(store, &request.as_of)?,
+        None => store.instant(&request.as_of)?,
     };
     tracing::debug!(
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -475,20 +446,5 @@ mod request_tests {
             ..request()
         };
         assert!(validate(&fine).is_ok());
-    }
-
-    #[test]
-    fn as_of_reads_runs_dates_and_times() {
-        assert_eq!("now".parse::<AsOf>().unwrap(), AsOf::Now);
-        assert_eq!("42".parse::<AsOf>().unwrap(), AsOf::Run(42));
-        let t = |s: &str| match s.parse::<AsOf>().unwrap() {
-            AsOf::Time(t) => t.to_rfc3339(),
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(t("2026-10-01T00:00:00Z"), "2026-10-01T00:00:00+00:00");
-        assert_eq!(t("2026-10-01T02:00:00+02:00"), "2026-10-01T00:00:00+00:00");
-        assert_eq!(t("2026-10-01"), "2026-10-01T00:00:00+00:00");
-        assert_eq!(t("2026-10-01T12:30:00"), "2026-10-01T12:30:00+00:00");
-        assert!("yesterday".parse::<AsOf>().is_err());
     }
 }

@@ -9,6 +9,7 @@
 //!
 //! Opening waits for other processes' locks, writers first (`open.rs`: the turnstile).
 
+mod as_of;
 mod failure;
 mod ledger;
 mod merge;
@@ -23,6 +24,7 @@ use duckdb::{AccessMode, Config, Connection};
 
 use open::{Role, open_waiting};
 
+pub use as_of::{AsOf, AsOfError};
 pub use failure::{Failure, failure};
 pub use ledger::{PartitionRecord, PartitionStatus, RunRecord, RunStatus};
 pub use merge::MergeCounts;
