@@ -13,6 +13,7 @@ use duckdb::types::Value;
 use super::FoundImage;
 use super::filter::{self, Side, Sql};
 use super::found::{ANSWER_TABLE, Found};
+use super::token::RowKey;
 use super::{DescribeError, DescribeRequest};
 use crate::store::Store;
 
@@ -30,9 +31,9 @@ pub(super) fn run_grouped(
     request: &DescribeRequest,
     caller: Option<&str>,
     as_of: DateTime<Utc>,
-    after: Option<&(String, String, String)>,
+    after: Option<&RowKey>,
     grouping: Grouping,
-) -> Result<(Vec<FoundImage>, Option<(String, String, String)>), DescribeError> {
+) -> Result<(Vec<FoundImage>, Option<RowKey>), DescribeError> {
     let page = prepare(store, request, caller, as_of, after, grouping)?;
     Ok((page.found.collect()?, page.more_after))
 }
@@ -40,8 +41,8 @@ pub(super) fn run_grouped(
 /// One page of an answer, in the store, and where the next page starts.
 pub struct Page<'s> {
     pub found: Found<'s>,
-    /// The last image's caller, region and id, when more images follow it.
-    pub more_after: Option<(String, String, String)>,
+    /// The last image's place, when more images follow it.
+    pub more_after: Option<RowKey>,
     /// With named image ids: those the page holds.
     pub named_found: Vec<String>,
 }
@@ -53,7 +54,7 @@ pub(super) fn prepare<'s>(
     request: &DescribeRequest,
     caller: Option<&str>,
     as_of: DateTime<Utc>,
-    after: Option<&(String, String, String)>,
+    after: Option<&RowKey>,
     grouping: Grouping,
 ) -> Result<Page<'s>, DescribeError> {
     let viewers = viewers(store, request, caller)?;
@@ -96,7 +97,13 @@ pub(super) fn prepare<'s>(
                      ORDER BY caller DESC, region DESC, image_id DESC LIMIT 1"
                 ),
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| {
+                    Ok(RowKey {
+                        caller: r.get(0)?,
+                        region: r.get(1)?,
+                        image_id: r.get(2)?,
+                    })
+                },
             )
             .map_err(err)?,
         );
@@ -219,7 +226,7 @@ fn build(
     caller: Option<&str>,
     viewers: Option<Vec<String>>,
     as_of: DateTime<Utc>,
-    after: Option<&(String, String, String)>,
+    after: Option<&RowKey>,
     mode: Mode,
 ) -> (String, Vec<Value>) {
     let key = Key::new(caller.is_some() && request.region.is_some());
@@ -277,7 +284,12 @@ fn build(
             );
         }
         executable_users(request, key, &mut row);
-        if let Some((c, r, i)) = after {
+        if let Some(RowKey {
+            caller: c,
+            region: r,
+            image_id: i,
+        }) = after
+        {
             let Key { caller, region, .. } = key;
             row.push(
                 format!(

@@ -842,11 +842,11 @@ fn versions_before_or_after_grouping_give_one_answer() {
                                 let last = found.last().expect("a full page");
                                 assert_eq!(
                                     more_after,
-                                    Some((
-                                        last.viewer_account_id.clone(),
-                                        last.region.clone(),
-                                        last.image_id().to_string(),
-                                    ))
+                                    Some(super::token::RowKey {
+                                        caller: last.viewer_account_id.clone(),
+                                        region: last.region.clone(),
+                                        image_id: last.image_id().to_string(),
+                                    })
                                 );
                                 after = more_after;
                             }

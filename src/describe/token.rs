@@ -16,8 +16,16 @@ use super::{ApiError, DescribeRequest};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Position {
     pub as_of: DateTime<Utc>,
-    /// The last (caller, region, image id) returned.
-    pub after: (String, String, String),
+    /// The last image returned.
+    pub after: RowKey,
+}
+
+/// An image's place in an answer, whose order is caller, region, image id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowKey {
+    pub caller: String,
+    pub region: String,
+    pub image_id: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -52,7 +60,11 @@ pub fn encode(position: &Position, fingerprint: u64) -> String {
     let wire = Wire {
         v: VERSION,
         t: position.as_of.timestamp_micros(),
-        a: position.after.clone(),
+        a: (
+            position.after.caller.clone(),
+            position.after.region.clone(),
+            position.after.image_id.clone(),
+        ),
         f: format!("{fingerprint:016x}"),
     };
     let json = serde_json::to_vec(&wire).expect("a token serializes");
@@ -74,9 +86,14 @@ pub fn decode(token: &str, fingerprint: u64) -> Result<Position, ApiError> {
         return Err(invalid());
     }
     let as_of = DateTime::from_timestamp_micros(wire.t).ok_or_else(invalid)?;
+    let (caller, region, image_id) = wire.a;
     Ok(Position {
         as_of,
-        after: wire.a,
+        after: RowKey {
+            caller,
+            region,
+            image_id,
+        },
     })
 }
 
@@ -93,7 +110,11 @@ mod tests {
         };
         let position = Position {
             as_of: DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap(),
-            after: ("1".into(), "us-east-1".into(), "ami-12345678".into()),
+            after: RowKey {
+                caller: "1".into(),
+                region: "us-east-1".into(),
+                image_id: "ami-12345678".into(),
+            },
         };
         let token = encode(&position, fingerprint(&request));
         assert_eq!(decode(&token, fingerprint(&request)).unwrap(), position);
