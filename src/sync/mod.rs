@@ -135,15 +135,19 @@ pub async fn run_sync(
     // staging files on disk stay bounded however long they wait.
     let staging = Arc::new(Semaphore::new(config.concurrency.saturating_mul(2)));
     let sessions = Arc::new(sessions);
+    let run = Arc::new(RunShared {
+        run_id,
+        fetch: fetch_settings,
+        staging_dir: config.staging_dir.clone(),
+        merger: merger.clone(),
+        progress: progress.clone(),
+    });
     let mut tasks = tokio::task::JoinSet::new();
     for (index, partition) in partitions.into_iter().enumerate() {
         let limit = limit.clone();
         let staging = staging.clone();
-        let merger = merger.clone();
         let sessions = sessions.clone();
-        let progress = progress.clone();
-        let fetch_settings = fetch_settings.clone();
-        let staging_dir = config.staging_dir.clone();
+        let run = run.clone();
         tasks.spawn(async move {
             let _staged = staging
                 .acquire_owned()
@@ -156,18 +160,7 @@ pub async fn run_sync(
             let session = sessions[partition.account_index]
                 .as_ref()
                 .expect("planned partitions have a session");
-            sync_partition(
-                run_id,
-                index,
-                &partition,
-                session,
-                &fetch_settings,
-                staging_dir.as_deref(),
-                fetching,
-                &merger,
-                progress.as_ref(),
-            )
-            .await
+            sync_partition(&run, index, &partition, session, fetching).await
         });
     }
 
@@ -188,6 +181,8 @@ pub async fn run_sync(
             }
         }
     }
+    // The tasks have ended; the run's share of the merger goes with them.
+    drop(run);
     match Arc::try_unwrap(merger) {
         Ok(m) => m.finish(),
         Err(_) => unreachable!("every partition task has ended"),
@@ -274,36 +269,36 @@ enum PageError {
     Stage(#[from] StoreError),
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn sync_partition(
+/// What every partition of a run shares.
+struct RunShared {
     run_id: i64,
+    fetch: FetchSettings,
+    staging_dir: Option<std::path::PathBuf>,
+    merger: Arc<Merger>,
+    progress: Arc<dyn Progress>,
+}
+
+/// Fetches the partition (holding `fetching`, a fetch slot, until its pages are
+/// staged), merges it, and records how it ended.
+async fn sync_partition(
+    run: &RunShared,
     index: usize,
     partition: &Partition,
     session: &AccountSession,
-    settings: &FetchSettings,
-    staging_dir: Option<&std::path::Path>,
     fetching: tokio::sync::OwnedSemaphorePermit,
-    merger: &Merger,
-    progress: &dyn Progress,
 ) -> PartitionRecord {
+    let RunShared {
+        run_id,
+        ref merger,
+        ref progress,
+        ..
+    } = *run;
     let started_at = Utc::now();
     let mut stats = FetchStats::default();
     progress.partition_started(index, partition);
     let staged = match &partition.precondition_failure {
         Some(reason) => Err(reason.clone()),
-        None => {
-            fetch(
-                run_id,
-                index,
-                partition,
-                session,
-                settings,
-                staging_dir,
-                progress,
-                &mut stats,
-            )
-            .await
-        }
+        None => fetch(run, index, partition, session, &mut stats).await,
     };
     // The fetch slot goes to the next partition while this one waits for the writer
     // (which may be waiting for readers of the store).
@@ -350,34 +345,31 @@ async fn sync_partition(
 }
 
 /// Reads every page of the partition into a staging file.
-#[allow(clippy::too_many_arguments)]
 async fn fetch(
-    run_id: i64,
+    run: &RunShared,
     index: usize,
     partition: &Partition,
     session: &AccountSession,
-    settings: &FetchSettings,
-    staging_dir: Option<&std::path::Path>,
-    progress: &dyn Progress,
     stats: &mut FetchStats,
 ) -> Result<StagedPartition, String> {
     let origin = PageOrigin {
-        run_id,
+        run_id: run.run_id,
         region: partition.region.clone(),
         viewer_account_id: partition.account_id.clone(),
         scope: partition.scope.to_string(),
     };
     let client = session.ec2(&partition.region);
-    let mut stage = PartitionStage::create(staging_dir).map_err(|e| e.to_string())?;
+    let mut stage =
+        PartitionStage::create(run.staging_dir.as_deref()).map_err(|e| e.to_string())?;
     crate::aws::fetch_pages(
         &client,
         &partition.scope.request(),
-        settings,
+        &run.fetch,
         stats,
         |images, stats| {
             let batch = to_record_batch(&origin, &images)?;
             stage.write(&batch)?;
-            progress.page(index, stats);
+            run.progress.page(index, stats);
             Ok::<(), PageError>(())
         },
     )
