@@ -1,0 +1,236 @@
+//! Printing, streamed, against the whole answer printed as before.
+
+use super::*;
+
+/// `n` images of `owner`, varied where the output's shape depends on it: names some
+/// lack (a sort on them fails), dates with ties, public or not, tags and block
+/// devices on some, deprecation on some, text a terminal counts twice.
+fn varied(n: usize, owner: &str, first: usize) -> Vec<Image> {
+    (first..first + n)
+        .map(|i| {
+            let tags = (i % 3 != 0).then(|| {
+                (0..i % 4)
+                    .map(|t| Tag {
+                        key: Some(format!("k{t}")),
+                        value: Some(format!("v{}", i % 7)),
+                    })
+                    .collect()
+            });
+            let mappings = (i % 5 == 0).then(|| {
+                vec![BlockDeviceMapping {
+                    device_name: Some("/dev/xvda".into()),
+                    ebs: Some(EbsBlockDevice {
+                        volume_size: Some(8 + (i % 3) as i32),
+                        encrypted: Some(i % 2 == 0),
+                        ..EbsBlockDevice::default()
+                    }),
+                    ..BlockDeviceMapping::default()
+                }]
+            });
+            Image {
+                owner_id: Some(owner.into()),
+                name: (i % 11 != 0).then(|| format!("img-{:03}{}", i % 97, ["", "-日本"][i % 2])),
+                creation_date: Some(format!("2026-01-{:02}T00:00:00.000Z", 1 + i % 9)),
+                last_launched_time: Some(format!("2026-02-{:02}T00:00:00Z", 1 + i % 5)),
+                public: Some(i % 4 == 0),
+                architecture: Some(["x86_64", "arm64"][i % 2].into()),
+                description: (i % 6 == 0).then(|| {
+                    "a description, long enough to widen a table well past eighty columns".into()
+                }),
+                deprecation_time: (i % 8 == 0).then(|| "2030-01-01T00:00:00.000Z".into()),
+                tags,
+                block_device_mappings: mappings,
+                ..image(&format!("ami-{i:08x}"))
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn every_output_and_query_prints_what_the_whole_answer_printed() {
+    let mut mine_images = varied(320, ME, 1);
+    // Elements the reader did not know: a member of its own, and one inside another.
+    mine_images[4].unknown_members = Some(vec![
+        amiq_image::UnknownMember {
+            path: String::new(),
+            xml: "<futureTop><item><a>1</a></item></futureTop>".into(),
+        },
+        amiq_image::UnknownMember {
+            path: String::new(),
+            xml: "<futureFlag>yes</futureFlag>".into(),
+        },
+        amiq_image::UnknownMember {
+            path: "blockDeviceMapping/1/ebs".into(),
+            xml: "<futureRate>5</futureRate>".into(),
+        },
+    ]);
+    let f = Fixture::new(&[
+        Listing {
+            viewer: ME,
+            scope: "owned",
+            catalog: false,
+            images: mine_images,
+        },
+        Listing {
+            viewer: OTHER,
+            scope: "owned",
+            catalog: false,
+            images: varied(40, OTHER, 1000),
+        },
+    ]);
+    let queries = [
+        None,
+        Some("Images[].ImageId"),
+        Some("Images[*]"),
+        Some("Images[?Public].[ImageId,Name]"),
+        Some("Images[] | [?Public]"),
+        Some("Images[:5].Name"),
+        Some("Images[2:40:3].ImageId"),
+        Some("Images[].Tags[]"),
+        Some("Images[].{id: ImageId, n: Name}"),
+        Some("Images[].[ImageId, BlockDeviceMappings]"),
+        Some("Images[?Name].Name | [?starts_with(@, 'img-01')]"),
+        Some("length(Images)"),
+        Some("length(Images[?Public])"),
+        Some("sort_by(Images,&CreationDate)[-1].ImageId"),
+        Some("sort_by(Images,&CreationDate)[:3].[ImageId,CreationDate]"),
+        Some("sort_by(Images,&LastLaunchedTime)[-2:].ImageId"),
+        Some("max_by(Images,&LastLaunchedTime).ImageId"),
+        Some("sort_by(Images,&Name)[0].ImageId"),
+        Some("max_by(Images,&CreationDate).ImageId"),
+        Some("min_by(Images,&CreationDate).ImageId"),
+        Some("Images[-3:].ImageId"),
+        Some("Images[0]"),
+        Some("reverse(Images)[0].ImageId"),
+        Some("Images[].ImageId | sort(@)"),
+        Some("{ids: Images[].ImageId, next: NextToken}"),
+        Some("NextToken"),
+        Some("Images[].[Tags[0], ImageId][]"),
+        Some("Images[?length(Tags || `[]`) > `1`].ImageId"),
+        Some("sort_by(Images,&Public)"),
+        Some("Images[].to_number(Name)"),
+        Some("Images[].nothing"),
+        Some("Images[].FutureFlag"),
+        Some("Images[?Public] | [0]"),
+        Some("Images[?Public] | [1].ImageId"),
+        Some("Images[].ImageId | [-1]"),
+        Some("Images[?Public] | [-3].[ImageId, Name]"),
+        Some("Images[?Public] | [100000]"),
+        Some("Images[?Public] | length(@)"),
+        Some("Images[?length(Tags) > `1`] | [0].ImageId"),
+        Some("Images[?length(Tags) > `1`] | [:2]"),
+        Some("Images[?Tags] | [?length(Tags) > `1`] | [0].ImageId"),
+        // Failing only on a later image: nothing may be printed before the error.
+        Some("Images[].[ImageId, Description && Tags[::0]]"),
+        Some("Images[?starts_with(Name, 'img')].ImageId"),
+        Some("Images[?starts_with(Name, 'img')] | [:1].ImageId"),
+        Some("Images[?starts_with(Name, 'img')] | [0]"),
+        Some("Images[::0]"),
+        Some("sort_by(Images, &Public)[0].ImageId"),
+        Some("Images[?FutureTop].[ImageId, FutureTop]"),
+    ];
+    // Answered at one instant, so that both sides' NextTokens name the same one.
+    let mine = || DescribeRequest {
+        as_of: AsOf::Time(Utc::now()),
+        ..mine()
+    };
+    let mine = {
+        let at = mine();
+        move || at.clone()
+    };
+    let everyone = DescribeRequest {
+        account: None,
+        region: None,
+        ..mine()
+    };
+    let none = DescribeRequest {
+        filters: vec![Filter::new("name", &["no-such-name"])],
+        ..mine()
+    };
+    let first_page = DescribeRequest {
+        max_results: Some(7),
+        ..mine()
+    };
+    let token = f.ask(&first_page).unwrap().next_token.expect("more pages");
+    let second_page = DescribeRequest {
+        next_token: Some(token),
+        ..first_page.clone()
+    };
+    let requests = [mine(), everyone, none, first_page, second_page];
+    let formats = [
+        print::Format::Json,
+        print::Format::Text,
+        print::Format::Table(80),
+        print::Format::Table(400),
+    ];
+    let mut compared = 0;
+    for request in &requests {
+        let with_origin = request.account.is_none();
+        for query in &queries {
+            let compiled = query.map(|q| jmespath::compile(q).unwrap());
+            for format in formats {
+                let how = print::Printing {
+                    format,
+                    query: compiled.as_ref(),
+                    with_origin,
+                    memory_budget: 1 << 30,
+                };
+                let whole = print::reference(f.ask(request).unwrap(), &how);
+                let streamed = printed(&f, request, &how);
+                let context = || format!("{query:?} {format:?} {request:?}");
+                match (&whole, &streamed) {
+                    (Ok(whole), Ok(streamed)) => {
+                        if whole != streamed {
+                            let at = whole
+                                .iter()
+                                .zip(streamed.iter())
+                                .take_while(|(a, b)| a == b)
+                                .count();
+                            let around = |t: &[u8]| {
+                                String::from_utf8_lossy(
+                                    &t[at.saturating_sub(300)..(at + 300).min(t.len())],
+                                )
+                                .into_owned()
+                            };
+                            panic!(
+                                "{}: differ at byte {at}:\n--- whole\n{}\n--- streamed\n{}",
+                                context(),
+                                around(whole),
+                                around(streamed)
+                            );
+                        }
+                    }
+                    (Err(_), Err(_)) => {}
+                    _ => panic!("{}: {whole:?} vs {streamed:?}", context()),
+                }
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, requests.len() * queries.len() * formats.len());
+}
+
+#[test]
+fn a_query_needing_the_whole_answer_stops_at_the_memory_budget() {
+    let f = Fixture::new(&[Listing {
+        viewer: ME,
+        scope: "owned",
+        catalog: false,
+        images: varied(50, ME, 1),
+    }]);
+    let query = jmespath::compile("Images[].ImageId | sort(@)").unwrap();
+    let how = |budget| print::Printing {
+        format: print::Format::Json,
+        query: Some(&query),
+        with_origin: false,
+        memory_budget: budget,
+    };
+    let err = printed(&f, &mine(), &how(2_000)).unwrap_err();
+    assert!(err.contains("--memory-limit"), "{err}");
+    assert!(err.contains("narrow the request"), "{err}");
+    let ids = printed(&f, &mine(), &how(1 << 30)).unwrap();
+    assert_eq!(
+        serde_json::from_slice::<Vec<String>>(&ids).unwrap().len(),
+        50
+    );
+}
