@@ -391,5 +391,4 @@ fn fingerprint(caller: &Caller, region: &str, r: &DescribeRequest) -> u64 {
 }
 
 #[cfg(test)]
-#[path = "describe_images_tests.rs"]
 mod tests;
