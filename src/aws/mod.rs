@@ -3,11 +3,13 @@
 
 mod capture;
 mod convert;
+mod default_chain;
 mod error;
 mod fetch;
 mod images_xml;
 mod session;
 
+pub use default_chain::{Credentials, DefaultChain};
 pub use error::{ApiFailure, FailureKind};
 pub use fetch::{FetchSettings, FetchStats, fetch_pages};
 pub use session::{AccountSession, ClientSettings};

@@ -4,19 +4,20 @@
 //! multipart upload only when it is completed), so a reader never sees half a file.
 //!
 //! Credentials come from the standard AWS chain (environment, profiles, SSO, web
-//! identity, container and instance roles) through aws-config; the endpoint from
-//! `--endpoint-url`, `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL`.
+//! identity, container and instance roles), which `aws::DefaultChain` reads; the
+//! endpoint from `--endpoint-url`, `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use object_store::RetryConfig;
 use object_store::aws::{AmazonS3, AmazonS3Builder, AwsCredential};
 use object_store::path::Path as ObjectPath;
 use object_store::{CredentialProvider, ObjectStore, ObjectStoreExt};
 use tokio::io::AsyncWriteExt;
+
+use crate::aws::DefaultChain;
 
 /// A bucket and a key prefix (no leading or trailing slash; may be empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,21 +152,15 @@ async fn free_key(store: &Arc<dyn ObjectStore>, key: &str) -> Result<String, Str
 }
 
 async fn connect(location: &S3Location, endpoint_url: Option<&str>) -> Result<AmazonS3, String> {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
-    let credentials = sdk.credentials_provider().ok_or_else(|| {
-        "no AWS credentials provider: set AWS credentials (environment, profile, SSO or role)"
-            .to_string()
-    })?;
-    let region = sdk
-        .region()
-        .map(|r| r.to_string())
+    let chain = DefaultChain::load().await?;
+    let region = chain
+        .region
+        .clone()
         .unwrap_or_else(|| "us-east-1".to_string());
     let endpoint = endpoint_url
         .map(str::to_string)
         .or_else(|| std::env::var("AWS_ENDPOINT_URL_S3").ok())
-        .or_else(|| sdk.endpoint_url().map(str::to_string));
+        .or_else(|| chain.endpoint_url.clone());
     // A few quick retries: an export that cannot reach S3 says so within seconds.
     let retry = RetryConfig {
         max_retries: 3,
@@ -175,7 +170,7 @@ async fn connect(location: &S3Location, endpoint_url: Option<&str>) -> Result<Am
     let mut builder = AmazonS3Builder::new()
         .with_bucket_name(&location.bucket)
         .with_region(region)
-        .with_credentials(Arc::new(SdkCredentials(credentials)))
+        .with_credentials(Arc::new(ChainCredentials(chain)))
         .with_retry(retry);
     if let Some(endpoint) = endpoint {
         builder = builder
@@ -187,28 +182,27 @@ async fn connect(location: &S3Location, endpoint_url: Option<&str>) -> Result<Am
         .map_err(|e| format!("cannot use {location}: {e}"))
 }
 
-/// aws-config's credential chain, for object_store's signer.
+/// The standard chain's credentials, for object_store's signer.
 #[derive(Debug)]
-struct SdkCredentials(SharedCredentialsProvider);
+struct ChainCredentials(DefaultChain);
 
 #[async_trait::async_trait]
-impl CredentialProvider for SdkCredentials {
+impl CredentialProvider for ChainCredentials {
     type Credential = AwsCredential;
 
     async fn get_credential(&self) -> object_store::Result<Arc<AwsCredential>> {
-        let credentials = self.0.provide_credentials().await.map_err(|e| {
-            object_store::Error::Generic {
+        let c = self
+            .0
+            .credentials()
+            .await
+            .map_err(|message| object_store::Error::Generic {
                 store: "S3",
-                source: format!(
-                    "no AWS credentials in the standard chain (environment, AWS_PROFILE, SSO, web identity, container or instance role): {e}"
-                )
-                .into(),
-            }
-        })?;
+                source: message.into(),
+            })?;
         Ok(Arc::new(AwsCredential {
-            key_id: credentials.access_key_id().to_string(),
-            secret_key: credentials.secret_access_key().to_string(),
-            token: credentials.session_token().map(str::to_string),
+            key_id: c.access_key_id,
+            secret_key: c.secret_access_key,
+            token: c.session_token,
         }))
     }
 }
