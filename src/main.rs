@@ -10,8 +10,8 @@ use amiq::cmd::{self, exit};
 use amiq::config::LogFormat;
 
 /// jemalloc, for Rust and for DuckDB's C++ alike (the crate's unprefixed feature makes
-/// it the process's malloc), as in DuckDB's own Linux builds: side by side with glibc's
-/// malloc (`bench/sync.py compare`), a sync is about 1.2x faster and peaks lower. Its
+/// it the process's malloc), as in DuckDB's own Linux builds: a sync is faster and peaks
+/// lower than with glibc's (docs/decisions/0002-allocator-and-xml-reader.md). Its
 /// options are in .cargo/config.toml.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

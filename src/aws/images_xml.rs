@@ -12,9 +12,8 @@
 //! `crate::shape`.
 //!
 //! Markup is matched as bytes and only the text that is kept (a member's value) is
-//! decoded, and so checked as UTF-8. A million images are about 140 million XML
-//! tokens: a reader that validates every one (quick-xml 0.42 does) spent 6% of a
-//! sync's CPU on it.
+//! decoded, and so checked as UTF-8: validating every token costs a sync's CPU
+//! (docs/decisions/0002-allocator-and-xml-reader.md).
 
 use quick_xml::Reader;
 use quick_xml::events::Event;

@@ -25,8 +25,8 @@ pub(super) const VIEWS_TABLE: &str = "describe_views";
 const PICK_TABLE: &str = "describe_pick";
 /// images.sql's order, left out when [`Found::for_each_image`] orders the images.
 const ORDER: &str = "ORDER BY w.caller, w.region, w.image_id";
-/// Answers up to this long are put in order by DuckDB, 0.1-0.3 s sooner than through
-/// the temporary file, holding up to about 150 MB more; longer ones of wide images by
+/// Answers up to this long are put in order by DuckDB, sooner than through the
+/// temporary file but holding more; longer ones of wide images by
 /// [`Found::for_each_image`] (docs/decisions/0003-streamed-answers.md). In tests, most
 /// answers go through the file, so that both ways are compared.
 const SORTED_BY_DUCKDB: usize = if cfg!(test) { 16 } else { 65_536 };

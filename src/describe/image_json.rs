@@ -317,9 +317,6 @@ fn items(values: &ArrayRef, rows: std::ops::Range<usize>) -> Value {
     )
 }
 
-/// A list's values and which of them are the list at `row`: read in place, where
-/// slicing the list (`ListArray::value`) copies the handles of every nested child, once
-/// per row (`bench/describe.py --compare`: printing 63,417 images, 912 -> 785 ms).
 /// [`object`] as the JMESPath interpreter's value, made straight from the columns.
 pub fn variable(array: &StructArray, row: usize) -> jmespath::Rcvar {
     let mut map = std::collections::BTreeMap::new();
@@ -365,6 +362,9 @@ fn variable_value(array: &ArrayRef, row: usize) -> jmespath::Rcvar {
     }
 }
 
+/// A list's values and which of them are the list at `row`: read in place, where
+/// slicing the list (`ListArray::value`) copies the handles of every nested child, once
+/// per row (docs/decisions/0003-streamed-answers.md).
 fn list_items<O: OffsetSizeTrait>(
     list: &GenericListArray<O>,
     row: usize,

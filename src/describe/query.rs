@@ -182,13 +182,8 @@ enum Mode {
 }
 
 /// Where the versions valid at the instant meet the caller's views (`answer.sql`'s
-/// `caller_views`); both give the same answer, at different costs.
-///
-/// Measured on a million-image store (`bench/describe.py --compare`, cold processes):
-/// versions first, the catalog's al2023 images took 143 ms instead of 177, and a first
-/// page filtered on a state nearly every image has was no slower (215 ms both ways).
-/// Timed statement by statement, versions first was the slower for a first page with no
-/// filter and for a tag filter alone, which the views first keep.
+/// `caller_views`); both give the same answer, at different costs
+/// (docs/decisions/0007-versions-before-grouping.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Grouping {
     /// Group every view first, then join the versions of the images whose views pass.

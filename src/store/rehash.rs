@@ -45,7 +45,7 @@ fn rehash_table(
             columns.join(", ")
         ))?;
         // Streamed: DuckDB hands each chunk over as it reads it, instead of first
-        // holding the whole table's result (1.4 GB for a million-image store).
+        // holding the whole table's result.
         for batch in stmt.stream_arrow([])? {
             let batch = batch?;
             let ids = batch
