@@ -490,7 +490,7 @@ mod tests {
         let same = |mut a: Vec<String>, mut b: Vec<String>, what: &str| {
             a.sort();
             b.sort();
-            assert_eq!(a, b, "{what}: src/image.rs and src/shape.rs differ");
+            assert_eq!(a, b, "{what}: crates/image and src/shape.rs differ");
         };
         same(fields_of(Image::default()), image, "Image");
         same(

@@ -416,7 +416,7 @@ fn no_secret_reaches_the_logs_or_the_store_at_the_most_verbose_level() {
         // The caller's own, from the environment.
         "probe-secret-key-7f3a9c1e",
         "probe-session-token-5d2e8b44",
-        // The role's, from the endpoint's AssumeRole answer (src/fake/sts.rs).
+        // The role's, from the endpoint's AssumeRole answer (crates/fake-ec2/src/sts.rs).
         "amiqFakeSecretKey/",
         "AmiqFakeSessionToken/",
     ];

@@ -1,6 +1,6 @@
 //! The AWS CLI's `--output text` and `--output table` formatters.
 //!
-//! This module reproduces, byte for byte, what the AWS CLI v1 (`awscli` on PyPI)
+//! This crate reproduces, byte for byte, what the AWS CLI v1 (`awscli` on PyPI)
 //! prints for a response with `--output text` ([`text`]) and with
 //! `--output table --color off` ([`table`]). It ports the algorithms of
 //! `awscli/text.py` (`format_text`), `awscli/formatter.py` (`TextFormatter`,
@@ -58,7 +58,7 @@
 //!   response before applying `--query`. The value given here is the response
 //!   after `--query`, and is printed as it is.
 //! * Colour: `--color on` (and `auto` on a terminal) adds ANSI escapes around
-//!   row values and indentation bars; this module prints `--color off`.
+//!   row values and indentation bars; this crate prints `--color off`.
 //! * Terminal width detection: awscli asks the terminal for its width and uses
 //!   80 when it cannot; [`table`] takes the width as an argument.
 //! * Line endings: lines end with `\n`, as on Linux and macOS (Windows' text

@@ -71,7 +71,7 @@ pub struct Table {
 }
 
 /// A complete, self-contained HTML document: a heading, a line of context, the
-/// charts as inline SVG, then the tables. See the module documentation.
+/// charts as inline SVG, then the tables. See the crate documentation.
 pub fn page(title: &str, context: &str, charts: &[BarChart], tables: &[Table]) -> String {
     let table_bytes: usize = tables.iter().map(estimated_table_len).sum();
     let mut out = String::with_capacity(8 * 1024 + charts.len() * 24 * 1024 + table_bytes);
