@@ -309,28 +309,33 @@ fn build(
             "",
         ),
     };
-    let text = ANSWER_SQL
-        .replace(
-            "/* sightings materialized */",
-            if request.image_ids.is_empty() {
-                "NOT MATERIALIZED"
-            } else {
-                "MATERIALIZED"
-            },
-        )
-        .replace("/* group columns */", key.group)
-        .replace("/* caller */", key.caller)
-        .replace("/* region */", key.region)
-        .replace("/* version row of the group */", group_version_row)
-        .replace("/* versions before grouping */", before_grouping)
-        .replace("/* answer's version row */", version_row)
-        .replace("/* versions after grouping */", after_grouping)
-        .replace("/* order */", &key.order.replace("w.", ""))
-        .replace("/* version filters */", &version.sql())
-        .replace("/* view filters */", &view.conjunction())
-        .replace("/* sighting filters */", &sighting.sql())
-        .replace("/* row filters */", &row.sql())
-        .replace("/* limit */", &limit);
+    let order = key.order.replace("w.", "");
+    let (versions, views, sightings, rows) =
+        (version.sql(), view.conjunction(), sighting.sql(), row.sql());
+    let materialized = if request.image_ids.is_empty() {
+        "NOT MATERIALIZED"
+    } else {
+        "MATERIALIZED"
+    };
+    let text = fill(
+        ANSWER_SQL,
+        &[
+            ("/* sightings materialized */", materialized),
+            ("/* group columns */", key.group),
+            ("/* caller */", key.caller),
+            ("/* region */", key.region),
+            ("/* version row of the group */", group_version_row),
+            ("/* versions before grouping */", before_grouping),
+            ("/* answer's version row */", version_row),
+            ("/* versions after grouping */", after_grouping),
+            ("/* order */", &order),
+            ("/* version filters */", &versions),
+            ("/* view filters */", &views),
+            ("/* sighting filters */", &sightings),
+            ("/* row filters */", &rows),
+            ("/* limit */", &limit),
+        ],
+    );
 
     let mut params = vec![
         Value::BigInt(as_of.timestamp_micros()),
@@ -345,6 +350,22 @@ fn build(
     params.extend(sighting.params.into_iter().map(Value::Text));
     params.extend(row.params.into_iter().map(Value::Text));
     (text, params)
+}
+
+/// `template` with each marked place (`/* name */`) replaced by fixed SQL. Every
+/// marker given must be in the template and none may be left in it, so that the SQL
+/// file and this code cannot drift apart without every query failing in the tests.
+fn fill(template: &str, fills: &[(&str, &str)]) -> String {
+    let mut text = template.to_string();
+    for (marker, sql) in fills {
+        assert!(text.contains(marker), "{marker} is not a place in the SQL");
+        text = text.replace(marker, sql);
+    }
+    assert!(
+        !text.contains("/* "),
+        "a marked place of the SQL is left unfilled"
+    );
+    text
 }
 
 /// What identifies a row of the answer, as `answer.sql` names it: with one caller and
@@ -463,6 +484,47 @@ impl Clauses {
             "true".to_string()
         } else {
             format!("({})", self.text.join(" AND "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "left unfilled")]
+    fn a_place_left_unfilled_fails() {
+        fill("SELECT /* a */, /* b */", &[("/* a */", "1")]);
+    }
+
+    #[test]
+    #[should_panic(expected = "is not a place")]
+    fn a_marker_the_sql_lacks_fails() {
+        fill("SELECT /* a */", &[("/* a */", "1"), ("/* c */", "2")]);
+    }
+
+    #[test]
+    fn every_place_of_answer_sql_is_filled_for_every_shape_of_request() {
+        let plain = DescribeRequest::default();
+        let named = DescribeRequest {
+            image_ids: vec!["ami-12345678".into()],
+            region: Some("us-east-1".into()),
+            max_results: Some(5),
+            ..DescribeRequest::default()
+        };
+        for request in [&plain, &named] {
+            for caller in [None, Some("111111111111")] {
+                for mode in [
+                    Mode::Answer(Grouping::VersionsAfter),
+                    Mode::Answer(Grouping::VersionsBefore),
+                    Mode::Existence,
+                ] {
+                    let (text, _) = build(request, caller, None, Utc::now(), None, mode);
+                    assert!(text.contains("FROM image_sightings g"), "{text}");
+                    assert!(!text.contains("/* "), "{text}");
+                }
+            }
         }
     }
 }
