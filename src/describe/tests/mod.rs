@@ -7,6 +7,7 @@ mod history;
 mod json;
 mod printing;
 mod properties;
+mod request;
 mod views;
 
 use chrono::{DateTime, Utc};
