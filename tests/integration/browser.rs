@@ -6,6 +6,8 @@
 //! screenshots are kept in Cargo's target tmp dir for a person to look at.
 
 use html_report::{BarChart, Series, Table, page};
+
+use crate::support::{amiq, stderr};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -792,17 +794,11 @@ fn browser_loads_a_fifty_thousand_row_table() {
 /// A store with a few synced runs: the demo's, into a temporary directory.
 fn demo_store(dir: &Path) -> PathBuf {
     let db = dir.join("demo.duckdb");
-    let out = Command::new(env!("CARGO_BIN_EXE_amiq"))
-        .args(["demo", "--log-format", "text", "--db"])
-        .arg(&db)
-        .current_dir(dir)
-        .output()
-        .expect("run amiq demo");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = amiq(
+        &["demo", "--log-format", "text", "--db", db.to_str().unwrap()],
+        dir,
     );
+    assert!(out.status.success(), "{}", stderr(&out));
     db
 }
 
@@ -815,19 +811,15 @@ fn browser_renders_the_reports_of_a_real_store() {
         ("last-launched", &["--older-than", "30d"][..]),
     ] {
         let page_path = dir.0.join(format!("{report}.html"));
-        let out = Command::new(env!("CARGO_BIN_EXE_amiq"))
-            .args(["report", report, "--format", "html", "--db"])
-            .arg(&db)
-            .args(extra)
-            .arg("--out")
-            .arg(&page_path)
-            .output()
-            .expect("run amiq report");
-        assert!(
-            out.status.success(),
-            "{report}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (db, page) = (db.to_str().unwrap(), page_path.to_str().unwrap());
+        let args = [
+            &[
+                "report", report, "--format", "html", "--db", db, "--out", page,
+            ],
+            extra,
+        ];
+        let out = amiq(&args.concat(), &dir.0);
+        assert!(out.status.success(), "{report}: {}", stderr(&out));
         let html = std::fs::read_to_string(&page_path).unwrap();
         keep(&format!("report-{report}.html"), html.as_bytes());
         let dom = dump_dom(&html);
