@@ -63,11 +63,12 @@ class Fake:
         self.proc.wait()
 
 
-def write_config(path, url, db, accounts, regions, scopes, concurrency, max_results=1000):
+def write_config(path, url, db, accounts, regions, scopes, concurrency, max_results=1000, datasets=None):
     lines = [
         f'db = "{db}"',
         f"regions = {json.dumps(regions)}",
         f"scopes = {json.dumps(scopes)}",
+        f"datasets = {json.dumps(datasets or ['images'])}",
         f'endpoint_url = "{url}"',
         f"concurrency = {concurrency}",
         "max_attempts = 20",

@@ -10,6 +10,7 @@ Each part can run alone:
     python3 bench/sync.py latency [--latency-ms 200]
     python3 bench/sync.py compare old=/tmp/amiq-old new=target/release/amiq [--rounds 3] [--fake /tmp/amiq-old]
     python3 bench/sync.py partitions [--owned 20] [old=/tmp/amiq-old new=target/release/amiq]
+    python3 bench/sync.py datasets [--images 1000000 --instances 100000 --launch-templates 2000]
 
 Build first: cargo build --release (the binary is target/release/amiq, or under
 CARGO_TARGET_DIR when it is set).
@@ -24,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 from common import ACCOUNT_IDS, AMIQ, Fake, named_builds, run_amiq_sync, write_config  # noqa: E402
 
@@ -243,6 +245,76 @@ def partitions(args):
               f"second run {statistics.median(seconds):.2f} s")
 
 
+DATASETS = ["images", "references", "instances", "snapshots", "recycle-bin", "settings"]
+
+
+def peak(cmd, **kw):
+    """Runs `cmd` under /usr/bin/time: (seconds, peak RSS in MB, stdout bytes)."""
+    start = time.perf_counter()
+    out = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, **kw)
+    seconds = time.perf_counter() - start
+    if out.returncode != 0:
+        sys.exit(f"{cmd[0]} failed ({out.returncode}):\n{out.stderr.decode()[-3000:]}")
+    return seconds, int(out.stderr.decode().strip().splitlines()[-1]) / 1024, len(out.stdout)
+
+
+def datasets(args):
+    """The million-image sync with every dataset beside it, against images only,
+    alternating (so the machine's drift falls on both), then `report cleanup` on the
+    last store in cold processes."""
+    accounts = ACCOUNT_IDS[: args.accounts]
+    per = args.images // len(accounts)
+    fake = Fake(accounts=len(accounts), regions="us-east-1", owned=per, amazon=0, marketplace=0,
+                instances=args.instances // len(accounts),
+                launch_templates=args.launch_templates // len(accounts),
+                ssm_parameters=args.launch_templates // len(accounts),
+                recipes=max(1, args.launch_templates // len(accounts) // 10),
+                orphan_snapshots=args.orphan_snapshots // len(accounts))
+    results = {"images": [], "all": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        kept = os.path.join(tmp, "all-kept.duckdb")
+        try:
+            for rnd in range(args.rounds):
+                for name in (["images", "all"] if rnd % 2 == 0 else ["all", "images"]):
+                    db = os.path.join(tmp, f"{name}-{rnd}.duckdb")
+                    config = os.path.join(tmp, "bench.toml")
+                    write_config(config, fake.url, db, accounts, ["us-east-1"], ["owned", "shared"], len(accounts),
+                                 datasets=["images"] if name == "images" else DATASETS)
+                    run = run_amiq_sync(config)
+                    results[name].append(run)
+                    print(f"round {rnd + 1} {name}: {run.seconds:.1f} s, peak RSS {run.rss_mb:.0f} MB, "
+                          f"CPU {run.cpu_seconds:.1f} s", flush=True)
+                    if name == "all":
+                        if os.path.exists(kept):
+                            os.remove(kept)
+                        os.rename(db, kept)
+                    else:
+                        os.remove(db)
+        finally:
+            fake.stop()
+        med = {k: statistics.median(r.seconds for r in v) for k, v in results.items()}
+        for name, runs in results.items():
+            print(f"{name}: median {med[name]:.1f} s, CPU {statistics.median(r.cpu_seconds for r in runs):.1f} s, "
+                  f"peak RSS {min(r.rss_mb for r in runs):.0f}-{max(r.rss_mb for r in runs):.0f} MB")
+        print(f"every dataset takes {med['all'] / med['images']:.2f}x the time of images only")
+        calls = subprocess.run(
+            [AMIQ, "query", "--db", kept, "--format", "csv",
+             "SELECT scope AS listing, sum(pages) AS calls, sum(images) AS items, count(*) AS partitions "
+             "FROM sync_partitions GROUP BY scope ORDER BY scope"],
+            check=True, stdout=subprocess.PIPE, text=True).stdout
+        print("calls per dataset (pages; a references call asks about ten images):")
+        print(calls.strip())
+        times = []
+        for _ in range(args.repeat):
+            seconds, rss, size = peak([AMIQ, "report", "cleanup", "--db", kept, "--format", "csv"])
+            times.append((seconds, rss))
+            print(f"report cleanup: {seconds * 1000:.0f} ms, peak RSS {rss:.0f} MB, {size / 2**20:.1f} MiB of CSV",
+                  flush=True)
+        print(f"report cleanup: median {statistics.median(t for t, _ in times) * 1000:.0f} ms, "
+              f"peak RSS {max(r for _, r in times):.0f} MB")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="what", required=True)
@@ -272,11 +344,19 @@ def main():
     pa.add_argument("builds", nargs="*", metavar="NAME=PATH", help="amiq binaries to alternate (default: this build)")
     pa.add_argument("--owned", type=int, default=20)
     pa.add_argument("--rounds", type=int, default=3)
+    d = sub.add_parser("datasets", help="every dataset against images only, and report cleanup")
+    d.add_argument("--images", type=int, default=1_000_000)
+    d.add_argument("--accounts", type=int, default=4)
+    d.add_argument("--instances", type=int, default=100_000)
+    d.add_argument("--launch-templates", type=int, default=2_000)
+    d.add_argument("--orphan-snapshots", type=int, default=4_000)
+    d.add_argument("--rounds", type=int, default=2)
+    d.add_argument("--repeat", type=int, default=3)
     args = p.parse_args()
     if not os.path.exists(AMIQ):
         sys.exit(f"{AMIQ} is missing: run cargo build --release first")
     {"throughput": throughput, "history": history, "latency": latency, "compare": compare,
-     "partitions": partitions}[args.what](args)
+     "partitions": partitions, "datasets": datasets}[args.what](args)
 
 
 if __name__ == "__main__":

@@ -56,8 +56,12 @@ SELECT region, image_id, valid_from, valid_to, valid_from_run, valid_to_run,
 FROM image_versions;
 
 -- Per account, region and scope: the last completed listing and the last attempt.
+-- `dataset` is `images` for the image scopes; a dataset beside images is recorded under
+-- its own name as scope.
 CREATE OR REPLACE VIEW coverage AS
 SELECT account_id, any_value(account_name) AS account_name, region, scope,
+       CASE WHEN scope IN ('references', 'instances', 'snapshots', 'recycle-bin', 'settings')
+            THEN scope ELSE 'images' END AS dataset,
        bool_or(catalog) AS catalog,
        max(run_id) FILTER (WHERE status = 'completed') AS last_completed_run,
        max(finished_at) FILTER (WHERE status = 'completed') AS last_completed_at,
@@ -66,3 +70,208 @@ SELECT account_id, any_value(account_name) AS account_name, region, scope,
        arg_max(error, run_id) AS last_error
 FROM sync_partitions
 GROUP BY account_id, region, scope;
+
+-- The datasets beside images (sql/migrations/0003_datasets.sql), each as of instant t
+-- and current: one row per record of each (account_id, region) listing, with the
+-- instant since which it has been as it is (`seen_since`). Timestamps are TIMESTAMPTZ
+-- columns named `*_ts`, as in `images`.
+
+-- DescribeImageReferences: which of the account's resources name which image.
+CREATE OR REPLACE MACRO image_references_as_of(t) AS TABLE
+SELECT account_id, region, image_id, resource_type, arn, valid_from AS seen_since
+FROM image_references_history
+WHERE valid_from <= t AND (valid_to IS NULL OR valid_to > t);
+CREATE OR REPLACE VIEW image_references AS
+SELECT * FROM image_references_as_of('infinity'::TIMESTAMPTZ);
+
+-- DescribeInstanceImageMetadata: instances and the image EC2 remembers for each.
+CREATE OR REPLACE MACRO instances_as_of(t) AS TABLE
+SELECT account_id, region, instance_id, instance_type, instance_state, launch_time_ts,
+       availability_zone, zone_id, instance_owner_id, tags, image_id, image_name,
+       image_owner_id, image_owner_alias, image_state, image_creation_date,
+       image_deprecation_time, image_allowed, image_is_public, valid_from AS seen_since
+FROM instances_history
+WHERE valid_from <= t AND (valid_to IS NULL OR valid_to > t);
+CREATE OR REPLACE VIEW instances AS
+SELECT * FROM instances_as_of('infinity'::TIMESTAMPTZ);
+
+-- DescribeSnapshots OwnerIds=self.
+CREATE OR REPLACE MACRO snapshots_as_of(t) AS TABLE
+SELECT account_id, region, snapshot_id, volume_id, volume_size,
+       full_snapshot_size_in_bytes, storage_tier, start_time_ts, encrypted, state,
+       description, owner_id, tags, valid_from AS seen_since
+FROM snapshots_history
+WHERE valid_from <= t AND (valid_to IS NULL OR valid_to > t);
+CREATE OR REPLACE VIEW snapshots AS
+SELECT * FROM snapshots_as_of('infinity'::TIMESTAMPTZ);
+
+-- ListImagesInRecycleBin: deregistered images still kept, and billed, until they leave.
+CREATE OR REPLACE MACRO recycle_bin_images_as_of(t) AS TABLE
+SELECT account_id, region, image_id, name, description, recycle_bin_enter_time_ts,
+       recycle_bin_exit_time_ts, valid_from AS seen_since
+FROM recycle_bin_history
+WHERE valid_from <= t AND (valid_to IS NULL OR valid_to > t);
+CREATE OR REPLACE VIEW recycle_bin_images AS
+SELECT * FROM recycle_bin_images_as_of('infinity'::TIMESTAMPTZ);
+
+-- GetAllowedImagesSettings and GetImageBlockPublicAccessState, per account and region.
+CREATE OR REPLACE MACRO account_settings_as_of(t) AS TABLE
+SELECT account_id, region, allowed_images_state, allowed_images_criteria,
+       allowed_images_managed_by, image_block_public_access_state,
+       image_block_public_access_managed_by, valid_from AS seen_since
+FROM account_settings_history
+WHERE valid_from <= t AND (valid_to IS NULL OR valid_to > t);
+CREATE OR REPLACE VIEW account_settings AS
+SELECT * FROM account_settings_as_of('infinity'::TIMESTAMPTZ);
+
+
+-- What each image the synced accounts own is to a cleanup, at instant t: one row per
+-- owned image with its verdict and the evidence for it. `report cleanup` reads it.
+--   in use:  a synced account's resource names it (DescribeImageReferences: instances,
+--            launch template versions, SSM parameters, Image Builder recipes), or an
+--            instance of a synced account runs or is stopped on it
+--            (DescribeInstanceImageMetadata);
+--   unknown: nothing names it, but the answer cannot be complete: the image is public,
+--            or the references of an account that can use it (its owner, or a synced
+--            account it is shared with) were never synced or last failed;
+--   idle:    nothing names it and every account that can use it was asked.
+CREATE OR REPLACE MACRO image_cleanup_as_of(t) AS TABLE
+WITH views AS MATERIALIZED (
+    SELECT viewer_account_id, scope, region, image_id, owner_id, name, public, state,
+           creation_date, deprecation_time, last_launched_time, deregistration_protection,
+           block_device_mappings
+    FROM image_views_as_of(t)
+), owned AS (
+    SELECT * EXCLUDE (viewer_account_id, scope) FROM views
+    WHERE scope = 'owned' AND owner_id = viewer_account_id
+), users AS (
+    -- Every synced account that can use an owned image: its owner and the synced
+    -- accounts it is shared with.
+    SELECT region, image_id, owner_id AS account_id FROM owned
+    UNION
+    SELECT v.region, v.image_id, v.viewer_account_id
+    FROM views v SEMI JOIN owned o ON o.region = v.region AND o.image_id = v.image_id
+    WHERE v.scope = 'shared' AND v.viewer_account_id <> v.owner_id
+), asked AS (
+    -- Each account's last references listing per region at t.
+    SELECT account_id, region, arg_max(status, finished_at) AS status
+    FROM sync_partitions
+    WHERE scope = 'references' AND finished_at <= t
+    GROUP BY account_id, region
+), gaps AS (
+    SELECT u.region, u.image_id,
+           string_agg(CASE WHEN a.status IS NULL THEN 'references of ' || u.account_id || ' never synced'
+                           ELSE 'references of ' || u.account_id || ' last failed' END,
+                      '; ' ORDER BY u.account_id) AS gaps
+    FROM users u
+    LEFT JOIN asked a ON a.account_id = u.account_id AND a.region = u.region
+    WHERE a.status IS DISTINCT FROM 'completed'
+    GROUP BY u.region, u.image_id
+), refs AS (
+    SELECT r.* FROM image_references_as_of(t) r
+    SEMI JOIN owned o ON o.region = r.region AND o.image_id = r.image_id
+), live_instances AS (
+    -- Instances on the image, by either dataset; an instance counts once.
+    SELECT region, image_id, account_id, regexp_extract(arn, 'instance/(.+)$', 1) AS instance_id
+    FROM refs WHERE resource_type = 'ec2:Instance'
+    UNION
+    SELECT i.region, i.image_id, i.account_id, i.instance_id FROM instances_as_of(t) i
+    SEMI JOIN owned o ON o.region = i.region AND o.image_id = i.image_id
+    WHERE i.instance_state IN ('pending', 'running', 'stopping', 'stopped')
+), uses AS (
+    SELECT region, image_id, account_id, 'instance' AS what FROM live_instances
+    UNION ALL
+    SELECT region, image_id, account_id,
+           CASE resource_type WHEN 'ec2:LaunchTemplate' THEN 'launch template'
+                              WHEN 'ssm:Parameter' THEN 'ssm parameter'
+                              WHEN 'imagebuilder:ImageRecipe' THEN 'image recipe'
+                              WHEN 'imagebuilder:ContainerRecipe' THEN 'container recipe'
+                              ELSE resource_type END
+    FROM refs WHERE resource_type <> 'ec2:Instance'
+), evidence AS (
+    SELECT region, image_id,
+           count(*) FILTER (WHERE what = 'instance') AS instances,
+           count(*) FILTER (WHERE what = 'launch template') AS launch_templates,
+           count(*) FILTER (WHERE what = 'ssm parameter') AS ssm_parameters,
+           count(*) FILTER (WHERE what IN ('image recipe', 'container recipe')) AS recipes,
+           list(DISTINCT account_id ORDER BY account_id) AS used_by_accounts
+    FROM uses GROUP BY region, image_id
+), asked_accounts AS (
+    SELECT region, image_id, list(account_id ORDER BY account_id) AS accounts
+    FROM users GROUP BY region, image_id
+), shared_with AS (
+    SELECT region, image_id, list(account_id ORDER BY account_id) AS shared_with_accounts
+    FROM users u SEMI JOIN owned o USING (region, image_id)
+    WHERE NOT EXISTS (SELECT 1 FROM owned o2
+                      WHERE o2.region = u.region AND o2.image_id = u.image_id
+                        AND o2.owner_id = u.account_id)
+    GROUP BY region, image_id
+)
+SELECT o.owner_id AS account_id, o.region, o.image_id, o.name, o.state,
+       CASE WHEN e.image_id IS NOT NULL THEN 'in use'
+            WHEN o.public OR g.gaps IS NOT NULL THEN 'unknown'
+            ELSE 'idle' END AS verdict,
+       CASE WHEN e.image_id IS NOT NULL THEN
+                concat_ws(', ',
+                    CASE WHEN e.instances > 0 THEN e.instances || ' instance(s)' END,
+                    CASE WHEN e.launch_templates > 0 THEN e.launch_templates || ' launch template version(s)' END,
+                    CASE WHEN e.ssm_parameters > 0 THEN e.ssm_parameters || ' SSM parameter(s)' END,
+                    CASE WHEN e.recipes > 0 THEN e.recipes || ' Image Builder recipe(s)' END)
+                || ' in ' || array_to_string(e.used_by_accounts, ', ')
+            WHEN o.public OR g.gaps IS NOT NULL THEN concat_ws('; ',
+                    CASE WHEN o.public THEN 'public: any account may use it' END,
+                    g.gaps)
+            ELSE 'no resource names it in ' || array_to_string(u.accounts, ', ')
+       END AS why,
+       coalesce(e.instances, 0) AS instances,
+       coalesce(e.launch_templates, 0) AS launch_templates,
+       coalesce(e.ssm_parameters, 0) AS ssm_parameters,
+       coalesce(e.recipes, 0) AS recipes,
+       coalesce(e.used_by_accounts, []) AS used_by_accounts,
+       coalesce(s.shared_with_accounts, []) AS shared_with_accounts,
+       o.public, o.creation_date, o.last_launched_time, o.deprecation_time,
+       o.deregistration_protection,
+       list_distinct(list_filter(list_transform(o.block_device_mappings,
+                                                lambda m: m.ebs.snapshot_id),
+                                 lambda id: id IS NOT NULL)) AS snapshot_ids
+FROM owned o
+LEFT JOIN evidence e ON e.region = o.region AND e.image_id = o.image_id
+LEFT JOIN gaps g ON g.region = o.region AND g.image_id = o.image_id
+LEFT JOIN shared_with s ON s.region = o.region AND s.image_id = o.image_id
+LEFT JOIN asked_accounts u ON u.region = o.region AND u.image_id = o.image_id;
+
+-- Each EBS snapshot an image current at t maps, with the images that map it and its
+-- size: `FullSnapshotSizeInBytes` where DescribeSnapshots gave it, else the volume size
+-- (`size_from` says which). Reclaimable when every image that maps it is idle: a
+-- snapshot several images share is counted once, and not while any of them is in use.
+CREATE OR REPLACE MACRO snapshot_cleanup_as_of(t) AS TABLE
+WITH mapped AS (
+    SELECT DISTINCT region, image_id, m.ebs.snapshot_id AS snapshot_id,
+           m.ebs.volume_size AS mapping_gib
+    FROM (SELECT region, image_id, unnest(block_device_mappings) AS m
+          FROM image_versions
+          WHERE valid_from <= t AND (valid_to IS NULL OR valid_to > t))
+    WHERE m.ebs.snapshot_id IS NOT NULL
+), verdicts AS (
+    SELECT account_id, region, image_id, verdict FROM image_cleanup_as_of(t)
+), by_snapshot AS (
+    -- An image no synced account owns counts as in use: nothing says it is idle.
+    SELECT m.region, m.snapshot_id,
+           list(DISTINCT m.image_id ORDER BY m.image_id) AS image_ids,
+           bool_and(coalesce(v.verdict = 'idle', false)) AS every_image_idle,
+           any_value(v.account_id) AS owner_account_id,
+           max(m.mapping_gib) AS mapping_gib
+    FROM mapped m LEFT JOIN verdicts v ON v.region = m.region AND v.image_id = m.image_id
+    GROUP BY m.region, m.snapshot_id
+    HAVING bool_or(v.image_id IS NOT NULL)
+)
+SELECT coalesce(s.account_id, b.owner_account_id) AS account_id, b.region, b.snapshot_id,
+       b.image_ids, b.every_image_idle AS reclaimable,
+       CASE WHEN s.full_snapshot_size_in_bytes IS NOT NULL
+            THEN s.full_snapshot_size_in_bytes / 1073741824.0
+            ELSE coalesce(s.volume_size, b.mapping_gib)::DOUBLE END AS gib,
+       CASE WHEN s.full_snapshot_size_in_bytes IS NOT NULL THEN 'full snapshot size'
+            ELSE 'volume size' END AS size_from,
+       coalesce(s.storage_tier, 'standard') AS storage_tier
+FROM by_snapshot b
+LEFT JOIN snapshots_as_of(t) s ON s.region = b.region AND s.snapshot_id = b.snapshot_id;

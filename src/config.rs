@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::plan::Scope;
+use crate::plan::{Dataset, Scope};
 
 /// Where the store lives when neither the file nor `--db` says.
 pub const DEFAULT_DB: &str = "amiq.duckdb";
@@ -48,6 +48,8 @@ struct FileConfig {
     db: Option<PathBuf>,
     regions: Option<Vec<String>>,
     scopes: Option<Vec<String>>,
+    datasets: Option<Vec<String>>,
+    reference_version_depth: Option<u32>,
     endpoint_url: Option<String>,
     accounts: Option<Vec<AccountConfig>>,
     concurrency: Option<usize>,
@@ -101,6 +103,11 @@ pub struct SyncConfig {
     pub db: PathBuf,
     pub regions: Regions,
     pub scopes: Vec<Scope>,
+    /// What each account and region keeps: images (under `scopes`) and the datasets
+    /// beside them.
+    pub datasets: Vec<Dataset>,
+    /// Launch template versions DescribeImageReferences checks, newest first.
+    pub reference_version_depth: u32,
     pub endpoint_url: Option<String>,
     pub accounts: Vec<AccountConfig>,
     /// Partitions fetched at once.
@@ -145,6 +152,8 @@ impl Default for SyncConfig {
             db: PathBuf::from(DEFAULT_DB),
             regions: Regions::Listed(vec!["us-east-1".to_string()]),
             scopes: vec![Scope::Owned, Scope::Shared],
+            datasets: vec![Dataset::Images],
+            reference_version_depth: DEFAULT_REFERENCE_VERSION_DEPTH,
             endpoint_url: None,
             accounts: vec![AccountConfig::default()],
             concurrency: 8,
@@ -160,12 +169,19 @@ impl Default for SyncConfig {
     }
 }
 
+/// Launch template versions DescribeImageReferences checks, newest first, when the
+/// config does not say: EC2's own default for `version-depth`.
+pub const DEFAULT_REFERENCE_VERSION_DEPTH: u32 = 10;
+/// The deepest `version-depth` DescribeImageReferences accepts (1 to 10,000).
+pub const MAX_REFERENCE_VERSION_DEPTH: u32 = 10_000;
+
 /// Values given on the command line; each replaces the file's.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub db: Option<PathBuf>,
     pub regions: Vec<String>,
     pub scopes: Vec<String>,
+    pub datasets: Vec<String>,
     pub endpoint_url: Option<String>,
     pub concurrency: Option<usize>,
     pub log_format: Option<LogFormat>,
@@ -255,6 +271,36 @@ fn build(file: FileConfig, o: &Overrides, origin: &str) -> Result<SyncConfig, Co
         }
     }
 
+    let dataset_names = if !o.datasets.is_empty() {
+        o.datasets.clone()
+    } else {
+        file.datasets
+            .unwrap_or_else(|| vec![Dataset::Images.name().to_string()])
+    };
+    if dataset_names.is_empty() {
+        return Err(invalid(
+            "key `datasets`: the list is empty; name at least one dataset, e.g. [\"images\"]"
+                .into(),
+        ));
+    }
+    let mut datasets: Vec<Dataset> = Vec::new();
+    for name in &dataset_names {
+        let dataset: Dataset = name
+            .parse()
+            .map_err(|e: String| invalid(format!("key `datasets`: {e}")))?;
+        if !datasets.contains(&dataset) {
+            datasets.push(dataset);
+        }
+    }
+    let reference_version_depth = file
+        .reference_version_depth
+        .unwrap_or(DEFAULT_REFERENCE_VERSION_DEPTH);
+    if !(1..=MAX_REFERENCE_VERSION_DEPTH).contains(&reference_version_depth) {
+        return Err(invalid(format!(
+            "key `reference_version_depth`: {reference_version_depth} is out of range; use 1 to {MAX_REFERENCE_VERSION_DEPTH}"
+        )));
+    }
+
     let accounts = file
         .accounts
         .unwrap_or_else(|| vec![AccountConfig::default()]);
@@ -339,6 +385,8 @@ fn build(file: FileConfig, o: &Overrides, origin: &str) -> Result<SyncConfig, Co
         db: o.db.clone().or(file.db).unwrap_or(defaults.db),
         regions,
         scopes,
+        datasets,
+        reference_version_depth,
         endpoint_url,
         accounts,
         concurrency,
@@ -424,7 +472,29 @@ profile = "dev"
         let c = parse("").unwrap();
         assert_eq!(c.db, PathBuf::from(DEFAULT_DB));
         assert_eq!(c.scopes, vec![Scope::Owned, Scope::Shared]);
+        assert_eq!(c.datasets, vec![Dataset::Images]);
+        assert_eq!(c.reference_version_depth, 10);
         assert_eq!(c.accounts, vec![AccountConfig::default()]);
+    }
+
+    #[test]
+    fn datasets_come_from_the_file_or_the_flag() {
+        let c = parse(
+            "datasets = [\"images\", \"snapshots\", \"images\"]\nreference_version_depth = 3",
+        )
+        .unwrap();
+        assert_eq!(c.datasets, vec![Dataset::Images, Dataset::Snapshots]);
+        assert_eq!(c.reference_version_depth, 3);
+        let file = FileConfig {
+            datasets: Some(vec!["images".into()]),
+            ..Default::default()
+        };
+        let o = Overrides {
+            datasets: vec!["references".into(), "settings".into()],
+            ..Default::default()
+        };
+        let c = build(file, &o, "x").unwrap();
+        assert_eq!(c.datasets, vec![Dataset::References, Dataset::Settings]);
     }
 
     #[test]
@@ -448,6 +518,15 @@ profile = "dev"
                 &["line 3", "profil"],
             ),
             ("concurrency = 0", &["concurrency"]),
+            (
+                "datasets = [\"images\", \"volumes\"]",
+                &["datasets", "volumes", "recycle-bin"],
+            ),
+            ("datasets = []", &["datasets", "empty"]),
+            (
+                "reference_version_depth = 0",
+                &["reference_version_depth", "1 to 10000"],
+            ),
             ("max_results = 2000", &["max_results", "5 to 1000"]),
             ("regions = [\"all\", \"us-east-1\"]", &["all"]),
             ("regions = [\"US East\"]", &["US East"]),

@@ -16,6 +16,7 @@ pub mod describe;
 pub mod export;
 pub mod plan;
 pub mod query;
+pub mod records;
 pub mod report;
 pub mod shape;
 pub mod store;

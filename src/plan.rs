@@ -1,4 +1,5 @@
-//! What a run will fetch: partitions of account x region x scope.
+//! What a run will fetch: partitions of account x region x scope, and of account x
+//! region for each dataset beside images.
 //!
 //! Planning is pure: it takes the accounts as resolved (their ids and the regions each
 //! has enabled) and the configuration, and decides which DescribeImages call sequences
@@ -29,6 +30,93 @@ pub enum Scope {
 /// The scope names a user may write, for error messages.
 pub const SCOPE_NAMES: &str =
     "owned, shared, amazon, marketplace, backup-vault, public, owner:<12-digit account id>";
+
+/// What a run keeps: the images (by scope) and the datasets beside them, each synced
+/// per account and region into its own table with history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dataset {
+    /// DescribeImages, under the configured scopes.
+    Images,
+    /// DescribeImageReferences: the account's resources that name its images.
+    References,
+    /// DescribeInstanceImageMetadata: instances with the image EC2 remembers.
+    Instances,
+    /// DescribeSnapshots OwnerIds=self.
+    Snapshots,
+    /// ListImagesInRecycleBin: deleted images still billed.
+    RecycleBin,
+    /// GetAllowedImagesSettings and GetImageBlockPublicAccessState.
+    Settings,
+}
+
+impl Dataset {
+    /// Every dataset, in the order the user names them.
+    pub const ALL: [Dataset; 6] = [
+        Dataset::Images,
+        Dataset::References,
+        Dataset::Instances,
+        Dataset::Snapshots,
+        Dataset::RecycleBin,
+        Dataset::Settings,
+    ];
+
+    /// The user's name, also the ledger's `scope` of the dataset's partitions.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dataset::Images => "images",
+            Dataset::References => "references",
+            Dataset::Instances => "instances",
+            Dataset::Snapshots => "snapshots",
+            Dataset::RecycleBin => "recycle-bin",
+            Dataset::Settings => "settings",
+        }
+    }
+
+    /// The dataset whose partitions the ledger records under `scope`, if any but images.
+    pub fn of_scope(scope: &str) -> Option<Dataset> {
+        Dataset::ALL
+            .into_iter()
+            .find(|d| *d != Dataset::Images && d.name() == scope)
+    }
+}
+
+impl fmt::Display for Dataset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Dataset {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Dataset::ALL
+            .into_iter()
+            .find(|d| d.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Dataset::ALL.iter().map(|d| d.name()).collect();
+                format!(
+                    "unknown dataset {s:?}; valid datasets are: {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// What one partition lists: images under a scope, or a dataset.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Listing {
+    Images(Scope),
+    Dataset(Dataset),
+}
+
+impl fmt::Display for Listing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Listing::Images(scope) => scope.fmt(f),
+            Listing::Dataset(dataset) => dataset.fmt(f),
+        }
+    }
+}
 
 /// The request parameters a scope stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,7 +238,7 @@ pub struct ResolvedAccount {
     pub regions: Option<Vec<(String, bool)>>,
 }
 
-/// One (account, region, scope) listing of a run.
+/// One (account, region, scope) listing of a run, or one (account, region) of a dataset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Partition {
     /// Index of the account in the config: which credentials fetch it.
@@ -159,7 +247,7 @@ pub struct Partition {
     pub account_id: String,
     pub account_name: String,
     pub region: String,
-    pub scope: Scope,
+    pub listing: Listing,
     /// A public catalog fetched once for every account.
     pub catalog: bool,
     /// Set when the partition cannot be fetched at all (region missing or not enabled).
@@ -168,16 +256,25 @@ pub struct Partition {
 
 impl fmt::Display for Partition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}/{}", self.account_name, self.region, self.scope)
+        write!(f, "{}/{}/{}", self.account_name, self.region, self.listing)
     }
 }
 
-/// Plans the partitions of a run. `regions` is `None` for "all".
+/// Plans the partitions of a run. `regions` is `None` for "all". Images are listed
+/// under `scopes` when `datasets` has them; every other dataset once per account and
+/// region.
 pub fn plan(
     accounts: &[ResolvedAccount],
     regions: Option<&[String]>,
     scopes: &[Scope],
+    datasets: &[Dataset],
 ) -> Vec<Partition> {
+    let no_scopes: &[Scope] = &[];
+    let scopes = if datasets.contains(&Dataset::Images) {
+        scopes
+    } else {
+        no_scopes
+    };
     let synced: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
     let mut partitions = Vec::new();
     let mut catalogs_planned: Vec<(String, Scope)> = Vec::new();
@@ -211,8 +308,19 @@ pub fn plan(
                     account_id: account.id.clone(),
                     account_name: account.name.clone(),
                     region: region.clone(),
-                    scope: scope.clone(),
+                    listing: Listing::Images(scope.clone()),
                     catalog,
+                    precondition_failure: problem.clone(),
+                });
+            }
+            for dataset in datasets.iter().filter(|d| **d != Dataset::Images) {
+                partitions.push(Partition {
+                    account_index,
+                    account_id: account.id.clone(),
+                    account_name: account.name.clone(),
+                    region: region.clone(),
+                    listing: Listing::Dataset(*dataset),
+                    catalog: false,
                     precondition_failure: problem.clone(),
                 });
             }
@@ -301,6 +409,8 @@ mod tests {
         }
     }
 
+    const IMAGES: &[Dataset] = &[Dataset::Images];
+
     fn account(id: &str, regions: &[(&str, bool)]) -> ResolvedAccount {
         ResolvedAccount {
             id: id.into(),
@@ -316,9 +426,20 @@ mod tests {
             account("222222222222", &[("us-east-1", true), ("eu-west-1", true)]),
         ];
         let regions = ["us-east-1".to_string(), "eu-west-1".to_string()];
-        let p = plan(&accounts, Some(&regions), &[Scope::Owned, Scope::Amazon]);
-        let owned = p.iter().filter(|p| p.scope == Scope::Owned).count();
-        let amazon: Vec<_> = p.iter().filter(|p| p.scope == Scope::Amazon).collect();
+        let p = plan(
+            &accounts,
+            Some(&regions),
+            &[Scope::Owned, Scope::Amazon],
+            IMAGES,
+        );
+        let owned = p
+            .iter()
+            .filter(|p| p.listing == Listing::Images(Scope::Owned))
+            .count();
+        let amazon: Vec<_> = p
+            .iter()
+            .filter(|p| p.listing == Listing::Images(Scope::Amazon))
+            .collect();
         assert_eq!(owned, 4);
         assert_eq!(amazon.len(), 2);
         assert!(
@@ -336,7 +457,12 @@ mod tests {
         ];
         let regions = ["us-east-1".to_string()];
         let scope: Scope = "owner:111111111111".parse().unwrap();
-        let p = plan(&accounts, Some(&regions), std::slice::from_ref(&scope));
+        let p = plan(
+            &accounts,
+            Some(&regions),
+            std::slice::from_ref(&scope),
+            IMAGES,
+        );
         assert_eq!(p.len(), 2);
         assert!(p.iter().all(|p| !p.catalog));
     }
@@ -352,7 +478,7 @@ mod tests {
             "me-central-1".to_string(),
             "xx-nowhere-1".to_string(),
         ];
-        let p = plan(&accounts, Some(&regions), &[Scope::Owned]);
+        let p = plan(&accounts, Some(&regions), &[Scope::Owned], IMAGES);
         assert_eq!(p.len(), 3);
         assert_eq!(p[0].precondition_failure, None);
         assert!(
@@ -379,8 +505,66 @@ mod tests {
                 ("eu-west-1", true),
             ],
         )];
-        let p = plan(&accounts, None, &[Scope::Owned]);
+        let p = plan(&accounts, None, &[Scope::Owned], IMAGES);
         let regions: Vec<_> = p.iter().map(|p| p.region.as_str()).collect();
         assert_eq!(regions, ["us-east-1", "eu-west-1"]);
+    }
+
+    #[test]
+    fn datasets_are_planned_once_per_account_and_region_beside_the_scopes() {
+        let accounts = [
+            account("111111111111", &[("us-east-1", true), ("eu-west-1", true)]),
+            account("222222222222", &[("us-east-1", true), ("eu-west-1", false)]),
+        ];
+        let regions = ["us-east-1".to_string(), "eu-west-1".to_string()];
+        let datasets = [Dataset::Images, Dataset::Snapshots, Dataset::References];
+        let p = plan(
+            &accounts,
+            Some(&regions),
+            &[Scope::Owned, Scope::Amazon],
+            &datasets,
+        );
+        let of = |d: Dataset| -> Vec<&Partition> {
+            p.iter()
+                .filter(|p| p.listing == Listing::Dataset(d))
+                .collect()
+        };
+        assert_eq!(of(Dataset::Snapshots).len(), 4);
+        assert_eq!(of(Dataset::References).len(), 4);
+        assert!(of(Dataset::Snapshots).iter().all(|p| !p.catalog));
+        let disabled = of(Dataset::Snapshots)
+            .into_iter()
+            .find(|p| p.account_id == "222222222222" && p.region == "eu-west-1")
+            .unwrap();
+        assert!(disabled.precondition_failure.is_some());
+        let without_images = plan(
+            &accounts,
+            Some(&regions),
+            &[Scope::Owned],
+            &[Dataset::Settings],
+        );
+        assert_eq!(without_images.len(), 4);
+        assert!(
+            without_images
+                .iter()
+                .all(|p| p.listing == Listing::Dataset(Dataset::Settings))
+        );
+    }
+
+    #[test]
+    fn datasets_parse_and_print_round_trip_and_name_the_valid_ones() {
+        for d in Dataset::ALL {
+            assert_eq!(d.name().parse::<Dataset>().unwrap(), d);
+            assert_eq!(
+                Dataset::of_scope(d.name()),
+                (d != Dataset::Images).then_some(d)
+            );
+        }
+        let err = "volumes".parse::<Dataset>().unwrap_err();
+        assert!(
+            err.contains("recycle-bin") && err.contains("volumes"),
+            "{err}"
+        );
+        assert_eq!(Dataset::of_scope("owned"), None);
     }
 }

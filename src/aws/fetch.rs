@@ -55,9 +55,9 @@ pub enum FetchError<E> {
         attempts: u32,
     },
     #[error(
-        "DescribeImages returned the same NextToken twice at page {page}; the listing cannot be completed"
+        "{operation} returned the same NextToken twice at page {page}; the listing cannot be completed"
     )]
-    RepeatedToken { page: u32 },
+    RepeatedToken { operation: &'static str, page: u32 },
     #[error(transparent)]
     Sink(E),
 }
@@ -217,7 +217,10 @@ pub async fn fetch_pages<E>(
         match next_token {
             Some(next) if !next.is_empty() => {
                 if token.as_deref() == Some(next.as_str()) {
-                    return Err(FetchError::RepeatedToken { page });
+                    return Err(FetchError::RepeatedToken {
+                        operation: "ec2:DescribeImages",
+                        page,
+                    });
                 }
                 token = Some(next);
             }
@@ -227,7 +230,7 @@ pub async fn fetch_pages<E>(
 }
 
 /// Full jitter: a uniform wait between zero and the capped exponential step.
-fn backoff(settings: &FetchSettings, attempt: u32) -> Duration {
+pub(super) fn backoff(settings: &FetchSettings, attempt: u32) -> Duration {
     let step = settings
         .base_backoff
         .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))

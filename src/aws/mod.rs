@@ -3,13 +3,16 @@
 
 mod capture;
 mod convert;
+mod datasets;
 mod default_chain;
 mod error;
 mod fetch;
 mod images_xml;
 mod session;
+mod whole;
 
+pub use datasets::{DatasetRequest, REFERENCE_IDS_PER_CALL, fetch_dataset};
 pub use default_chain::{Credentials, DefaultChain};
 pub use error::{ApiFailure, FailureKind};
-pub use fetch::{FetchSettings, FetchStats, fetch_pages};
+pub use fetch::{FetchError, FetchSettings, FetchStats, fetch_pages};
 pub use session::{AccountSession, ClientSettings};

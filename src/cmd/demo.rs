@@ -1,6 +1,7 @@
 //! `amiq demo`: the main job without AWS. Starts the built-in EC2 endpoint in-process
-//! with a few accounts and regions, syncs it into `./amiq-demo.duckdb`, changes the
-//! catalog and syncs again, so the store shows history right away.
+//! with a few accounts and regions, syncs every dataset of it into
+//! `./amiq-demo.duckdb`, changes the catalog and syncs again, so the store shows history
+//! right away.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use std::process::ExitCode;
 use super::exit;
 use crate::config::StaticCredentials;
 use crate::config::{AccountConfig, LogFormat, Regions, SyncConfig};
-use crate::plan::Scope;
+use crate::plan::{Dataset, Scope};
 use crate::store::{Store, StoreSettings};
 use amiq_fake_ec2::{FakeConfig, FakeEc2};
 
@@ -75,6 +76,7 @@ pub async fn run(args: &DemoArgs, log_format: Option<LogFormat>) -> ExitCode {
         db: args.db.clone(),
         regions: Regions::Listed(regions),
         scopes: vec![Scope::Owned, Scope::Shared, Scope::Amazon],
+        datasets: Dataset::ALL.to_vec(),
         endpoint_url: Some(handle.url()),
         accounts,
         log_format: log_format.unwrap_or_default(),
@@ -127,6 +129,10 @@ pub async fn run(args: &DemoArgs, log_format: Option<LogFormat>) -> ExitCode {
         (
             format!("amiq describe-images --db {db} --owners amazon --as-of 1 --max-results 5"),
             "as run 1 left it, one page",
+        ),
+        (
+            format!("amiq report cleanup --db {db}"),
+            "what is in use, idle or unknown, and what deleting would free",
         ),
         (
             format!("amiq demo --db {db}"),

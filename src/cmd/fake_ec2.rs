@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use amiq_fake_ec2::{FakeConfig, FakeEc2, FakeRegion, Faults};
+use amiq_fake_ec2::{FakeConfig, FakeEc2, FakeRegion, FakeResources, Faults};
 
 /// Arguments of `amiq fake-ec2`.
 #[derive(Debug, clap::Args)]
@@ -34,7 +34,7 @@ pub struct FakeEc2Args {
     /// Seed of the catalog generator.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Latency added to every DescribeImages page, in milliseconds.
+    /// Latency added to every page of the EC2 calls, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
     /// Fraction of DescribeImages requests throttled (RequestLimitExceeded).
@@ -56,6 +56,24 @@ pub struct FakeEc2Args {
     /// later EC2 could add), which a reader must keep.
     #[arg(long, default_value_t = 0.0)]
     pub unknown_member_rate: f64,
+    /// Instances each account runs in each region (DescribeInstanceImageMetadata).
+    #[arg(long, default_value_t = FakeResources::default().instances_per_account_region)]
+    pub instances: usize,
+    /// Launch templates each account keeps in each region.
+    #[arg(long, default_value_t = FakeResources::default().launch_templates_per_account_region)]
+    pub launch_templates: usize,
+    /// SSM parameters naming images, per account and region.
+    #[arg(long, default_value_t = FakeResources::default().ssm_parameters_per_account_region)]
+    pub ssm_parameters: usize,
+    /// Image Builder recipes naming images, per account and region.
+    #[arg(long, default_value_t = FakeResources::default().image_recipes_per_account_region)]
+    pub recipes: usize,
+    /// Snapshots no image maps, per account and region.
+    #[arg(long, default_value_t = FakeResources::default().orphan_snapshots_per_account_region)]
+    pub orphan_snapshots: usize,
+    /// Images in the Recycle Bin at start, per account and region.
+    #[arg(long, default_value_t = FakeResources::default().recycle_bin_per_account_region)]
+    pub recycle_bin: usize,
 }
 
 /// The account ids the fake endpoint uses: 111111111111, 222222222222, ...
@@ -103,8 +121,17 @@ pub async fn run(args: &FakeEc2Args) -> ExitCode {
         },
         unknown_member_rate: args.unknown_member_rate,
     };
+    let resources = FakeResources {
+        instances_per_account_region: args.instances,
+        launch_templates_per_account_region: args.launch_templates,
+        ssm_parameters_per_account_region: args.ssm_parameters,
+        image_recipes_per_account_region: args.recipes,
+        orphan_snapshots_per_account_region: args.orphan_snapshots,
+        recycle_bin_per_account_region: args.recycle_bin,
+        ..FakeResources::default()
+    };
     let accounts = config.accounts.clone();
-    let fake = FakeEc2::new(config);
+    let fake = FakeEc2::with_resources(config, resources);
     let handle = match fake.serve(args.listen).await {
         Ok(h) => h,
         Err(e) => {

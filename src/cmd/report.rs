@@ -1,4 +1,4 @@
-//! `amiq report <name>`: deprecation, last-launched, changes, summary.
+//! `amiq report <name>`: deprecation, last-launched, changes, summary, cleanup, posture.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::query::{AnalystConnection, Format, Limits, Output, QueryError, sink_for};
-use crate::report::{self, DEFAULT_SNAPSHOT_RATE, ReportName, ReportRequest};
+use crate::report::{self, DEFAULT_ARCHIVE_RATE, DEFAULT_SNAPSHOT_RATE, ReportName, ReportRequest};
 use crate::store::AsOf;
 
 /// Arguments of `amiq report`.
@@ -33,10 +33,13 @@ pub struct ReportArgs {
     /// `last-launched`: not launched for this long, e.g. 90d.
     #[arg(long, default_value = "90d", value_parser = parse_days)]
     pub older_than: i32,
-    /// `last-launched`: snapshot storage in dollars per GiB-month.
+    /// `last-launched`, `cleanup`: snapshot storage in dollars per GiB-month.
     #[arg(long, default_value_t = DEFAULT_SNAPSHOT_RATE)]
     pub rate: f64,
-    /// `changes`: from this run id or time.
+    /// `cleanup`: archive-tier snapshot storage in dollars per GiB-month.
+    #[arg(long, default_value_t = DEFAULT_ARCHIVE_RATE)]
+    pub archive_rate: f64,
+    /// `changes`, `posture`: from this run id or time.
     #[arg(long)]
     pub since: Option<AsOf>,
     /// `changes`: until this run id or time (default now).
@@ -120,6 +123,7 @@ pub fn run(args: &ReportArgs) -> ExitCode {
             within_days: args.within,
             older_than_days: args.older_than,
             snapshot_rate: args.rate,
+            archive_rate: args.archive_rate,
             since,
         };
         let mut output = Output::new(args.out.as_deref())?;

@@ -28,6 +28,10 @@ pub struct SyncArgs {
     /// Scopes to sync (overrides `scopes`); repeat or separate with commas.
     #[arg(long, value_delimiter = ',')]
     pub scope: Vec<String>,
+    /// Datasets to sync (overrides `datasets`): images, references, instances,
+    /// snapshots, recycle-bin, settings; repeat or separate with commas.
+    #[arg(long, value_delimiter = ',')]
+    pub dataset: Vec<String>,
     /// EC2 and STS endpoint (overrides `endpoint_url`).
     #[arg(long)]
     pub endpoint_url: Option<String>,
@@ -46,6 +50,7 @@ impl SyncArgs {
             db: self.db.clone(),
             regions: self.region.clone(),
             scopes: self.scope.clone(),
+            datasets: self.dataset.clone(),
             endpoint_url: self.endpoint_url.clone(),
             concurrency: self.concurrency,
             log_format,

@@ -21,6 +21,14 @@ pub enum ReportName {
     /// Counts by account, region, scope, state, owner alias and architecture, and the
     /// last successful sync of each listing with its age.
     Summary,
+    /// Every own image: in use (by what, where), idle, or unknown (why), with the
+    /// snapshot storage deregistering the idle ones would free (needs the references
+    /// dataset; instances and snapshots sharpen it).
+    Cleanup,
+    /// Per account and region: Allowed AMIs and image block public access, public own
+    /// images, live instances on deprecated, disabled, not allowed or deregistered
+    /// images, recycle-bin images; with --since, the guardrails' changes.
+    Posture,
 }
 
 /// What a report is asked about.
@@ -33,14 +41,18 @@ pub struct ReportRequest {
     pub within_days: i32,
     /// `last-launched`: how long unlaunched counts as stale, in days.
     pub older_than_days: i32,
-    /// `last-launched`: dollars per GiB-month of snapshot storage.
+    /// `last-launched`, `cleanup`: dollars per GiB-month of snapshot storage.
     pub snapshot_rate: f64,
+    /// `cleanup`: dollars per GiB-month of archive-tier snapshot storage.
+    pub archive_rate: f64,
     /// `changes`: the earlier instant (the later is `as_of`).
     pub since: Option<DateTime<Utc>>,
 }
 
 /// EBS snapshot storage, standard tier, us-east-1, dollars per GiB-month.
 pub const DEFAULT_SNAPSHOT_RATE: f64 = 0.05;
+/// EBS snapshot storage, archive tier, us-east-1, dollars per GiB-month.
+pub const DEFAULT_ARCHIVE_RATE: f64 = 0.0125;
 
 /// One section of a report: a title and its query.
 pub struct Section {
@@ -94,6 +106,45 @@ pub fn sections(name: ReportName, r: &ReportRequest) -> Vec<Section> {
                 text(&r.region),
             ],
         }],
+        ReportName::Cleanup => {
+            let params = [
+                base(),
+                vec![
+                    Value::Double(r.snapshot_rate),
+                    Value::Double(r.archive_rate),
+                ],
+            ]
+            .concat();
+            vec![
+                Section {
+                    title: "Own images: verdict, evidence and reclaimable snapshot storage",
+                    sql: include_str!("../../sql/reports/cleanup.sql"),
+                    params: params.clone(),
+                },
+                Section {
+                    title: "Totals (each snapshot counted once)",
+                    sql: include_str!("../../sql/reports/cleanup_totals.sql"),
+                    params,
+                },
+            ]
+        }
+        ReportName::Posture => vec![
+            Section {
+                title: "Image guardrails and what runs against them",
+                sql: include_str!("../../sql/reports/posture.sql"),
+                params: base(),
+            },
+            Section {
+                title: "Guardrail changes",
+                sql: include_str!("../../sql/reports/posture_changes.sql"),
+                params: vec![
+                    Value::BigInt(r.since.map_or(0, |s| s.timestamp_micros())),
+                    t.clone(),
+                    text(&r.account),
+                    text(&r.region),
+                ],
+            },
+        ],
         ReportName::Summary => vec![
             Section {
                 title: "Images",
@@ -133,7 +184,14 @@ pub fn charts(name: ReportName, r: &ReportRequest) -> Vec<ChartQuery> {
             sql: include_str!("../../sql/reports/last_launched_ages.sql"),
             params: base(),
         }],
-        ReportName::Changes | ReportName::Summary => Vec::new(),
+        ReportName::Cleanup => vec![ChartQuery {
+            title: "Own images per account, by verdict",
+            x_label: "account",
+            y_label: "images",
+            sql: include_str!("../../sql/reports/cleanup_by_account.sql"),
+            params: base(),
+        }],
+        ReportName::Changes | ReportName::Summary | ReportName::Posture => Vec::new(),
     }
 }
 
@@ -230,6 +288,8 @@ fn report_title(name: ReportName) -> &'static str {
         ReportName::LastLaunched => "last launched",
         ReportName::Changes => "changes",
         ReportName::Summary => "summary",
+        ReportName::Cleanup => "cleanup",
+        ReportName::Posture => "posture",
     }
 }
 
@@ -285,3 +345,6 @@ fn charts_for(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,6 +10,7 @@
 //! Opening waits for other processes' locks, writers first (`open.rs`: the turnstile).
 
 mod as_of;
+mod datasets;
 mod failure;
 mod ledger;
 mod merge;
@@ -25,6 +26,7 @@ use duckdb::{AccessMode, Config, Connection};
 use open::{Role, open_waiting};
 
 pub use as_of::{AsOf, AsOfError};
+pub use datasets::StagedRecords;
 pub use failure::{Failure, failure};
 pub use ledger::{PartitionRecord, PartitionStatus, RunRecord, RunStatus};
 pub use merge::MergeCounts;
@@ -53,6 +55,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "image_shape",
         sql: include_str!("../../sql/migrations/0002_image_shape.sql"),
         step: Some(rehash::rehash),
+    },
+    Migration {
+        version: 3,
+        name: "datasets",
+        sql: include_str!("../../sql/migrations/0003_datasets.sql"),
+        step: None,
     },
 ];
 

@@ -9,7 +9,7 @@ use std::time::Instant;
 use tokio::sync::oneshot;
 
 use crate::store::{
-    MergeCounts, PartitionRecord, StagedPartition, Store, StoreError, StoreSettings,
+    MergeCounts, PartitionRecord, StagedPartition, StagedRecords, Store, StoreError, StoreSettings,
 };
 
 /// Work for the writer.
@@ -17,6 +17,12 @@ pub enum Job {
     /// A completed partition: merge it and record it.
     Merge {
         staged: StagedPartition,
+        record: PartitionRecord,
+        done: oneshot::Sender<Result<MergeCounts, StoreError>>,
+    },
+    /// A completed partition of a dataset beside images: merge it and record it.
+    MergeRecords {
+        staged: StagedRecords,
         record: PartitionRecord,
         done: oneshot::Sender<Result<MergeCounts, StoreError>>,
     },
@@ -62,6 +68,22 @@ impl Merger {
         wait.await.expect("the merger answers every job")
     }
 
+    /// Merges a completed dataset partition; resolves when it is committed or rolled
+    /// back.
+    pub async fn merge_records(
+        &self,
+        staged: StagedRecords,
+        record: PartitionRecord,
+    ) -> Result<MergeCounts, StoreError> {
+        let (done, wait) = oneshot::channel();
+        self.send(Job::MergeRecords {
+            staged,
+            record,
+            done,
+        });
+        wait.await.expect("the merger answers every job")
+    }
+
     /// Records a failed partition.
     pub async fn record_failure(&self, record: PartitionRecord) -> Result<(), StoreError> {
         let (done, wait) = oneshot::channel();
@@ -99,6 +121,7 @@ fn run(db: PathBuf, settings: StoreSettings, jobs: mpsc::Receiver<Job>) {
         let mut round: Vec<Job> = std::iter::once(first).chain(jobs.try_iter()).collect();
         while !round.is_empty() {
             let mut merges = Vec::new();
+            let mut record_merges = Vec::new();
             for job in round.drain(..) {
                 match job {
                     Job::Merge {
@@ -106,12 +129,18 @@ fn run(db: PathBuf, settings: StoreSettings, jobs: mpsc::Receiver<Job>) {
                         record,
                         done,
                     } => merges.push((staged, record, done)),
+                    Job::MergeRecords {
+                        staged,
+                        record,
+                        done,
+                    } => record_merges.push((staged, record, done)),
                     Job::Failed { record, done } => {
                         let _ = done.send(store.record_failed_partition(&record));
                     }
                 }
             }
             merge_together(&store, merges);
+            merge_records_together(&store, record_merges);
             round.extend(jobs.try_iter());
         }
         // Closing releases the file lock (and checkpoints) until more work arrives.
@@ -164,13 +193,55 @@ fn merge_together(store: &Store, merges: Vec<Queued>) {
     }
 }
 
+type QueuedRecords = (
+    StagedRecords,
+    PartitionRecord,
+    oneshot::Sender<Result<MergeCounts, StoreError>>,
+);
+
+/// The dataset partitions that finished while the writer was busy, in one transaction;
+/// if that fails, each alone.
+fn merge_records_together(store: &Store, merges: Vec<QueuedRecords>) {
+    if merges.is_empty() {
+        return;
+    }
+    let started = Instant::now();
+    let group: Vec<_> = merges.iter().map(|(s, r, _)| (s, r)).collect();
+    let merged = store.merge_dataset_partitions(&group);
+    tracing::debug!(
+        partitions = merges.len(),
+        ok = merged.is_ok(),
+        elapsed_ms = millis(started),
+        "dataset partitions merged"
+    );
+    match merged {
+        Ok(counts) => {
+            for ((_, _, done), counts) in merges.into_iter().zip(counts) {
+                let _ = done.send(Ok(counts));
+            }
+        }
+        Err(e) if merges.len() == 1 => {
+            let (_, _, done) = merges.into_iter().next().expect("one merge");
+            let _ = done.send(Err(e));
+        }
+        Err(_) => {
+            for (staged, record, done) in merges {
+                let merged = store
+                    .merge_dataset_partitions(&[(&staged, &record)])
+                    .map(|counts| counts[0]);
+                let _ = done.send(merged);
+            }
+        }
+    }
+}
+
 fn millis(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
 }
 
 fn fail(job: Job, e: StoreError) {
     match job {
-        Job::Merge { done, .. } => {
+        Job::Merge { done, .. } | Job::MergeRecords { done, .. } => {
             let _ = done.send(Err(e));
         }
         Job::Failed { done, .. } => {

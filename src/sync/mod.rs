@@ -7,22 +7,24 @@
 
 mod merger;
 pub mod progress;
+mod references;
 
 use std::sync::Arc;
 
 use chrono::Utc;
 use tokio::sync::Semaphore;
 
-use crate::aws::{AccountSession, ClientSettings, FetchSettings, FetchStats};
+use crate::aws::{AccountSession, ClientSettings, DatasetRequest, FetchSettings, FetchStats};
 use crate::batch::{PageOrigin, to_record_batch};
 use crate::config::{AccountConfig, Regions, SyncConfig};
-use crate::plan::{Partition, ResolvedAccount, plan};
+use crate::plan::{Dataset, Listing, Partition, ResolvedAccount, Scope, plan};
 use crate::store::{
-    PartitionRecord, PartitionStage, PartitionStatus, RunStatus, StagedPartition, Store,
-    StoreError, StoreSettings,
+    MergeCounts, PartitionRecord, PartitionStage, PartitionStatus, RunStatus, StagedPartition,
+    StagedRecords, Store, StoreError, StoreSettings,
 };
 use merger::Merger;
 pub use progress::Progress;
+use references::ReferenceIds;
 
 /// What a run did, for the summary and the exit code.
 #[derive(Debug, Clone)]
@@ -73,7 +75,7 @@ pub async fn run_sync(
         Regions::Listed(list) => Some(list.as_slice()),
         Regions::All => None,
     };
-    let partitions = plan(&resolved, listed, &config.scopes);
+    let partitions = plan(&resolved, listed, &config.scopes, &config.datasets);
     let mut unreachable = Vec::new();
     for (index, account, reason) in &failed_accounts {
         let name = account
@@ -84,21 +86,36 @@ pub async fn run_sync(
             Regions::Listed(list) => list.clone(),
             Regions::All => vec!["all".to_string()],
         };
+        let images = config.datasets.contains(&Dataset::Images);
+        let listings: Vec<String> = config
+            .scopes
+            .iter()
+            .filter(|_| images)
+            .map(Scope::to_string)
+            .chain(
+                config
+                    .datasets
+                    .iter()
+                    .filter(|d| **d != Dataset::Images)
+                    .map(|d| d.to_string()),
+            )
+            .collect();
         for region in regions {
-            for scope in &config.scopes {
+            for listing in &listings {
                 unreachable.push((
                     name.clone(),
                     region.clone(),
-                    scope.to_string(),
+                    listing.clone(),
                     reason.clone(),
                 ));
             }
         }
     }
 
-    let run_id = {
+    let (run_id, mut reference_ids) = {
         let store = Store::open_write(&config.db, &store_settings)?;
-        store.begin_run(partitions.len() + unreachable.len())?
+        let run_id = store.begin_run(partitions.len() + unreachable.len())?;
+        (run_id, ReferenceIds::plan(&store, &partitions)?)
     };
     tracing::info!(run_id, partitions = partitions.len(), "sync run started");
     progress.run_started(run_id, &partitions);
@@ -141,6 +158,7 @@ pub async fn run_sync(
         staging_dir: config.staging_dir.clone(),
         merger: merger.clone(),
         progress: progress.clone(),
+        reference_version_depth: config.reference_version_depth,
     });
     let mut tasks = tokio::task::JoinSet::new();
     for (index, partition) in partitions.into_iter().enumerate() {
@@ -148,7 +166,14 @@ pub async fn run_sync(
         let staging = staging.clone();
         let sessions = sessions.clone();
         let run = run.clone();
+        let ids = reference_ids.take(&partition);
         tasks.spawn(async move {
+            // A references partition first waits for the image ids it asks about,
+            // holding no slot meanwhile.
+            let ids = match ids.wait().await {
+                Ok(ids) => ids,
+                Err(reason) => return record_unfetched(&run, index, &partition, reason).await,
+            };
             let _staged = staging
                 .acquire_owned()
                 .await
@@ -160,7 +185,7 @@ pub async fn run_sync(
             let session = sessions[partition.account_index]
                 .as_ref()
                 .expect("planned partitions have a session");
-            sync_partition(&run, index, &partition, session, fetching).await
+            sync_partition(&run, index, &partition, session, fetching, ids).await
         });
     }
 
@@ -276,6 +301,39 @@ struct RunShared {
     staging_dir: Option<std::path::PathBuf>,
     merger: Arc<Merger>,
     progress: Arc<dyn Progress>,
+    reference_version_depth: u32,
+}
+
+/// What a partition's listing gives its merge.
+enum Fetched {
+    Images(StagedPartition),
+    Records(StagedRecords),
+}
+
+/// Records a partition that could not start (the listings its request needs failed).
+async fn record_unfetched(
+    run: &RunShared,
+    index: usize,
+    partition: &Partition,
+    reason: String,
+) -> PartitionRecord {
+    run.progress.partition_started(index, partition);
+    let mut record = PartitionRecord::started(
+        run.run_id,
+        &partition.account_id,
+        &partition.account_name,
+        &partition.region,
+        &partition.listing.to_string(),
+        partition.catalog,
+    );
+    record.status = PartitionStatus::Failed;
+    record.finished_at = Some(Utc::now());
+    record.error = Some(reason);
+    if let Err(e) = run.merger.record_failure(record.clone()).await {
+        tracing::error!(partition = %partition, error = %e, "cannot record the failed partition");
+    }
+    run.progress.partition_finished(Some(index), &record);
+    record
 }
 
 /// Fetches the partition (holding `fetching`, a fetch slot, until its pages are
@@ -286,6 +344,7 @@ async fn sync_partition(
     partition: &Partition,
     session: &AccountSession,
     fetching: tokio::sync::OwnedSemaphorePermit,
+    ids: references::Ids,
 ) -> PartitionRecord {
     let RunShared {
         run_id,
@@ -296,9 +355,33 @@ async fn sync_partition(
     let started_at = Utc::now();
     let mut stats = FetchStats::default();
     progress.partition_started(index, partition);
-    let staged = match &partition.precondition_failure {
-        Some(reason) => Err(reason.clone()),
-        None => fetch(run, index, partition, session, &mut stats).await,
+    let staged = match (&partition.precondition_failure, &partition.listing) {
+        (Some(reason), _) => {
+            ids.finish(Err(reason.as_str()));
+            Err(reason.clone())
+        }
+        (None, Listing::Images(scope)) => {
+            let mut ids = ids;
+            let fetched = fetch(run, index, partition, scope, session, &mut stats, &mut ids).await;
+            ids.finish(fetched.as_ref().map(|_| ()).map_err(String::as_str));
+            fetched.map(Fetched::Images)
+        }
+        (None, Listing::Dataset(dataset)) => {
+            let request = match dataset {
+                Dataset::References => DatasetRequest::References {
+                    image_ids: ids.into_asked(),
+                    version_depth: run.reference_version_depth,
+                },
+                Dataset::Instances => DatasetRequest::Instances,
+                Dataset::Snapshots => DatasetRequest::Snapshots,
+                Dataset::RecycleBin => DatasetRequest::RecycleBin,
+                Dataset::Settings => DatasetRequest::Settings,
+                Dataset::Images => unreachable!("images are listed by scope"),
+            };
+            fetch_records(run, index, partition, session, &mut stats, &request)
+                .await
+                .map(Fetched::Records)
+        }
     };
     // The fetch slot goes to the next partition while this one waits for the writer
     // (which may be waiting for readers of the store).
@@ -310,7 +393,7 @@ async fn sync_partition(
         &partition.account_id,
         &partition.account_name,
         &partition.region,
-        &partition.scope.to_string(),
+        &partition.listing.to_string(),
         partition.catalog,
     );
     record.started_at = started_at;
@@ -318,11 +401,17 @@ async fn sync_partition(
     record.images = stats.images;
     record.retries = stats.retries;
     record.throttles = stats.throttles;
-    let merged = match staged {
-        Ok(staged) => merger
+    let merge_failed =
+        |e: StoreError| format!("merge failed, nothing of this partition was stored: {e}");
+    let merged: Result<MergeCounts, String> = match staged {
+        Ok(Fetched::Images(staged)) => merger
             .merge(staged, record.clone())
             .await
-            .map_err(|e| format!("merge failed, nothing of this partition was stored: {e}")),
+            .map_err(merge_failed),
+        Ok(Fetched::Records(staged)) => merger
+            .merge_records(staged, record.clone())
+            .await
+            .map_err(merge_failed),
         Err(reason) => Err(reason),
     };
     record.finished_at = Some(Utc::now());
@@ -344,29 +433,35 @@ async fn sync_partition(
     record
 }
 
-/// Reads every page of the partition into a staging file.
+/// Reads every page of the partition into a staging file, noting the image ids for a
+/// references partition that waits for them.
 async fn fetch(
     run: &RunShared,
     index: usize,
     partition: &Partition,
+    scope: &Scope,
     session: &AccountSession,
     stats: &mut FetchStats,
+    ids: &mut references::Ids,
 ) -> Result<StagedPartition, String> {
     let origin = PageOrigin {
         run_id: run.run_id,
         region: partition.region.clone(),
         viewer_account_id: partition.account_id.clone(),
-        scope: partition.scope.to_string(),
+        scope: scope.to_string(),
     };
     let client = session.ec2(&partition.region);
     let mut stage =
         PartitionStage::create(run.staging_dir.as_deref()).map_err(|e| e.to_string())?;
     crate::aws::fetch_pages(
         &client,
-        &partition.scope.request(),
+        &scope.request(),
         &run.fetch,
         stats,
         |images, stats| {
+            for image in &images {
+                ids.note(image.image_id.as_deref());
+            }
             let batch = to_record_batch(&origin, &images)?;
             stage.write(&batch)?;
             run.progress.page(index, stats);
@@ -376,4 +471,27 @@ async fn fetch(
     .await
     .map_err(|e| e.to_string())?;
     stage.finish().map_err(|e| e.to_string())
+}
+
+/// Reads every page of a dataset partition; its records are held for the merge.
+async fn fetch_records(
+    run: &RunShared,
+    index: usize,
+    partition: &Partition,
+    session: &AccountSession,
+    stats: &mut FetchStats,
+    request: &DatasetRequest,
+) -> Result<StagedRecords, String> {
+    let client = session.ec2(&partition.region);
+    let mut staged = StagedRecords::new(request.dataset());
+    crate::aws::fetch_dataset(&client, request, &run.fetch, stats, |records, stats| {
+        let batch =
+            crate::records::to_record_batch(&partition.account_id, &partition.region, &records)?;
+        staged.batches.push(batch);
+        run.progress.page(index, stats);
+        Ok::<(), arrow::error::ArrowError>(())
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(staged)
 }

@@ -28,7 +28,7 @@ impl Progress for LogLines {
     fn run_started(&self, _run_id: i64, _partitions: &[Partition]) {}
 
     fn partition_started(&self, _index: usize, p: &Partition) {
-        tracing::debug!(account = %p.account_name, region = %p.region, scope = %p.scope, "partition started");
+        tracing::debug!(account = %p.account_name, region = %p.region, listing = %p.listing, "partition started");
     }
 
     fn page(&self, _index: usize, stats: &FetchStats) {

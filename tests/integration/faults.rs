@@ -9,6 +9,9 @@
 //!   what a completed listing of the same run returned;
 //!
 //! so no image is recorded as gone unless a completed listing no longer returned it.
+//! Every dataset beside images is synced in the same runs, under the same faults: a
+//! completed dataset partition holds exactly the records the endpoint returns, a failed
+//! one exactly what it held before.
 //!
 //! Quick form (CI): 30 runs. Long form: `AMIQ_FAULT_RUNS=200 cargo test --release
 //! --test integration faults -- --nocapture`; `AMIQ_FAULT_SEED=<n>` replays a seed (the
@@ -17,7 +20,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use amiq::store::PartitionStatus;
+use amiq::plan::Dataset;
+use amiq::store::{PartitionStatus, Store};
 use amiq_fake_ec2::{FailingRegion, FakeConfig, Faults};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -82,6 +86,7 @@ async fn faulty_runs_never_lose_or_invent_images() {
     })
     .await;
     let mut config = env.config(&["owned", "shared", "amazon"]);
+    config.datasets = Dataset::ALL.to_vec();
     config.max_results = 20;
     config.max_attempts = 3;
     config.page_timeout = Duration::from_millis(500);
@@ -100,17 +105,46 @@ async fn faulty_runs_never_lose_or_invent_images() {
         let store = env.store();
         // What the completed listings of this run returned: (region, image, content).
         let mut returned: BTreeSet<(String, String, i64)> = BTreeSet::new();
-        for p in outcome
-            .partitions
-            .iter()
-            .filter(|p| p.status == PartitionStatus::Completed)
-        {
+        for p in outcome.partitions.iter().filter(|p| {
+            p.status == PartitionStatus::Completed && Dataset::of_scope(&p.scope).is_none()
+        }) {
             for (id, content, _) in keyed(&env.truth(&p.account_id, &p.region, &p.scope)) {
                 returned.insert((p.region.clone(), id, content));
             }
         }
         for p in &outcome.partitions {
             let key = (p.account_id.clone(), p.region.clone(), p.scope.clone());
+            if let Some(dataset) = Dataset::of_scope(&p.scope) {
+                let now = stored_records(&store, dataset, &p.account_id, &p.region);
+                let problem = match p.status {
+                    PartitionStatus::Completed => {
+                        completed += 1;
+                        let truth = record_keys(&env, dataset, &p.account_id, &p.region);
+                        let keys: BTreeSet<String> =
+                            now.iter().map(|(k, _, _)| k.clone()).collect();
+                        (keys != truth).then(|| {
+                            format!(
+                                "store holds {} records, the endpoint {} ({} missing, {} extra)",
+                                keys.len(),
+                                truth.len(),
+                                truth.difference(&keys).count(),
+                                keys.difference(&truth).count()
+                            )
+                        })
+                    }
+                    PartitionStatus::Failed => {
+                        failed += 1;
+                        let before = held.get(&key).cloned().unwrap_or_default();
+                        (now != before).then(|| difference(&now, &before))
+                    }
+                };
+                if let Some(problem) = problem {
+                    mismatches += 1;
+                    eprintln!("run {run}: {key:?} {:?}: {problem}", p.status);
+                }
+                held.insert(key, now);
+                continue;
+            }
             let now = stored(
                 &store,
                 &p.account_id,
@@ -165,12 +199,42 @@ async fn faulty_runs_never_lose_or_invent_images() {
             mismatches += 1;
             eprintln!("run {run}: {strays} sightings changed outside its completed partitions");
         }
+        for dataset in Dataset::ALL.into_iter().filter(|d| *d != Dataset::Images) {
+            let strays: i64 = store
+                .connection()
+                .query_row(
+                    &format!(
+                        "SELECT count(*) FROM {} t
+                         WHERE (t.valid_from_run = ? OR t.valid_to_run = ?)
+                           AND NOT EXISTS (
+                               SELECT 1 FROM sync_partitions p
+                               WHERE p.run_id = ? AND p.status = 'completed'
+                                 AND p.account_id = t.account_id AND p.region = t.region
+                                 AND p.scope = ?)",
+                        amiq::records::table(dataset)
+                    ),
+                    duckdb::params![
+                        outcome.run_id,
+                        outcome.run_id,
+                        outcome.run_id,
+                        dataset.name()
+                    ],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            if strays != 0 {
+                mismatches += 1;
+                eprintln!(
+                    "run {run}: {strays} {dataset} records changed outside its completed partitions"
+                );
+            }
+        }
     }
     let stats = env.fake.stats();
     eprintln!(
         "fault suite: seed {seed}: {runs} runs in {:.1} s, {mutations} catalog mutations, \
          faults injected: {} throttled, {} server errors, {} connections cut, \
-         {} refused NextTokens, {} damaged pages; \
+         {} refused NextTokens, {} damaged pages, {} requests of the datasets' calls; \
          partitions: {completed} completed, {failed} failed; mismatches: {mismatches}",
         started.elapsed().as_secs_f64(),
         stats.throttled,
@@ -178,6 +242,7 @@ async fn faulty_runs_never_lose_or_invent_images() {
         stats.resets,
         stats.bad_tokens,
         stats.garbled,
+        stats.resource_requests,
     );
     assert_eq!(mismatches, 0, "seed {seed}");
     assert!(
@@ -194,4 +259,60 @@ fn difference(now: &Held, expected: &Held) -> String {
         expected.difference(now).count(),
         now.difference(expected).count()
     )
+}
+
+/// The open records of a dataset partition: (key, content hash, 0).
+fn stored_records(store: &Store, dataset: Dataset, account: &str, region: &str) -> Held {
+    let mut stmt = store
+        .connection()
+        .prepare(&format!(
+            "SELECT record_key, content_hash, 0 FROM {}
+             WHERE valid_to IS NULL AND account_id = ? AND region = ?",
+            amiq::records::table(dataset)
+        ))
+        .unwrap();
+    stmt.query_map([account, region], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// The keys of the records the endpoint returns for a dataset partition now.
+fn record_keys(env: &Env, dataset: Dataset, account: &str, region: &str) -> BTreeSet<String> {
+    let fake = &env.fake;
+    match dataset {
+        Dataset::References => {
+            let mut ids: Vec<String> = ["owned", "shared"]
+                .iter()
+                .flat_map(|scope| env.truth(account, region, scope))
+                .filter_map(|i| i.image_id)
+                .collect();
+            ids.sort();
+            ids.dedup();
+            ids.chunks(10)
+                .flat_map(|batch| {
+                    fake.image_references(account, region, batch, Some(10))
+                        .unwrap()
+                })
+                .map(|r| format!("{} {}", r.image_id, r.arn))
+                .collect()
+        }
+        Dataset::Instances => fake
+            .instance_image_metadata(account, region)
+            .into_iter()
+            .map(|i| i.instance_id)
+            .collect(),
+        Dataset::Snapshots => fake
+            .snapshots(account, region)
+            .into_iter()
+            .map(|s| s.snapshot_id)
+            .collect(),
+        Dataset::RecycleBin => fake
+            .recycle_bin(account, region)
+            .into_iter()
+            .map(|i| i.image_id)
+            .collect(),
+        Dataset::Settings => BTreeSet::from([String::new()]),
+        Dataset::Images => unreachable!("images are compared by scope"),
+    }
 }

@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod concurrent;
 mod crashes;
+mod datasets;
 mod disk;
 mod faults;
 mod hostile_input;

@@ -377,3 +377,137 @@ fn compare_filters(url: &str, store: &Store, account: &str, truth: &BTreeMap<Str
         cases.len()
     );
 }
+
+/// The snapshots dataset of two accounts (through STS AssumeRole) stores what moto's
+/// DescribeSnapshots OwnerIds=self returns to each: moto is the second reference for the
+/// one dataset call it implements.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_snapshots_dataset_stores_what_moto_describes() {
+    let (_moto, url) = start_moto();
+    let accounts = ["111111111111", "222222222222"];
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/integration/moto_snapshots.py"
+    );
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(&url)
+        .args(accounts)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let truth: BTreeMap<String, Vec<Value>> = serde_json::from_slice(&out.stdout).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = SyncConfig {
+        db: dir.path().join("moto.duckdb"),
+        regions: Regions::Listed(vec!["us-east-1".into()]),
+        datasets: vec![amiq::plan::Dataset::Snapshots],
+        endpoint_url: Some(url.clone()),
+        accounts: accounts
+            .iter()
+            .map(|id| AccountConfig {
+                role_arn: Some(format!("arn:aws:iam::{id}:role/Inventory")),
+                ..Default::default()
+            })
+            .collect(),
+        log_format: LogFormat::Text,
+        base_credentials: Some(StaticCredentials {
+            access_key_id: "testing".into(),
+            secret_access_key: "testing".into(),
+        }),
+        ..SyncConfig::default()
+    };
+    let outcome = amiq::sync::run_sync(&config, Arc::new(LogLines), std::future::pending())
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.status,
+        RunStatus::Completed,
+        "{:?}",
+        outcome.partitions
+    );
+    assert_eq!(
+        outcome.partitions.len(),
+        2,
+        "one snapshots partition per account"
+    );
+
+    type Snap = (
+        String,
+        Option<String>,
+        Option<i32>,
+        Option<bool>,
+        Option<String>,
+        Vec<String>,
+    );
+    let store = Store::open_read(&config.db, &StoreSettings::default()).unwrap();
+    for account in accounts {
+        let expected: BTreeSet<Snap> = truth[account]
+            .iter()
+            .map(|s| {
+                let mut tags: Vec<String> = s
+                    .get("Tags")
+                    .and_then(Value::as_array)
+                    .map(|t| {
+                        t.iter()
+                            .map(|t| {
+                                format!(
+                                    "{}={}",
+                                    t["Key"].as_str().unwrap(),
+                                    t["Value"].as_str().unwrap()
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                tags.sort();
+                (
+                    s["SnapshotId"].as_str().unwrap().to_string(),
+                    s.get("VolumeId")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    s.get("VolumeSize")
+                        .and_then(Value::as_i64)
+                        .map(|v| v as i32),
+                    s.get("Encrypted").and_then(Value::as_bool),
+                    s.get("Description")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    tags,
+                )
+            })
+            .collect();
+        assert!(expected.len() >= 4, "{account}: {expected:?}");
+        let mut stmt = store
+            .connection()
+            .prepare(
+                "SELECT snapshot_id, volume_id, volume_size, encrypted, description,
+                        coalesce(list_sort([t.key || '=' || t.value FOR t IN tags]), [])::VARCHAR[]
+                 FROM snapshots WHERE account_id = ? AND region = 'us-east-1'",
+            )
+            .unwrap();
+        let got: BTreeSet<Snap> = stmt
+            .query_map([account], |r| {
+                let tags = match r.get::<_, duckdb::types::Value>(5)? {
+                    duckdb::types::Value::List(items) => items
+                        .into_iter()
+                        .map(|i| match i {
+                            duckdb::types::Value::Text(t) => t,
+                            other => format!("{other:?}"),
+                        })
+                        .collect(),
+                    _ => vec![],
+                };
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, tags))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(got, expected, "{account}");
+    }
+}

@@ -9,11 +9,15 @@
 //! The one thing an image cannot know from its own seeds is whether it is the newest of
 //! its kind, which decides the public SSM parameter that resolves to it: each catalog
 //! keeps those indices, recomputed whenever its entries change.
+//!
+//! Beside the catalogs, each enabled region keeps one `Estate` per configured account:
+//! what the account has there besides images (see `estate`).
 
 use std::collections::{HashMap, HashSet};
 
-use super::config::{AMAZON_OWNER_ID, FakeConfig, MARKETPLACE_OWNER_ID};
+use super::config::{AMAZON_OWNER_ID, FakeConfig, FakeResources, MARKETPLACE_OWNER_ID};
 use super::dice::{Dice, mix};
+use super::estate::{self, Estate};
 use super::generate::{revision_seed, ssm_candidate, traits};
 
 /// What kind of publisher owns a catalog; decides the families of images in it.
@@ -79,7 +83,8 @@ pub(crate) struct Entry {
 #[derive(Debug, Clone)]
 pub(crate) struct Catalog {
     pub entries: Vec<Entry>,
-    next_index: u32,
+    /// The index the next image gets: above every index ever used.
+    pub next_index: u32,
     /// Indices of the images a public SSM parameter resolves to, ascending.
     latest: Vec<u32>,
 }
@@ -110,6 +115,16 @@ pub(crate) struct Region {
     pub enabled: bool,
     /// Indexed by owner ordinal.
     pub catalogs: Vec<Catalog>,
+    /// Indexed by account ordinal (the configured accounts are the first owners).
+    pub estates: Vec<Estate>,
+}
+
+impl Region {
+    /// What `account` (an owner ordinal) has here besides images, if it is a configured
+    /// account and the region is enabled.
+    pub(crate) fn estate(&self, account: Option<u16>) -> Option<&Estate> {
+        self.estates.get(usize::from(account?))
+    }
 }
 
 /// Everything the fake serves.
@@ -120,6 +135,19 @@ pub(crate) struct World {
     pub regions: Vec<Region>,
     /// See [`FakeConfig::unknown_member_rate`].
     pub unknown_member_rate: f64,
+    /// See [`FakeResources::recycle_bin_rate`].
+    pub recycle_bin_rate: f64,
+    /// Mutations so far: the fake's clock. Mutation `n` happens on day `n` after
+    /// [`crate::timestamp::instant::Y2025_10`], when everything generated at the start
+    /// had already happened, so times stay deterministic and never run backwards.
+    pub clock: u32,
+}
+
+/// What one mutation removed from a region's catalogs, for the estates to follow.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Removed {
+    /// `(owner ordinal, entry as it was)`, in catalog order.
+    pub images: Vec<(u16, Entry)>,
 }
 
 /// What one mutation did, summed over every catalog.
@@ -131,7 +159,13 @@ pub struct MutationSummary {
 }
 
 impl World {
+    /// The world of `config` with the default [`FakeResources`].
+    #[cfg(test)]
     pub(crate) fn new(config: &FakeConfig) -> World {
+        World::with_resources(config, &FakeResources::default())
+    }
+
+    pub(crate) fn with_resources(config: &FakeConfig, resources: &FakeResources) -> World {
         let mut owners: Vec<Owner> = config
             .accounts
             .iter()
@@ -153,6 +187,8 @@ impl World {
             owners,
             regions: Vec::new(),
             unknown_member_rate: config.unknown_member_rate,
+            recycle_bin_rate: resources.recycle_bin_rate,
+            clock: 0,
         };
         for (ordinal, region) in config.regions.iter().enumerate() {
             let ordinal = ordinal as u16;
@@ -184,9 +220,34 @@ impl World {
                 ordinal,
                 enabled: region.enabled,
                 catalogs,
+                estates: Vec::new(),
             });
         }
+        // Estates name images of every catalog of their region: generated once all are.
+        for position in 0..world.regions.len() {
+            let region = &world.regions[position];
+            let estates = if region.enabled {
+                world
+                    .owners
+                    .iter()
+                    .filter(|o| o.kind == OwnerKind::Account)
+                    .map(|account| Estate::generate(&world, region, account, resources))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            world.regions[position].estates = estates;
+        }
         world
+    }
+
+    /// Names of every configured region, in order (for `sourceImageRegion`).
+    pub(crate) fn region_names(&self) -> Vec<&str> {
+        self.regions.iter().map(|r| r.name.as_str()).collect()
+    }
+
+    pub(crate) fn owner(&self, ordinal: u16) -> Option<&Owner> {
+        self.owners.get(usize::from(ordinal))
     }
 
     pub(crate) fn region(&self, name: &str) -> Option<&Region> {
@@ -219,13 +280,15 @@ impl World {
         }
     }
 
-    /// Modifies, deregisters and adds about `churn / 3` of every catalog each.
+    /// Modifies, deregisters and adds about `churn / 3` of every catalog each, then lets
+    /// every estate follow (see `estate::mutate`).
     pub(crate) fn mutate(&mut self, churn: f64, seed: u64) -> MutationSummary {
         let mut summary = MutationSummary::default();
         let churn = churn.clamp(0.0, 1.5);
         let owners = self.owners.clone();
         let mut regions = std::mem::take(&mut self.regions);
-        for region in regions.iter_mut() {
+        let mut removed = vec![Removed::default(); regions.len()];
+        for (region, removed) in regions.iter_mut().zip(&mut removed) {
             for (catalog, owner) in region.catalogs.iter_mut().zip(&owners) {
                 let each = (catalog.entries.len() as f64 * churn / 3.0).round() as usize;
                 let mut dice = Dice::new(mix(seed, &[region.ordinal.into(), owner.ordinal.into()]));
@@ -237,6 +300,12 @@ impl World {
                         self.entry(region.ordinal, owner, old.index, old.revision + 1);
                 }
                 let remove: HashSet<usize> = remove.iter().copied().collect();
+                let mut gone: Vec<usize> = remove.iter().copied().collect();
+                gone.sort_unstable();
+                removed.images.extend(
+                    gone.into_iter()
+                        .map(|position| (owner.ordinal, catalog.entries[position])),
+                );
                 let mut position = 0;
                 catalog.entries.retain(|_| {
                     position += 1;
@@ -250,6 +319,8 @@ impl World {
             }
         }
         self.regions = regions;
+        self.clock += 1;
+        estate::mutate(self, &removed, churn, seed);
         summary
     }
 

@@ -26,7 +26,7 @@ pub struct FakeConfig {
     pub amazon_per_region: usize,
     /// Public images with owner alias `aws-marketplace` in each enabled region.
     pub marketplace_per_region: usize,
-    /// Failures injected into DescribeImages; changeable later with `FakeEc2::set_faults`.
+    /// Failures injected into the EC2 calls; changeable later with `FakeEc2::set_faults`.
     pub faults: Faults,
     /// Fraction of images that carry elements DescribeImages does not document (members
     /// EC2 may add after this release), in the item and in its first block device
@@ -49,7 +49,8 @@ pub struct FakeRegion {
 pub struct Faults {
     /// Seeds the per-request draw, so a run with faults is reproducible.
     pub seed: u64,
-    /// Fraction of DescribeImages requests answered 503 `RequestLimitExceeded`.
+    /// Fraction of requests of the paginated EC2 calls (DescribeImages and the calls
+    /// about what references images) answered 503 `RequestLimitExceeded`.
     pub throttle_rate: f64,
     /// Fraction answered 500 `InternalError`.
     pub server_error_rate: f64,
@@ -63,13 +64,16 @@ pub struct Faults {
     /// tag, or padded with a large element EC2 does not have (which a reader must
     /// ignore). Cycles through the three in that order.
     pub garbled_rate: f64,
-    /// Added to every DescribeImages response, to make latency-bound behaviour visible.
+    /// Added to every response of those calls, to make latency-bound behaviour visible.
     pub page_latency: Duration,
     /// Regions (optionally for one caller only) that always fail.
     pub failing_regions: Vec<FailingRegion>,
+    /// `(account id, Action)` pairs answered 403 `UnauthorizedOperation`, as when the
+    /// account's role lacks `ec2:<Action>`; any EC2 action can be named.
+    pub unauthorized: Vec<(String, String)>,
 }
 
-/// A region that answers every DescribeImages with a 500 or 503.
+/// A region that answers every EC2 call with a 500 or 503.
 #[derive(Debug, Clone)]
 pub struct FailingRegion {
     pub region: String,
@@ -105,11 +109,59 @@ impl FakeConfig {
     }
 }
 
+/// What the accounts have besides images, in each enabled region: the resources that
+/// reference images (instances, launch templates, SSM parameters, Image Builder
+/// recipes), snapshots and the Recycle Bin. The defaults give every account a few of
+/// each in every region, so a small world has every case; a benchmark world sets them
+/// (a resource is a few numbers, the rest is derived from seeds when it is described).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FakeResources {
+    /// Instances, launched from the account's own images, images shared with it,
+    /// Amazon's, and images deregistered since; a few recently terminated.
+    pub instances_per_account_region: usize,
+    /// Launch templates, of one to a few dozen versions, each naming an image or none.
+    pub launch_templates_per_account_region: usize,
+    /// SSM parameters whose value is an image id.
+    pub ssm_parameters_per_account_region: usize,
+    /// Image Builder recipes; about a third of them container recipes.
+    pub image_recipes_per_account_region: usize,
+    /// Snapshots no image uses (backups, volumes' snapshots), besides the snapshots of
+    /// the account's images.
+    pub orphan_snapshots_per_account_region: usize,
+    /// Images deregistered before the world began that are still in the Recycle Bin;
+    /// as many again were deregistered for good (their snapshots kept).
+    pub recycle_bin_per_account_region: usize,
+    /// Share of the images a mutation deregisters that go to the Recycle Bin (a
+    /// retention rule covers them).
+    pub recycle_bin_rate: f64,
+}
+
+impl Default for FakeResources {
+    fn default() -> FakeResources {
+        FakeResources {
+            instances_per_account_region: 12,
+            launch_templates_per_account_region: 3,
+            ssm_parameters_per_account_region: 3,
+            image_recipes_per_account_region: 3,
+            orphan_snapshots_per_account_region: 3,
+            recycle_bin_per_account_region: 2,
+            recycle_bin_rate: 0.5,
+        }
+    }
+}
+
 impl Faults {
-    /// Whether DescribeImages from `account` in `region` always fails.
+    /// Whether EC2 calls from `account` in `region` always fail.
     pub(crate) fn region_fails(&self, region: &str, account: &str) -> bool {
         self.failing_regions
             .iter()
             .any(|f| f.region == region && f.account.as_deref().is_none_or(|a| a == account))
+    }
+
+    /// Whether `account` may not call `action`.
+    pub(crate) fn forbids(&self, account: &str, action: &str) -> bool {
+        self.unauthorized
+            .iter()
+            .any(|(a, name)| a == account && name == action)
     }
 }

@@ -34,6 +34,8 @@ pub(crate) fn stats(fake: &FakeEc2) -> String {
         &[
             ("requests", s.requests),
             ("describeImagesRequests", s.describe_images_requests),
+            ("resourceRequests", s.resource_requests),
+            ("unauthorized", s.unauthorized),
             ("pages", s.pages),
             ("imagesServed", s.images_served),
             ("throttled", s.throttled),
@@ -47,8 +49,9 @@ pub(crate) fn stats(fake: &FakeEc2) -> String {
 }
 
 /// `Action=AmiqSetFaults&ThrottleRate=0.1&ServerErrorRate=0&ResetRate=0&BadTokenRate=0&GarbledRate=0&PageLatencyMs=5
-/// &Seed=1&FailingRegion.1=eu-west-1&FailingRegion.2=us-east-1/222222222222`: replaces
-/// every fault (absent parameters mean none).
+/// &Seed=1&FailingRegion.1=eu-west-1&FailingRegion.2=us-east-1/222222222222
+/// &Unauthorized.1=222222222222/DescribeSnapshots`: replaces every fault (absent
+/// parameters mean none). `Unauthorized.N` is `<account id>/<Action>`.
 pub(crate) fn set_faults(fake: &FakeEc2, params: &Params) -> Result<String, ApiError> {
     let faults = Faults {
         seed: number(params, "Seed", 0)?,
@@ -72,6 +75,19 @@ pub(crate) fn set_faults(fake: &FakeEc2, params: &Params) -> Result<String, ApiE
                 },
             })
             .collect(),
+        unauthorized: params
+            .list("Unauthorized")
+            .into_iter()
+            .map(|spec| match spec.split_once('/') {
+                Some((account, action)) if !account.is_empty() && !action.is_empty() => {
+                    Ok((account.to_string(), action.to_string()))
+                }
+                _ => Err(ApiError::invalid_value(format!(
+                    "Invalid value '{spec}' for Unauthorized; expected <account id>/<Action>, \
+                     such as 222222222222/DescribeSnapshots"
+                ))),
+            })
+            .collect::<Result<_, _>>()?,
     };
     fake.set_faults(faults);
     Ok(document("AmiqSetFaultsResponse", &[]))

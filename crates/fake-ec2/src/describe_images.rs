@@ -22,7 +22,7 @@ use super::dice::mix_text;
 use super::filter::Filter;
 use super::generate::{Scene, image_kind, render, shared_with};
 use super::ids::{ImageKey, is_well_formed_image_id, parse_image_id};
-use super::request::{ApiError, DescribeRequest};
+use super::request::{ApiError, DescribeRequest, check_max_results};
 use super::token::{self, Position};
 
 /// The smallest and largest `MaxResults` DescribeImages accepts.
@@ -81,19 +81,7 @@ pub(crate) fn page(
             "The parameter imageIdSet cannot be used with the parameter maxResults",
         ));
     }
-    if let Some(max) = request
-        .max_results
-        .filter(|m| !MAX_RESULTS_RANGE.contains(m))
-    {
-        let bound = if max < *MAX_RESULTS_RANGE.start() {
-            format!("greater than {}", MAX_RESULTS_RANGE.start())
-        } else {
-            format!("less than {}", MAX_RESULTS_RANGE.end())
-        };
-        return Err(ApiError::invalid_value(format!(
-            "Value ( {max} ) for parameter maxResults is invalid. Expecting a value {bound}."
-        )));
-    }
+    check_max_results(request.max_results, MAX_RESULTS_RANGE)?;
     let query = Query::new(world, region, caller, request)?;
     if request.image_ids.is_empty() {
         query.scan(request)

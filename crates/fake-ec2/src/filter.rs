@@ -116,6 +116,78 @@ impl Filter {
     }
 }
 
+/// A filter of a call about other resources than images: a name of the call's own list
+/// (or `tag:<key>`), values matched as for images.
+#[derive(Debug, Clone)]
+pub(crate) struct FieldFilter {
+    pub name: String,
+    patterns: Vec<Pattern>,
+}
+
+impl FieldFilter {
+    /// Every filter of a request, or EC2's error for the first it refuses.
+    pub(crate) fn parse_all(
+        filters: &[(String, Vec<String>)],
+        known: &[&str],
+    ) -> Result<Vec<FieldFilter>, ApiError> {
+        if filters.len() > 50 {
+            return Err(ApiError::invalid_value(
+                "The request has more than 50 filters; use at most 50",
+            ));
+        }
+        filters
+            .iter()
+            .map(|(name, values)| FieldFilter::parse(name, values, known))
+            .collect()
+    }
+
+    fn parse(name: &str, values: &[String], known: &[&str]) -> Result<FieldFilter, ApiError> {
+        if !(known.contains(&name) || name.strip_prefix("tag:").is_some_and(|k| !k.is_empty())) {
+            return Err(ApiError::invalid_value(format!(
+                "The filter '{name}' is invalid"
+            )));
+        }
+        if values.is_empty() {
+            return Err(ApiError::invalid_value(format!(
+                "The filter '{name}' has no values; give at least one value"
+            )));
+        }
+        Ok(FieldFilter {
+            name: name.to_string(),
+            patterns: values.iter().map(|v| Pattern::compile(v)).collect(),
+        })
+    }
+
+    /// Whether any of the texts the filter looks at matches any of its values.
+    pub(crate) fn matches<'a>(&self, texts: impl IntoIterator<Item = &'a str>) -> bool {
+        texts
+            .into_iter()
+            .any(|t| self.patterns.iter().any(|p| p.matches(t)))
+    }
+
+    /// The tag key of a `tag:<key>` filter.
+    pub(crate) fn tag_key(&self) -> Option<&str> {
+        self.name.strip_prefix("tag:")
+    }
+}
+
+/// The texts a `tag:<key>` or `tag-key` filter looks at in `tags`; `None` for another
+/// filter.
+pub(crate) fn tag_texts<'a>(
+    filter: &FieldFilter,
+    tags: &'a Option<Vec<amiq_image::Tag>>,
+) -> Option<Vec<&'a str>> {
+    let tags = tags.iter().flatten();
+    if let Some(key) = filter.tag_key() {
+        return Some(
+            tags.filter(|t| t.key.as_deref() == Some(key))
+                .filter_map(|t| t.value.as_deref())
+                .collect(),
+        );
+    }
+    (filter.name == "tag-key").then(|| tags.filter_map(|t| t.key.as_deref()).collect())
+}
+
 /// Calls `each` with every text of `image` the filter `name` looks at.
 fn candidates(name: &str, image: &Image, each: &mut dyn FnMut(&str)) {
     let mut text = |value: &Option<String>| {

@@ -18,6 +18,7 @@ use super::catalog::{Entry, Lifecycle, Owner, OwnerKind, Region, Traits};
 use super::dice::{Dice, mix, mix_text};
 use super::families::{Blueprint, Family};
 use super::ids::{ImageKey, ImageKind, hex_id, image_id, short_id};
+use super::snapshots::{DATA_DEVICE, Slot, SnapshotKey, snapshot_id};
 use super::timestamp::{Civil, instant, iso8601};
 
 /// Salts that keep the different streams derived from one seed apart.
@@ -32,6 +33,7 @@ mod salt {
     pub const SCAN: u64 = 8;
     pub const INSTANCE_TYPES: u64 = 9;
     pub const UNKNOWN: u64 = 10;
+    pub const SHARED_ROOT: u64 = 11;
 }
 
 /// Shares of the Amazon catalog that are kernel and RAM disk images, per thousand.
@@ -41,6 +43,15 @@ const RAMDISKS_PER_MILLE: u64 = 3;
 const SCANNED: f64 = 0.35;
 /// Share of machine images whose owner said which instance types fit them.
 const WITH_INSTANCE_TYPES: f64 = 0.1;
+/// Share of an account's images, per thousand, that want to be registered from the
+/// root snapshot of an image registered just before (several AMIs from one snapshot).
+const SHARED_ROOT_PER_MILLE: u64 = 120;
+/// How far back the image whose root snapshot is reused may be; also how far after an
+/// image the images that may reuse its root snapshot are.
+pub(crate) const SHARE_REACH: u32 = 3;
+/// Indices from here up are images an account deregistered before the world began:
+/// never in a catalog, still named by instances, the Recycle Bin and their snapshots.
+pub(crate) const PRIOR_BASE: u32 = 0xF000_0000;
 
 /// The seed of what never changes about an image.
 fn base_seed(world_seed: u64, region: u16, owner: u16, index: u32) -> u64 {
@@ -173,6 +184,151 @@ pub(crate) fn render(scene: &Scene, entry: &Entry) -> Image {
     image
 }
 
+/// The index of the image whose root snapshot the image at `index` was registered
+/// from: its own, or for some of an account's images that of an image up to
+/// [`SHARE_REACH`] before it that does not itself reuse one (so the snapshot it names
+/// is always an image's own). Images of `amazon` and `aws-marketplace` and images from
+/// before the world began never reuse one. Cheap: two hashes, no rendering.
+pub(crate) fn root_origin(world_seed: u64, region: u16, owner: &Owner, index: u32) -> u32 {
+    if owner.kind != OwnerKind::Account || index >= PRIOR_BASE {
+        return index;
+    }
+    let wants = |at: u32| {
+        let roll = mix(
+            base_seed(world_seed, region, owner.ordinal, at),
+            &[salt::SHARED_ROOT],
+        );
+        (roll % 1000 < SHARED_ROOT_PER_MILLE).then_some(1 + ((roll >> 32) % 3) as u32)
+    };
+    match wants(index) {
+        Some(back) if back <= index && wants(index - back).is_none() => index - back,
+        _ => index,
+    }
+}
+
+/// When a machine image was created and for which architecture: what an instance
+/// launched from it needs (its type, a launch time after the image).
+pub(crate) fn creation(
+    world_seed: u64,
+    region: u16,
+    owner: &Owner,
+    index: u32,
+) -> (i64, &'static str) {
+    let origin = Origin::draw(
+        base_seed(world_seed, region, owner.ordinal, index),
+        owner,
+        index,
+    );
+    (origin.created, origin.blueprint.architecture)
+}
+
+/// What never changes about a machine image, the shared root snapshot adopted: what
+/// the renderer starts from, and what a snapshot of the image tells.
+pub(crate) struct Fixed {
+    pub family: Family,
+    pub created: i64,
+    pub millis: u64,
+    pub blueprint: Blueprint,
+    pub instance_store: bool,
+    pub block_device_mappings: Vec<BlockDeviceMapping>,
+    pub product_codes: Option<Vec<ProductCode>>,
+    /// `(sourceImageId, sourceImageRegion)` of a copy.
+    pub source: Option<(String, String)>,
+    pub source_instance_id: Option<String>,
+}
+
+/// The fixed part of the machine image at `index` of `owner` in `region`.
+pub(crate) fn fixed(
+    world_seed: u64,
+    region: &Region,
+    region_names: &[&str],
+    owner: &Owner,
+    index: u32,
+) -> Fixed {
+    let base = base_seed(world_seed, region.ordinal, owner.ordinal, index);
+    let Origin {
+        family,
+        created,
+        millis,
+        blueprint,
+        mut dice,
+    } = Origin::draw(base, owner, index);
+    let instance_store = family == Family::LegacyPv && blueprint.name.ends_with("-s3");
+    let site = Site {
+        world_seed,
+        region,
+        owner,
+        index,
+    };
+    let mut block_device_mappings = disks(&mut dice, &blueprint, instance_store, &site);
+    let origin = root_origin(world_seed, region.ordinal, owner, index);
+    if origin != index {
+        adopt_root(&mut block_device_mappings, &donor_root(&site, origin));
+    }
+    let product_codes = match family {
+        Family::Ubuntu | Family::Rhel | Family::Debian | Family::Appliance => {
+            Some(vec![product_code(&mut dice)])
+        }
+        Family::Custom(_) if dice.chance(0.05) => Some(vec![product_code(&mut dice)]),
+        _ => None,
+    };
+    let source = (matches!(family, Family::Custom(_)) && dice.chance(0.15)).then(|| {
+        (
+            hex_id("ami-0", dice.next_u64()),
+            region_names[dice.below(region_names.len() as u64) as usize].to_string(),
+        )
+    });
+    let source_instance_id = (matches!(family, Family::Custom(_)) && dice.chance(0.5))
+        .then(|| hex_id("i-0", dice.next_u64()));
+    Fixed {
+        family,
+        created,
+        millis,
+        blueprint,
+        instance_store,
+        block_device_mappings,
+        product_codes,
+        source,
+        source_instance_id,
+    }
+}
+
+/// The root volume the image at `origin` was registered with, as its own disks drew it.
+fn donor_root(site: &Site, origin: u32) -> Option<EbsBlockDevice> {
+    let base = base_seed(
+        site.world_seed,
+        site.region.ordinal,
+        site.owner.ordinal,
+        origin,
+    );
+    let Origin {
+        blueprint,
+        mut dice,
+        ..
+    } = Origin::draw(base, site.owner, origin);
+    let donor = Site {
+        index: origin,
+        ..*site
+    };
+    let mut mappings = disks(&mut dice, &blueprint, false, &donor);
+    mappings.swap_remove(0).ebs
+}
+
+/// Makes the root mapping name the donor's snapshot: its id, encryption and key are the
+/// snapshot's, and the volume is at least the snapshot's size (EC2 refuses smaller).
+fn adopt_root(mappings: &mut [BlockDeviceMapping], donor: &Option<EbsBlockDevice>) {
+    let (Some(root), Some(donor)) = (
+        mappings.first_mut().and_then(|m| m.ebs.as_mut()),
+        donor.as_ref(),
+    ) else {
+        return;
+    };
+    root.snapshot_id = donor.snapshot_id.clone();
+    root.volume_size = root.volume_size.max(donor.volume_size);
+    root.encrypted = donor.encrypted;
+    root.kms_key_id = donor.kms_key_id.clone();
+}
+
 /// What never changes about a machine image and the rest derives from, drawn first
 /// from its base seed.
 struct Origin {
@@ -211,16 +367,25 @@ impl Origin {
 fn machine(scene: &Scene, entry: &Entry, key: ImageKey, base: u64) -> Image {
     let owner = scene.owner;
     let revision = mix(base, &[salt::REVISION, entry.revision.into()]);
-    let Origin {
+    let Fixed {
         family,
         created,
         millis,
         blueprint,
-        mut dice,
-    } = Origin::draw(base, owner, entry.index);
+        instance_store,
+        block_device_mappings,
+        product_codes,
+        source,
+        source_instance_id,
+    } = fixed(
+        scene.world_seed,
+        scene.region,
+        scene.region_names,
+        owner,
+        entry.index,
+    );
     let is_owner = scene.viewer.ordinal == Some(owner.ordinal);
     let legacy = family == Family::LegacyPv;
-    let instance_store = legacy && blueprint.name.ends_with("-s3");
 
     let image_location = match (instance_store, owner.alias()) {
         (true, _) => format!(
@@ -231,22 +396,6 @@ fn machine(scene: &Scene, entry: &Entry, key: ImageKey, base: u64) -> Image {
         (false, Some(alias)) => format!("{alias}/{}", blueprint.name),
         (false, None) => format!("{}/{}", owner.id, blueprint.name),
     };
-    let block_device_mappings = disks(&mut dice, &blueprint, owner, instance_store, scene.region);
-    let product_codes = match family {
-        Family::Ubuntu | Family::Rhel | Family::Debian | Family::Appliance => {
-            Some(vec![product_code(&mut dice)])
-        }
-        Family::Custom(_) if dice.chance(0.05) => Some(vec![product_code(&mut dice)]),
-        _ => None,
-    };
-    let source = (matches!(family, Family::Custom(_)) && dice.chance(0.15)).then(|| {
-        (
-            hex_id("ami-0", dice.next_u64()),
-            scene.region_names[dice.below(scene.region_names.len() as u64) as usize].to_string(),
-        )
-    });
-    let source_instance_id = (matches!(family, Family::Custom(_)) && dice.chance(0.5))
-        .then(|| hex_id("i-0", dice.next_u64()));
     let image_watermarks = source.as_ref().and_then(|source| {
         let mut dice = Dice::new(mix(base, &[salt::WATERMARKS]));
         watermarks(&mut dice, owner, source, created)
@@ -675,17 +824,39 @@ fn product_code(dice: &mut Dice) -> ProductCode {
     }
 }
 
+/// Where an image's disks are, for the ids of the snapshots they were made from.
+struct Site<'a> {
+    world_seed: u64,
+    region: &'a Region,
+    owner: &'a Owner,
+    index: u32,
+}
+
+impl Site<'_> {
+    fn snapshot_id(&self, slot: Slot) -> String {
+        let key = SnapshotKey {
+            index: self.index,
+            slot,
+        };
+        snapshot_id(
+            self.world_seed,
+            self.region.ordinal,
+            self.owner.ordinal,
+            key,
+        )
+    }
+}
+
 /// One to four mappings: the root volume (EBS, or instance store for legacy images),
 /// perhaps data volumes, ephemeral disks and a suppressed device.
 fn disks(
     dice: &mut Dice,
     blueprint: &Blueprint,
-    owner: &Owner,
     instance_store: bool,
-    region: &Region,
+    site: &Site,
 ) -> Vec<BlockDeviceMapping> {
     let mut mappings = Vec::with_capacity(4);
-    let custom = owner.kind == OwnerKind::Account;
+    let custom = site.owner.kind == OwnerKind::Account;
     if instance_store {
         mappings.push(ephemeral(blueprint.root_device_name, 0));
         mappings.push(ephemeral("sdb", 1));
@@ -697,16 +868,16 @@ fn disks(
             dice,
             blueprint.root_volume_gib,
             custom,
-            owner,
-            region,
+            site,
+            Slot::Root,
         )),
         ..Default::default()
     });
     if custom && dice.chance(0.3) {
         let size = *dice.pick(&[50, 100, 500, 1024]);
         mappings.push(BlockDeviceMapping {
-            device_name: Some("/dev/sdf".into()),
-            ebs: Some(volume(dice, size, custom, owner, region)),
+            device_name: Some(DATA_DEVICE.into()),
+            ebs: Some(volume(dice, size, custom, site, Slot::Data)),
             ..Default::default()
         });
     }
@@ -732,13 +903,8 @@ fn ephemeral(device: &str, n: u32) -> BlockDeviceMapping {
     }
 }
 
-fn volume(
-    dice: &mut Dice,
-    size: i32,
-    custom: bool,
-    owner: &Owner,
-    region: &Region,
-) -> EbsBlockDevice {
+fn volume(dice: &mut Dice, size: i32, custom: bool, site: &Site, slot: Slot) -> EbsBlockDevice {
+    let (owner, region) = (site.owner, site.region);
     let volume_type = dice.weighted(&[(45, "gp3"), (45, "gp2"), (10, "io1")]);
     let encrypted = custom && dice.chance(0.4);
     EbsBlockDevice {
@@ -748,7 +914,11 @@ fn volume(
             "io1" => Some(dice.range(1, 16) as i32 * 1000),
             _ => None,
         },
-        snapshot_id: Some(hex_id("snap-0", dice.next_u64())),
+        // The id was once drawn here; the draw stays so that what follows is unchanged.
+        snapshot_id: Some({
+            dice.next_u64();
+            site.snapshot_id(slot)
+        }),
         volume_size: Some(size),
         volume_type: Some(volume_type.into()),
         kms_key_id: (encrypted && dice.chance(0.7)).then(|| {

@@ -86,6 +86,68 @@ pub(crate) fn is_well_formed_image_id(id: &str) -> bool {
     })
 }
 
+/// What a resource id names, besides images: each kind keys its own permutation, so an
+/// instance and a snapshot with the same coordinates get unrelated ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResourceKind {
+    Instance,
+    LaunchTemplate,
+    Snapshot,
+    Volume,
+}
+
+impl ResourceKind {
+    fn prefix(self) -> &'static str {
+        match self {
+            ResourceKind::Instance => "i-",
+            ResourceKind::LaunchTemplate => "lt-",
+            ResourceKind::Snapshot => "snap-",
+            ResourceKind::Volume => "vol-",
+        }
+    }
+
+    fn salt(self) -> u64 {
+        match self {
+            ResourceKind::Instance => 0x0069_6e73,
+            ResourceKind::LaunchTemplate => 0x006c_7470,
+            ResourceKind::Snapshot => 0x0073_6e61,
+            ResourceKind::Volume => 0x0076_6f6c,
+        }
+    }
+}
+
+/// The kind's prefix, `0` and 16 hex digits, a keyed permutation of `block` (which
+/// packs the resource's coordinates), so ids look random, never collide, and decode.
+pub(crate) fn resource_id(seed: u64, kind: ResourceKind, block: u64) -> String {
+    let mut id = String::with_capacity(kind.prefix().len() + 17);
+    id.push_str(kind.prefix());
+    let _ = write!(
+        id,
+        "0{:016x}",
+        feistel(mix(seed, &[kind.salt()]), block, false)
+    );
+    id
+}
+
+/// The block an id made by [`resource_id`] with the same seed and kind packs; `None`
+/// for any other text.
+pub(crate) fn parse_resource_id(seed: u64, kind: ResourceKind, id: &str) -> Option<u64> {
+    let hex = id.strip_prefix(kind.prefix())?.strip_prefix('0')?;
+    if hex.len() != 16 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    let value = u64::from_str_radix(hex, 16).ok()?;
+    Some(feistel(mix(seed, &[kind.salt()]), value, true))
+}
+
+/// Whether `id` has the shape EC2 accepts for the kind: its prefix and 8 or 17 hex
+/// digits.
+pub(crate) fn is_well_formed(kind: ResourceKind, id: &str) -> bool {
+    id.strip_prefix(kind.prefix()).is_some_and(|hex| {
+        (hex.len() == 8 || hex.len() == 17) && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
 /// A resource id such as `snap-0…` or `i-0…` from a seed.
 pub(crate) fn hex_id(prefix: &str, value: u64) -> String {
     let mut s = String::with_capacity(prefix.len() + 16);
@@ -149,6 +211,32 @@ mod tests {
         }
         assert_eq!(parse_image_id(9, "ami-1a2b3c4d"), None);
         assert_eq!(parse_image_id(9, "ami-1123456789abcdef0"), None);
+    }
+
+    #[test]
+    fn resource_ids_round_trip_per_kind() {
+        let block = (3u64 << 48) | (7 << 32) | 99;
+        let kinds = [
+            ResourceKind::Instance,
+            ResourceKind::LaunchTemplate,
+            ResourceKind::Snapshot,
+            ResourceKind::Volume,
+        ];
+        for kind in kinds {
+            let id = resource_id(5, kind, block);
+            assert_eq!(id.len(), kind.prefix().len() + 17, "{id}");
+            assert!(is_well_formed(kind, &id));
+            assert_eq!(parse_resource_id(5, kind, &id), Some(block));
+            assert_ne!(parse_resource_id(6, kind, &id), Some(block));
+        }
+        let instance = resource_id(5, ResourceKind::Instance, block);
+        let snapshot = resource_id(5, ResourceKind::Snapshot, block);
+        assert_ne!(instance[2..], snapshot[5..]);
+        assert!(!is_well_formed(ResourceKind::Instance, "i-123"));
+        assert!(!is_well_formed(
+            ResourceKind::Instance,
+            "lt-0123456789abcdef0"
+        ));
     }
 
     #[test]

@@ -88,7 +88,7 @@ impl Params {
         items.into_iter().map(|(_, v)| v).collect()
     }
 
-    fn flag(&self, key: &str) -> Result<bool, ApiError> {
+    pub(crate) fn flag(&self, key: &str) -> Result<bool, ApiError> {
         match self.get(key) {
             None => Ok(false),
             Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
@@ -99,16 +99,52 @@ impl Params {
         }
     }
 
-    /// The DescribeImages request these parameters spell.
-    pub(crate) fn describe_request(&self) -> Result<DescribeRequest, ApiError> {
-        let max_results = match self.get("MaxResults") {
-            None => None,
-            Some(v) => Some(v.parse::<i32>().map_err(|_| {
+    /// The numbers N of the keys `{prefix}.N{suffix}`, ascending.
+    pub(crate) fn numbers(&self, prefix: &str, suffix: &str) -> Vec<u32> {
+        let mut numbers: Vec<u32> = self
+            .pairs
+            .keys()
+            .filter_map(|k| {
+                k.strip_prefix(prefix)?
+                    .strip_prefix('.')?
+                    .strip_suffix(suffix)?
+                    .parse()
+                    .ok()
+            })
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        numbers
+    }
+
+    /// `MaxResults`, if given.
+    pub(crate) fn max_results(&self) -> Result<Option<i32>, ApiError> {
+        match self.get("MaxResults") {
+            None => Ok(None),
+            Some(v) => Ok(Some(v.parse::<i32>().map_err(|_| {
                 ApiError::invalid_value(format!(
                     "Invalid value '{v}' for maxResults; expected an integer"
                 ))
-            })?),
-        };
+            })?)),
+        }
+    }
+
+    /// The DescribeImages request these parameters spell.
+    pub(crate) fn describe_request(&self) -> Result<DescribeRequest, ApiError> {
+        Ok(DescribeRequest {
+            owners: self.list("Owner"),
+            executable_users: self.list("ExecutableBy"),
+            image_ids: self.list("ImageId"),
+            include_deprecated: self.flag("IncludeDeprecated")?,
+            include_disabled: self.flag("IncludeDisabled")?,
+            max_results: self.max_results()?,
+            next_token: self.get("NextToken").map(String::from),
+            filters: self.filters(),
+        })
+    }
+
+    /// `(Filter.N.Name, [Filter.N.Value.M…])`, in the order of N.
+    pub(crate) fn filters(&self) -> Vec<(String, Vec<String>)> {
         let mut filter_numbers: Vec<u32> = self
             .pairs
             .keys()
@@ -120,7 +156,7 @@ impl Params {
             })
             .collect();
         filter_numbers.sort_unstable();
-        let filters = filter_numbers
+        filter_numbers
             .into_iter()
             .map(|n| {
                 let name = self
@@ -129,17 +165,27 @@ impl Params {
                     .to_string();
                 (name, self.list(&format!("Filter.{n}.Value")))
             })
-            .collect();
-        Ok(DescribeRequest {
-            owners: self.list("Owner"),
-            executable_users: self.list("ExecutableBy"),
-            image_ids: self.list("ImageId"),
-            include_deprecated: self.flag("IncludeDeprecated")?,
-            include_disabled: self.flag("IncludeDisabled")?,
-            max_results,
-            next_token: self.get("NextToken").map(String::from),
-            filters,
-        })
+            .collect()
+    }
+}
+
+/// EC2's refusal of a `MaxResults` outside `range`.
+pub(crate) fn check_max_results(
+    max: Option<i32>,
+    range: std::ops::RangeInclusive<i32>,
+) -> Result<(), ApiError> {
+    match max {
+        Some(max) if !range.contains(&max) => {
+            let bound = if max < *range.start() {
+                format!("greater than {}", range.start())
+            } else {
+                format!("less than {}", range.end())
+            };
+            Err(ApiError::invalid_value(format!(
+                "Value ( {max} ) for parameter maxResults is invalid. Expecting a value {bound}."
+            )))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -1,5 +1,7 @@
 //! The HTTP front end: one endpoint for EC2, STS and the control actions, dispatched on
-//! `Action`, with the configured faults injected into DescribeImages.
+//! `Action`, with the configured faults injected into DescribeImages and the calls
+//! about what references images, and `UnauthorizedOperation` for the accounts and
+//! actions the faults name.
 
 use std::io;
 use std::net::SocketAddr;
@@ -20,7 +22,10 @@ use super::caller::{Caller, CredentialScope};
 use super::dice::{Dice, mix};
 use super::request::{ApiError, Params};
 use super::stats::Counters;
-use super::{control, describe_images, regions, sts, xml};
+use super::{
+    control, describe_images, instances, recycle_bin, references, regions, settings, snapshots,
+    sts, xml,
+};
 
 /// A running fake endpoint. Dropping it leaves the server running until the runtime
 /// ends; call [`FakeHandle::shutdown`] to stop it.
@@ -75,6 +80,18 @@ enum Service {
     Sts,
 }
 
+/// The EC2 calls answered through the fault path: throttling, server errors, resets,
+/// damaged pages and spoiled tokens, failing regions, latency.
+const FAULTED: [&str; 7] = [
+    "DescribeImages",
+    "DescribeImageReferences",
+    "DescribeInstanceImageMetadata",
+    "DescribeSnapshots",
+    "ListImagesInRecycleBin",
+    "GetAllowedImagesSettings",
+    "GetImageBlockPublicAccessState",
+];
+
 async fn handle(
     State(fake): State<Arc<FakeEc2>>,
     uri: Uri,
@@ -92,14 +109,28 @@ async fn handle(
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(CredentialScope::from_authorization);
+    let session_token = headers
+        .get("x-amz-security-token")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
     let action = params.get("Action").unwrap_or_default().to_string();
     let service = match action.as_str() {
         "AssumeRole" | "GetCallerIdentity" => Service::Sts,
         _ => Service::Ec2,
     };
+    if FAULTED.contains(&action.as_str()) {
+        let request = Request {
+            action,
+            params,
+            scope,
+            session_token,
+            request_id,
+        };
+        return faulted(fake, request).await;
+    }
     let result = match action.as_str() {
-        "DescribeImages" => return describe(fake, params, scope, request_id).await,
         "DescribeRegions" => authenticated(&scope)
+            .and_then(|scope| permitted(&fake, scope, session_token.as_deref(), "DescribeRegions"))
             .map(|_| regions::describe_regions(&fake.world(), &params, &request_id)),
         "AssumeRole" => authenticated(&scope).and_then(|scope| {
             let world = fake.world();
@@ -129,15 +160,59 @@ fn authenticated(scope: &Option<CredentialScope>) -> Result<&CredentialScope, Ap
     scope.as_ref().ok_or_else(ApiError::auth_failure)
 }
 
-/// DescribeImages with faults: latency first, then a failing region or a drawn fault,
-/// else the page (cut mid-body if a reset was drawn).
-async fn describe(
-    fake: Arc<FakeEc2>,
+/// EC2's refusal when the caller's account may not call `action` (see
+/// `Faults::unauthorized`), worded as IAM words it.
+fn permitted(
+    fake: &FakeEc2,
+    scope: &CredentialScope,
+    session_token: Option<&str>,
+    action: &str,
+) -> Result<(), ApiError> {
+    let caller = Caller::from_access_key(&fake.world(), &scope.access_key);
+    if !fake.faults().forbids(&caller.account, action) {
+        return Ok(());
+    }
+    Counters::bump(&fake.counters.unauthorized);
+    let user = sts::principal(&caller, &scope.access_key, session_token);
+    Err(ApiError::new(
+        403,
+        "UnauthorizedOperation",
+        format!(
+            "You are not authorized to perform this operation. User: {user} is not \
+             authorized to perform: ec2:{action} because no identity-based policy allows \
+             the ec2:{action} action"
+        ),
+    ))
+}
+
+/// One request of a faulted call, as it arrived.
+struct Request {
+    action: String,
     params: Params,
     scope: Option<CredentialScope>,
+    session_token: Option<String>,
     request_id: String,
-) -> Response {
-    let n = Counters::bump(&fake.counters.describe_images_requests);
+}
+
+/// A faulted call: latency first, then authentication and authorization, then a
+/// failing region or a drawn fault, else the answer (cut mid-body if a reset was
+/// drawn, damaged if a garbled page was, with a token EC2 would refuse if a bad token
+/// was). DescribeImages draws from its own request count, as it always has; the other
+/// calls from theirs.
+async fn faulted(fake: Arc<FakeEc2>, request: Request) -> Response {
+    let Request {
+        action,
+        params,
+        scope,
+        session_token,
+        request_id,
+    } = request;
+    let images = action == "DescribeImages";
+    let n = if images {
+        Counters::bump(&fake.counters.describe_images_requests)
+    } else {
+        Counters::bump(&fake.counters.resource_requests)
+    };
     let faults = fake.faults();
     if !faults.page_latency.is_zero() {
         tokio::time::sleep(faults.page_latency).await;
@@ -146,8 +221,15 @@ async fn describe(
         Some(scope) => scope,
         None => return error_response(Service::Ec2, &ApiError::auth_failure(), &request_id),
     };
+    if let Err(error) = permitted(&fake, &scope, session_token.as_deref(), &action) {
+        return error_response(Service::Ec2, &error, &request_id);
+    }
     let caller = Caller::from_access_key(&fake.world(), &scope.access_key);
-    let roll = Dice::new(mix(faults.seed, &[n])).unit();
+    let roll = if images {
+        Dice::new(mix(faults.seed, &[n])).unit()
+    } else {
+        Dice::new(mix(faults.seed, &[n, 0x7265_736f])).unit()
+    };
     // One draw picks at most one fault: each rate is the next slice of [0, 1).
     let throttle_edge = faults.throttle_rate;
     let server_error_edge = throttle_edge + faults.server_error_rate;
@@ -182,24 +264,63 @@ async fn describe(
 
     let worker = Arc::clone(&fake);
     let id = request_id.clone();
-    // A page renders up to a thousand images: keep it off the async workers.
+    // A page renders up to a thousand images or resources: keep it off the async workers.
     let answer = tokio::task::spawn_blocking(move || {
-        let request = params.describe_request()?;
         let world = worker.world();
-        let page = describe_images::page(&world, &caller, &scope.region, &request)?;
-        let token = match &page.next_token {
+        let spoil = |token: Option<String>| match token {
             Some(_) if bad_token => {
                 Counters::bump(&worker.counters.bad_tokens);
                 Some(format!("expired-token-{id}"))
             }
-            other => other.clone(),
+            other => other,
         };
-        let mut body = xml::describe_images_response(&id, &page.images, token.as_deref());
+        let region = scope.region.as_str();
+        let (mut body, count) = match action.as_str() {
+            "DescribeImages" => {
+                let request = params.describe_request()?;
+                let page = describe_images::page(&world, &caller, region, &request)?;
+                let token = spoil(page.next_token);
+                let body = xml::describe_images_response(&id, &page.images, token.as_deref());
+                (body, page.images.len())
+            }
+            "DescribeImageReferences" => {
+                let request = references::ReferencesRequest::from_params(&params)?;
+                let mut page = references::page(&world, &caller, region, &request)?;
+                page.next_token = spoil(page.next_token);
+                (references::write(&id, &page), 0)
+            }
+            "DescribeInstanceImageMetadata" => {
+                let request = instances::MetadataRequest::from_params(&params)?;
+                let mut page = instances::page(&world, &caller, region, &request)?;
+                page.next_token = spoil(page.next_token);
+                (instances::write(&id, &page), 0)
+            }
+            "DescribeSnapshots" => {
+                let request = snapshots::SnapshotsRequest::from_params(&params)?;
+                let mut page = snapshots::page(&world, &caller, region, &request)?;
+                page.next_token = spoil(page.next_token);
+                (snapshots::write(&id, &page), 0)
+            }
+            "ListImagesInRecycleBin" => {
+                let request = recycle_bin::BinRequest::from_params(&params)?;
+                let mut page = recycle_bin::page(&world, &caller, region, &request)?;
+                page.next_token = spoil(page.next_token);
+                (recycle_bin::write(&id, &page), 0)
+            }
+            "GetAllowedImagesSettings" => {
+                let settings = settings::allowed_for(&world, &caller, region)?;
+                (settings::write_allowed(&id, &settings), 0)
+            }
+            _ => {
+                let settings = settings::block_for(&world, &caller, region)?;
+                (settings::write_block(&id, &settings), 0)
+            }
+        };
         if garbled {
             let variant = Counters::bump(&worker.counters.garbled) % 3;
             body = garble(body, variant);
         }
-        Ok::<_, ApiError>((body, page.images.len()))
+        Ok::<_, ApiError>((body, count))
     })
     .await
     .unwrap_or_else(|e| {
@@ -217,8 +338,10 @@ async fn describe(
         Counters::bump(&fake.counters.resets);
         return cut_mid_body(body, &request_id);
     }
-    Counters::bump(&fake.counters.pages);
-    Counters::add(&fake.counters.images_served, count as u64);
+    if images {
+        Counters::bump(&fake.counters.pages);
+        Counters::add(&fake.counters.images_served, count as u64);
+    }
     xml_response(StatusCode::OK, &request_id, Body::from(body), None)
 }
 

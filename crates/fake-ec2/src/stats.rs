@@ -8,11 +8,17 @@ pub struct FakeStats {
     /// HTTP requests of any action.
     pub requests: u64,
     pub describe_images_requests: u64,
+    /// Requests of the other calls that go through the fault path (DescribeSnapshots,
+    /// DescribeImageReferences, DescribeInstanceImageMetadata, ListImagesInRecycleBin,
+    /// GetAllowedImagesSettings, GetImageBlockPublicAccessState).
+    pub resource_requests: u64,
+    /// Answered 403 `UnauthorizedOperation`.
+    pub unauthorized: u64,
     /// DescribeImages responses sent in full (not faulted, not errors).
     pub pages: u64,
     /// Images in those pages.
     pub images_served: u64,
-    /// Answered 503 `RequestLimitExceeded` (injected or a failing region).
+    /// Answered 503 `RequestLimitExceeded` (injected or a failing region), any call.
     pub throttled: u64,
     /// Answered 500 `InternalError` (injected or a failing region).
     pub server_errors: u64,
@@ -29,6 +35,8 @@ pub struct FakeStats {
 pub(crate) struct Counters {
     pub requests: AtomicU64,
     pub describe_images_requests: AtomicU64,
+    pub resource_requests: AtomicU64,
+    pub unauthorized: AtomicU64,
     pub pages: AtomicU64,
     pub images_served: AtomicU64,
     pub throttled: AtomicU64,
@@ -53,6 +61,8 @@ impl Counters {
         FakeStats {
             requests: get(&self.requests),
             describe_images_requests: get(&self.describe_images_requests),
+            resource_requests: get(&self.resource_requests),
+            unauthorized: get(&self.unauthorized),
             pages: get(&self.pages),
             images_served: get(&self.images_served),
             throttled: get(&self.throttled),

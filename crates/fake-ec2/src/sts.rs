@@ -121,6 +121,28 @@ pub(crate) fn get_caller_identity(caller: &Caller, access_key: &str, request_id:
     out
 }
 
+/// The principal a request acts as, for messages that name it: the role and session
+/// the session token of AssumeRole carries, else the fake's user.
+pub(crate) fn principal(caller: &Caller, access_key: &str, session_token: Option<&str>) -> String {
+    let account = &caller.account;
+    let session = session_token
+        .and_then(|t| t.strip_prefix("AmiqFakeSessionToken/"))
+        .and_then(|t| STANDARD.decode(t).ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    let assumed = session.as_deref().and_then(|s| {
+        let mut parts = s.strip_prefix("amiq-fake-session:")?.splitn(3, ':');
+        let (_, role, name) = (parts.next()?, parts.next()?, parts.next()?);
+        Some(format!("arn:aws:sts::{account}:assumed-role/{role}/{name}"))
+    });
+    match assumed {
+        Some(arn) => arn,
+        None if access_key.starts_with(ASSUMED_KEY_PREFIX) => {
+            format!("arn:aws:sts::{account}:assumed-role/amiq-fake/amiq")
+        }
+        None => format!("arn:aws:iam::{account}:user/amiq-fake"),
+    }
+}
+
 fn response_metadata(out: &mut String, request_id: &str) {
     out.push_str("<ResponseMetadata>");
     element(out, "RequestId", request_id);

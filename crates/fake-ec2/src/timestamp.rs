@@ -9,6 +9,7 @@ pub(crate) mod instant {
     pub const Y2013_06: i64 = 1_370_044_800;
     pub const Y2016_12: i64 = 1_483_142_400;
     pub const Y2019: i64 = 1_546_300_800;
+    pub const Y2021: i64 = 1_609_459_200;
     pub const Y2022: i64 = 1_640_995_200;
     pub const Y2023_03: i64 = 1_678_838_400;
     pub const Y2025_06: i64 = 1_748_736_000;
@@ -89,6 +90,7 @@ mod tests {
         assert_eq!(iso8601(instant::Y2025_06_30, 0), "2025-06-30T00:00:00.000Z");
         assert_eq!(iso8601(951_782_400, 1), "2000-02-29T00:00:00.001Z");
         assert_eq!(iso8601(instant::Y2009, 0), "2009-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(instant::Y2021, 0), "2021-01-01T00:00:00.000Z");
         assert_eq!(
             Civil::from_unix(instant::Y2023_03).compact_date(),
             "20230315"

@@ -54,22 +54,80 @@ pub(crate) fn element(out: &mut String, name: &str, text: &str) {
     out.push('>');
 }
 
-fn opt(out: &mut String, name: &str, value: &Option<String>) {
+pub(crate) fn opt(out: &mut String, name: &str, value: &Option<String>) {
     if let Some(v) = value {
         element(out, name, v);
     }
 }
 
-fn opt_bool(out: &mut String, name: &str, value: Option<bool>) {
+pub(crate) fn opt_bool(out: &mut String, name: &str, value: Option<bool>) {
     if let Some(v) = value {
         element(out, name, if v { "true" } else { "false" });
     }
 }
 
-fn opt_int(out: &mut String, name: &str, value: Option<i32>) {
+pub(crate) fn opt_int(out: &mut String, name: &str, value: Option<i32>) {
     if let Some(v) = value {
-        let _ = write!(out, "<{name}>{v}</{name}>");
+        number(out, name, v);
     }
+}
+
+/// `<name>value</name>` for a number.
+pub(crate) fn number(out: &mut String, name: &str, value: impl std::fmt::Display) {
+    let _ = write!(out, "<{name}>{value}</{name}>");
+}
+
+/// `<name>true</name>` or `false`.
+pub(crate) fn flag(out: &mut String, name: &str, value: bool) {
+    element(out, name, if value { "true" } else { "false" });
+}
+
+/// A list element that is always there: `<name/>` when empty.
+pub(crate) fn set<T>(
+    out: &mut String,
+    name: &str,
+    items: &[T],
+    mut item: impl FnMut(&mut String, &T),
+) {
+    if items.is_empty() {
+        let _ = write!(out, "<{name}/>");
+        return;
+    }
+    let _ = write!(out, "<{name}>");
+    for i in items {
+        out.push_str("<item>");
+        item(out, i);
+        out.push_str("</item>");
+    }
+    let _ = write!(out, "</{name}>");
+}
+
+/// A `tagSet` (absent, empty or with items), as every EC2 resource writes it.
+pub(crate) fn tag_set(out: &mut String, tags: &Option<Vec<amiq_image::Tag>>) {
+    list(out, "tagSet", tags, |out, _, t| {
+        opt(out, "key", &t.key);
+        opt(out, "value", &t.value);
+    });
+}
+
+/// A whole answer of `action`: the declaration, `<{action}Response>` with the request
+/// id, what `body` writes, and `nextToken` when there is one.
+pub(crate) fn response(
+    action: &str,
+    request_id: &str,
+    next_token: Option<&str>,
+    body: impl FnOnce(&mut String),
+) -> String {
+    let mut out = String::with_capacity(4096);
+    out.push_str(DECLARATION);
+    let _ = write!(out, r#"<{action}Response xmlns="{EC2_NAMESPACE}">"#);
+    element(&mut out, "requestId", request_id);
+    body(&mut out);
+    if let Some(token) = next_token {
+        element(&mut out, "nextToken", token);
+    }
+    let _ = write!(out, "</{action}Response>");
+    out
 }
 
 /// A list element: `<name/>` when empty, `<name><item>…</item>…</name>` otherwise,

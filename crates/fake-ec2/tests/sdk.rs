@@ -1,7 +1,7 @@
 //! The fake EC2 endpoint as the real SDKs see it: requests serialised by `aws-sdk-ec2` and
 //! `aws-sdk-sts`, responses parsed by them, and the answers equal to the fake's truth.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use amiq_fake_ec2::{
@@ -10,10 +10,13 @@ use amiq_fake_ec2::{
 use aws_credential_types::Credentials;
 use aws_sdk_ec2::config::retry::RetryConfig;
 use aws_sdk_ec2::config::{BehaviorVersion, Region};
-use aws_sdk_ec2::error::SdkError;
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::operation::describe_images::DescribeImagesError;
 use aws_sdk_ec2::primitives::{DateTime, DateTimeFormat};
-use aws_sdk_ec2::types::{Filter, ImageTypeValues, PlatformValues};
+use aws_sdk_ec2::types::{
+    Filter, ImageReferenceOptionName, ImageReferenceResourceType, ImageTypeValues, PlatformValues,
+    ResourceTypeOption, ResourceTypeRequest,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const A: &str = "111111111111";
@@ -417,6 +420,13 @@ async fn raw_describe(handle: &FakeHandle, query: &str) -> String {
     raw(handle, &path, &headers).await
 }
 
+/// Any EC2 call's answer as text, from the first account (static keys).
+async fn raw_call(handle: &FakeHandle, query: &str) -> String {
+    let scope = "AKIDSTATICTEST/20250101/us-east-1/ec2/aws4_request";
+    let headers = format!("Authorization: AWS4-HMAC-SHA256 Credential={scope}\r\n");
+    raw(handle, &format!("/?{query}"), &headers).await
+}
+
 async fn raw(handle: &FakeHandle, path: &str, headers: &str) -> String {
     let mut stream = tokio::net::TcpStream::connect(handle.addr()).await.unwrap();
     let head = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
@@ -617,5 +627,1138 @@ async fn unknown_members_are_sent_where_the_truth_has_them() {
     for (s, t) in served.iter().zip(&truth) {
         assert_eq!(s.image_id, t.image_id);
     }
+    handle.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// The calls about what references images: each pages to its truth, refuses what EC2
+// refuses, fails as faults say, and follows mutations.
+
+/// Credentials for `account`, through AssumeRole as a sync gets them.
+async fn assumed(handle: &FakeHandle, account: &str) -> Credentials {
+    let out = sts(handle, static_keys())
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/amiq-cleanup"))
+        .role_session_name("cleanup-test")
+        .send()
+        .await
+        .unwrap();
+    let c = out.credentials().unwrap();
+    Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        None,
+        "assumed",
+    )
+}
+
+/// The error code and message of any failed call, as a client reads them.
+fn failure<T, E: ProvideErrorMetadata, R>(
+    result: Result<T, SdkError<E, R>>,
+) -> (Option<String>, Option<String>) {
+    match result {
+        Ok(_) => (None, None),
+        Err(error) => (
+            error.code().map(String::from),
+            error.message().map(String::from),
+        ),
+    }
+}
+
+fn error_code<T, E: ProvideErrorMetadata, R>(result: Result<T, SdkError<E, R>>) -> Option<String> {
+    failure(result).0
+}
+
+type Pairs = Option<Vec<(Option<String>, Option<String>)>>;
+
+fn served_tags(tags: &Option<Vec<aws_sdk_ec2::types::Tag>>) -> Pairs {
+    tags.as_ref()
+        .map(|t| t.iter().map(|g| (g.key.clone(), g.value.clone())).collect())
+}
+
+fn truth_tags(tags: &Option<Vec<amiq_image::Tag>>) -> Pairs {
+    tags.as_ref()
+        .map(|t| t.iter().map(|g| (g.key.clone(), g.value.clone())).collect())
+}
+
+/// Every page of DescribeImageReferences for `request`, as `(imageId, resourceType, arn)`.
+async fn served_references(
+    request: aws_sdk_ec2::operation::describe_image_references::builders::DescribeImageReferencesFluentBuilder,
+) -> Vec<(String, String, String)> {
+    let mut pages = request.into_paginator().send();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        for r in page.unwrap().image_references() {
+            out.push((
+                r.image_id().unwrap().to_string(),
+                r.resource_type().unwrap().as_str().to_string(),
+                r.arn().unwrap().to_string(),
+            ));
+        }
+    }
+    out
+}
+
+fn truth_references(refs: &[amiq_fake_ec2::ImageReference]) -> Vec<(String, String, String)> {
+    refs.iter()
+        .map(|r| (r.image_id.clone(), r.resource_type.clone(), r.arn.clone()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn image_references_page_to_the_truth() {
+    let (fake, handle) = start().await;
+    let client = ec2(&handle, "us-east-1", static_keys(), RetryConfig::standard());
+    let usage = fake.image_usage(A, "us-east-1", None);
+    let referenced: Vec<String> = usage
+        .iter()
+        .filter(|u| !u.references.is_empty())
+        .map(|u| u.image_id.clone())
+        .take(10)
+        .collect();
+    assert!(referenced.len() >= 3, "{referenced:?}");
+    let truth = fake
+        .image_references(A, "us-east-1", &referenced, None)
+        .unwrap();
+    let kinds: BTreeSet<&str> = truth.iter().map(|r| r.resource_type.as_str()).collect();
+    assert!(kinds.len() >= 3, "{kinds:?}");
+    // More than one page of 5.
+    assert!(truth.len() > 5, "{}", truth.len());
+    let served = served_references(
+        client
+            .describe_image_references()
+            .set_image_ids(Some(referenced.clone()))
+            .include_all_resource_types(true)
+            .max_results(5),
+    )
+    .await;
+    assert_eq!(served, truth_references(&truth));
+    for r in &truth {
+        assert!(r.arn.contains(":us-east-1:111111111111:"), "{}", r.arn);
+        let expected = match r.resource_type.as_str() {
+            "ec2:Instance" => "arn:aws:ec2:us-east-1:111111111111:instance/i-0",
+            "ec2:LaunchTemplate" => "arn:aws:ec2:us-east-1:111111111111:launch-template/lt-0",
+            "ssm:Parameter" => "arn:aws:ssm:us-east-1:111111111111:parameter/",
+            "imagebuilder:ImageRecipe" => {
+                "arn:aws:imagebuilder:us-east-1:111111111111:image-recipe/"
+            }
+            _ => "arn:aws:imagebuilder:us-east-1:111111111111:container-recipe/",
+        };
+        assert!(r.arn.starts_with(expected), "{}", r.arn);
+    }
+    // The usage truth agrees with the call for each image.
+    for u in usage.iter().filter(|u| referenced.contains(&u.image_id)) {
+        let one = fake
+            .image_references(A, "us-east-1", std::slice::from_ref(&u.image_id), None)
+            .unwrap();
+        assert_eq!(one, u.references);
+    }
+
+    // version-depth: an image only older versions name appears when asked deeper.
+    let deep = fake.image_usage(A, "us-east-1", Some(10_000));
+    let old_only: Vec<String> = deep
+        .iter()
+        .zip(&usage)
+        .filter(|(d, u)| d.references.len() > u.references.len())
+        .map(|(d, _)| d.image_id.clone())
+        .take(10)
+        .collect();
+    assert!(!old_only.is_empty());
+    let templates = |depth: Option<&str>| {
+        let mut wanted = ResourceTypeRequest::builder()
+            .resource_type(ImageReferenceResourceType::Ec2LaunchTemplate);
+        if let Some(depth) = depth {
+            wanted = wanted.resource_type_options(
+                ResourceTypeOption::builder()
+                    .option_name(ImageReferenceOptionName::VersionDepth)
+                    .option_values(depth)
+                    .build(),
+            );
+        }
+        client
+            .describe_image_references()
+            .set_image_ids(Some(old_only.clone()))
+            .resource_types(wanted.build())
+    };
+    let shallow = served_references(templates(None)).await;
+    let deeper = served_references(templates(Some("10000"))).await;
+    assert!(deeper.len() > shallow.len(), "{shallow:?} {deeper:?}");
+    let deep_truth = fake
+        .image_references(A, "us-east-1", &old_only, Some(10_000))
+        .unwrap();
+    let deep_templates: Vec<_> = truth_references(&deep_truth)
+        .into_iter()
+        .filter(|r| r.1 == "ec2:LaunchTemplate")
+        .collect();
+    assert_eq!(deeper, deep_templates);
+
+    // state-name: only instances in the states asked for.
+    let metadata = fake.instance_image_metadata(A, "us-east-1");
+    let running: Vec<&amiq_fake_ec2::InstanceImageMetadata> = metadata
+        .iter()
+        .filter(|m| m.state_name == "running")
+        .collect();
+    let images: Vec<String> = running
+        .iter()
+        .map(|m| m.image.image_id.clone())
+        .filter(|id| usage.iter().any(|u| &u.image_id == id))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .take(10)
+        .collect();
+    assert!(!images.is_empty());
+    let served = served_references(
+        client
+            .describe_image_references()
+            .set_image_ids(Some(images.clone()))
+            .resource_types(
+                ResourceTypeRequest::builder()
+                    .resource_type(ImageReferenceResourceType::Ec2Instance)
+                    .resource_type_options(
+                        ResourceTypeOption::builder()
+                            .option_name(ImageReferenceOptionName::StateName)
+                            .option_values("running")
+                            .build(),
+                    )
+                    .build(),
+            ),
+    )
+    .await;
+    let expected: BTreeSet<String> = running
+        .iter()
+        .filter(|m| images.contains(&m.image.image_id))
+        .map(|m| format!("arn:aws:ec2:us-east-1:{A}:instance/{}", m.instance_id))
+        .collect();
+    assert_eq!(
+        served.iter().map(|r| r.2.clone()).collect::<BTreeSet<_>>(),
+        expected
+    );
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn image_reference_limits_get_ec2_error_codes() {
+    let (fake, handle) = start().await;
+    let client = ec2(&handle, "us-east-1", static_keys(), RetryConfig::standard());
+    let owned: Vec<String> = fake
+        .image_usage(A, "us-east-1", None)
+        .into_iter()
+        .map(|u| u.image_id)
+        .take(11)
+        .collect();
+    let ask = |ids: &[String]| {
+        client
+            .describe_image_references()
+            .set_image_ids(Some(ids.to_vec()))
+            .include_all_resource_types(true)
+    };
+    assert!(ask(&owned[..10]).send().await.is_ok());
+    let (code, message) = failure(ask(&owned).send().await);
+    assert_eq!(code.as_deref(), Some("InvalidParameterValue"));
+    assert!(message.unwrap().contains("10"));
+    assert_eq!(
+        error_code(ask(&[]).send().await).as_deref(),
+        Some("MissingParameter")
+    );
+    assert_eq!(
+        error_code(ask(&["ami-12345".into()]).send().await).as_deref(),
+        Some("InvalidAMIID.Malformed")
+    );
+    assert_eq!(
+        error_code(ask(&["ami-0123456789abcdef0".into()]).send().await).as_deref(),
+        Some("InvalidAMIID.NotFound")
+    );
+    assert_eq!(
+        error_code(ask(&owned[..1]).max_results(4).send().await).as_deref(),
+        Some("InvalidParameterValue")
+    );
+    assert!(ask(&owned[..1]).max_results(5).send().await.is_ok());
+    let neither = client
+        .describe_image_references()
+        .set_image_ids(Some(owned[..1].to_vec()))
+        .send()
+        .await;
+    assert_eq!(error_code(neither).as_deref(), Some("MissingParameter"));
+    for depth in ["0", "10001", "deep"] {
+        let too_deep = client
+            .describe_image_references()
+            .set_image_ids(Some(owned[..1].to_vec()))
+            .resource_types(
+                ResourceTypeRequest::builder()
+                    .resource_type(ImageReferenceResourceType::Ec2LaunchTemplate)
+                    .resource_type_options(
+                        ResourceTypeOption::builder()
+                            .option_name(ImageReferenceOptionName::VersionDepth)
+                            .option_values(depth)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await;
+        assert_eq!(
+            error_code(too_deep).as_deref(),
+            Some("InvalidParameterValue"),
+            "{depth}"
+        );
+    }
+    let wrong_option = client
+        .describe_image_references()
+        .set_image_ids(Some(owned[..1].to_vec()))
+        .resource_types(
+            ResourceTypeRequest::builder()
+                .resource_type(ImageReferenceResourceType::SsmParameter)
+                .resource_type_options(
+                    ResourceTypeOption::builder()
+                        .option_name(ImageReferenceOptionName::StateName)
+                        .option_values("running")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await;
+    assert_eq!(
+        error_code(wrong_option).as_deref(),
+        Some("InvalidParameterValue")
+    );
+    handle.shutdown().await;
+}
+
+/// The served metadata, field by field, in the truth's terms.
+fn served_metadata(m: &aws_sdk_ec2::types::InstanceImageMetadata) -> Vec<Option<String>> {
+    let image = m.image_metadata().unwrap();
+    let state = m.state().unwrap();
+    let operator = m.operator();
+    vec![
+        m.instance_id.clone(),
+        m.instance_type().map(|t| t.as_str().to_string()),
+        written(m.launch_time()),
+        m.availability_zone.clone(),
+        m.zone_id.clone(),
+        state.code().map(|c| c.to_string()),
+        state.name().map(|n| n.as_str().to_string()),
+        m.owner_id.clone(),
+        format!("{:?}", served_tags(&m.tags)).into(),
+        image.image_id.clone(),
+        image.name.clone(),
+        image.owner_id.clone(),
+        image.state().map(|s| s.as_str().to_string()),
+        image.image_owner_alias.clone(),
+        image.creation_date.clone(),
+        image.deprecation_time.clone(),
+        image.image_allowed.map(|a| a.to_string()),
+        image.is_public.map(|p| p.to_string()),
+        image.image_watermarks.as_ref().map(|w| w.len().to_string()),
+        operator.and_then(|o| o.managed()).map(|m| m.to_string()),
+        operator.and_then(|o| o.principal()).map(String::from),
+    ]
+}
+
+fn truth_metadata(m: &amiq_fake_ec2::InstanceImageMetadata) -> Vec<Option<String>> {
+    let image = &m.image;
+    vec![
+        Some(m.instance_id.clone()),
+        Some(m.instance_type.clone()),
+        reread(&Some(m.launch_time.clone())),
+        Some(m.availability_zone.clone()),
+        Some(m.zone_id.clone()),
+        Some(m.state_code.to_string()),
+        Some(m.state_name.clone()),
+        Some(m.owner_id.clone()),
+        format!("{:?}", truth_tags(&m.tags)).into(),
+        Some(image.image_id.clone()),
+        image.name.clone(),
+        image.owner_id.clone(),
+        image.state.clone(),
+        image.owner_alias.clone(),
+        image.creation_date.clone(),
+        image.deprecation_time.clone(),
+        image.image_allowed.map(|a| a.to_string()),
+        image.is_public.map(|p| p.to_string()),
+        image.watermarks.as_ref().map(|w| w.len().to_string()),
+        m.operator.as_ref().map(|o| o.managed.to_string()),
+        m.operator.as_ref().and_then(|o| o.principal.clone()),
+    ]
+}
+
+async fn served_instances(
+    client: &aws_sdk_ec2::Client,
+) -> Vec<aws_sdk_ec2::types::InstanceImageMetadata> {
+    let mut pages = client
+        .describe_instance_image_metadata()
+        .max_results(5)
+        .into_paginator()
+        .send();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        out.extend(page.unwrap().instance_image_metadata.unwrap_or_default());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instance_image_metadata_pages_to_the_truth() {
+    let (fake, handle) = start().await;
+    let client = ec2(&handle, "us-east-1", static_keys(), RetryConfig::standard());
+    let truth = fake.instance_image_metadata(A, "us-east-1");
+    assert!(truth.len() >= 10, "{}", truth.len());
+    let served = served_instances(&client).await;
+    assert_eq!(served.len(), truth.len());
+    for (s, t) in served.iter().zip(&truth) {
+        assert_eq!(served_metadata(s), truth_metadata(t));
+    }
+    // Launched from own, shared and Amazon images, and from one deregistered since.
+    let owners: BTreeSet<Option<String>> = truth.iter().map(|m| m.image.owner_id.clone()).collect();
+    assert!(owners.contains(&Some(A.into())) && owners.contains(&Some(B.into())));
+    assert!(owners.contains(&Some(amiq_fake_ec2::AMAZON_OWNER_ID.into())));
+    let gone: Vec<_> = truth
+        .iter()
+        .filter(|m| m.image.state.as_deref() == Some("deregistered"))
+        .collect();
+    assert!(!gone.is_empty());
+    assert!(
+        gone.iter()
+            .all(|m| m.image.name.is_some() && m.image.image_allowed.is_none())
+    );
+
+    let one = &truth[3].instance_id;
+    let by_id = client
+        .describe_instance_image_metadata()
+        .instance_ids(one)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_id.instance_image_metadata().len(), 1);
+    let by_filter = client
+        .describe_instance_image_metadata()
+        .filters(Filter::builder().name("instance-id").values(one).build())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        by_filter.instance_image_metadata()[0].instance_id(),
+        Some(one.as_str())
+    );
+    let by_state = client
+        .describe_instance_image_metadata()
+        .filters(
+            Filter::builder()
+                .name("instance-state-name")
+                .values("running")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let running = truth.iter().filter(|m| m.state_name == "running").count();
+    assert_eq!(by_state.instance_image_metadata().len(), running);
+
+    for bad in [0, 1001] {
+        let refused = client
+            .describe_instance_image_metadata()
+            .max_results(bad)
+            .send()
+            .await;
+        assert_eq!(
+            error_code(refused).as_deref(),
+            Some("InvalidParameterValue")
+        );
+    }
+    let missing = client
+        .describe_instance_image_metadata()
+        .instance_ids("i-0123456789abcdef0")
+        .send()
+        .await;
+    assert_eq!(
+        error_code(missing).as_deref(),
+        Some("InvalidInstanceID.NotFound")
+    );
+    let malformed = client
+        .describe_instance_image_metadata()
+        .instance_ids("i-xyz")
+        .send()
+        .await;
+    assert_eq!(
+        error_code(malformed).as_deref(),
+        Some("InvalidInstanceID.Malformed")
+    );
+    let unknown_filter = client
+        .describe_instance_image_metadata()
+        .filters(Filter::builder().name("image-name").values("x").build())
+        .send()
+        .await;
+    assert_eq!(
+        error_code(unknown_filter).as_deref(),
+        Some("InvalidParameterValue")
+    );
+    handle.shutdown().await;
+}
+
+fn served_snapshot(s: &aws_sdk_ec2::types::Snapshot) -> Vec<Option<String>> {
+    vec![
+        s.snapshot_id.clone(),
+        s.volume_id.clone(),
+        s.volume_size.map(|v| v.to_string()),
+        s.full_snapshot_size_in_bytes.map(|v| v.to_string()),
+        s.storage_tier().map(|t| t.as_str().to_string()),
+        written(s.start_time()),
+        s.encrypted.map(|e| e.to_string()),
+        s.kms_key_id.clone(),
+        s.description.clone(),
+        s.state().map(|t| t.as_str().to_string()),
+        s.progress.clone(),
+        s.owner_id.clone(),
+        format!("{:?}", served_tags(&s.tags)).into(),
+    ]
+}
+
+fn truth_snapshot(s: &amiq_fake_ec2::Snapshot) -> Vec<Option<String>> {
+    vec![
+        Some(s.snapshot_id.clone()),
+        Some(s.volume_id.clone()),
+        Some(s.volume_size.to_string()),
+        s.full_snapshot_size_in_bytes.map(|v| v.to_string()),
+        Some(s.storage_tier.clone()),
+        reread(&Some(s.start_time.clone())),
+        Some(s.encrypted.to_string()),
+        s.kms_key_id.clone(),
+        s.description.clone(),
+        Some(s.state.clone()),
+        Some(s.progress.clone()),
+        Some(s.owner_id.clone()),
+        format!("{:?}", truth_tags(&s.tags)).into(),
+    ]
+}
+
+async fn served_snapshots(
+    client: &aws_sdk_ec2::Client,
+    page: i32,
+) -> Vec<aws_sdk_ec2::types::Snapshot> {
+    let mut pages = client
+        .describe_snapshots()
+        .owner_ids("self")
+        .max_results(page)
+        .into_paginator()
+        .send();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        out.extend(page.unwrap().snapshots.unwrap_or_default());
+    }
+    out
+}
+
+/// Every snapshot id the block device mappings of `account`'s images name, with how
+/// many images name it.
+fn mapped_snapshots(fake: &FakeEc2, account: &str) -> BTreeMap<String, usize> {
+    let request = DescribeRequest {
+        owners: vec!["self".into()],
+        include_disabled: true,
+        include_deprecated: true,
+        ..Default::default()
+    };
+    let mut mapped = BTreeMap::new();
+    for image in fake.describe(account, "us-east-1", &request).unwrap() {
+        let mappings = image.block_device_mappings.unwrap_or_default();
+        for id in mappings
+            .iter()
+            .filter_map(|m| m.ebs.as_ref()?.snapshot_id.clone())
+        {
+            *mapped.entry(id).or_insert(0) += 1;
+        }
+    }
+    mapped
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshots_page_to_the_truth_and_match_the_images() {
+    let (fake, handle) = start().await;
+    let client = ec2(&handle, "us-east-1", static_keys(), RetryConfig::standard());
+    let truth = fake.snapshots(A, "us-east-1");
+    let served = served_snapshots(&client, 1000).await;
+    assert_eq!(served.len(), truth.len());
+    for (s, t) in served.iter().zip(&truth) {
+        assert_eq!(served_snapshot(s), truth_snapshot(t));
+    }
+    let small_pages = served_snapshots(&client, 7).await;
+    assert_eq!(
+        small_pages
+            .iter()
+            .map(|s| s.snapshot_id.clone().unwrap())
+            .collect::<Vec<_>>(),
+        truth
+            .iter()
+            .map(|s| s.snapshot_id.clone())
+            .collect::<Vec<_>>()
+    );
+
+    let mapped = mapped_snapshots(&fake, A);
+    let listed: BTreeSet<String> = truth.iter().map(|s| s.snapshot_id.clone()).collect();
+    assert_eq!(listed.len(), truth.len(), "snapshot ids are unique");
+    for id in mapped.keys() {
+        assert!(listed.contains(id), "{id} is mapped but not listed");
+    }
+    let shared = mapped.values().filter(|n| **n > 1).count();
+    assert!(shared > 50, "{shared} snapshots used by several images");
+    let unused = listed.iter().filter(|id| !mapped.contains_key(*id)).count();
+    assert!(unused >= 3, "{unused} snapshots no image uses");
+    assert!(
+        truth
+            .iter()
+            .any(|s| s.full_snapshot_size_in_bytes.is_none())
+    );
+    assert!(truth.iter().any(|s| s.storage_tier == "archive"));
+    assert!(truth.iter().any(|s| s.encrypted) && truth.iter().any(|s| !s.encrypted));
+    // The usage truth names the same snapshots, and which are shared.
+    let usage = fake.image_usage(A, "us-east-1", None);
+    let usage_shared: BTreeSet<&String> =
+        usage.iter().flat_map(|u| &u.shared_snapshot_ids).collect();
+    assert_eq!(usage_shared.len(), shared);
+
+    let named = client
+        .describe_snapshots()
+        .snapshot_ids(&truth[0].snapshot_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        named.snapshots()[0].snapshot_id(),
+        Some(truth[0].snapshot_id.as_str())
+    );
+    let missing = client
+        .describe_snapshots()
+        .snapshot_ids("snap-0123456789abcdef0")
+        .send()
+        .await;
+    assert_eq!(
+        error_code(missing).as_deref(),
+        Some("InvalidSnapshot.NotFound")
+    );
+    for bad in [4, 1001] {
+        let refused = client
+            .describe_snapshots()
+            .owner_ids("self")
+            .max_results(bad)
+            .send()
+            .await;
+        assert_eq!(
+            error_code(refused).as_deref(),
+            Some("InvalidParameterValue")
+        );
+    }
+    let amazon = client
+        .describe_snapshots()
+        .owner_ids("amazon")
+        .max_results(5)
+        .send()
+        .await
+        .unwrap();
+    assert!(amazon.snapshots().is_empty());
+    let archived = client
+        .describe_snapshots()
+        .owner_ids("self")
+        .filters(
+            Filter::builder()
+                .name("storage-tier")
+                .values("archive")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let expected = truth.iter().filter(|s| s.storage_tier == "archive").count();
+    assert_eq!(archived.snapshots().len(), expected);
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recycle_bin_and_settings_answer_the_truth() {
+    let (fake, handle) = start().await;
+    let client = ec2(&handle, "us-east-1", static_keys(), RetryConfig::standard());
+    let truth = fake.recycle_bin(A, "us-east-1");
+    assert!(!truth.is_empty());
+    let mut pages = client
+        .list_images_in_recycle_bin()
+        .max_results(1)
+        .into_paginator()
+        .send();
+    let mut served = Vec::new();
+    while let Some(page) = pages.next().await {
+        served.extend(page.unwrap().images.unwrap_or_default());
+    }
+    assert_eq!(served.len(), truth.len());
+    for (s, t) in served.iter().zip(&truth) {
+        assert_eq!(s.image_id.as_deref(), Some(t.image_id.as_str()));
+        assert_eq!(s.name, t.name);
+        assert_eq!(s.description, t.description);
+        assert_eq!(
+            written(s.recycle_bin_enter_time()),
+            reread(&Some(t.recycle_bin_enter_time.clone()))
+        );
+        assert_eq!(
+            written(s.recycle_bin_exit_time()),
+            reread(&Some(t.recycle_bin_exit_time.clone()))
+        );
+        assert!(t.recycle_bin_enter_time < t.recycle_bin_exit_time);
+    }
+    let one = client
+        .list_images_in_recycle_bin()
+        .image_ids(&truth[0].image_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(one.images().len(), 1);
+    for bad in [0, 1001] {
+        let refused = client
+            .list_images_in_recycle_bin()
+            .max_results(bad)
+            .send()
+            .await;
+        assert_eq!(
+            error_code(refused).as_deref(),
+            Some("InvalidParameterValue")
+        );
+    }
+    let too_many = client
+        .list_images_in_recycle_bin()
+        .set_image_ids(Some(vec![truth[0].image_id.clone(); 21]))
+        .send()
+        .await;
+    assert_eq!(
+        error_code(too_many).as_deref(),
+        Some("InvalidParameterValue")
+    );
+
+    for region in ["us-east-1", "eu-west-1"] {
+        let client = ec2(&handle, region, static_keys(), RetryConfig::standard());
+        let allowed = client.get_allowed_images_settings().send().await.unwrap();
+        let truth = fake.allowed_images_settings(A, region).unwrap();
+        assert_eq!(allowed.state(), Some(truth.state.as_str()));
+        assert_eq!(
+            allowed.managed_by().map(|m| m.as_str()),
+            Some(truth.managed_by.as_str())
+        );
+        let criteria = truth.image_criteria.clone().unwrap_or_default();
+        assert_eq!(allowed.image_criteria().len(), criteria.len());
+        for (s, t) in allowed.image_criteria().iter().zip(&criteria) {
+            assert_eq!(s.image_providers, t.image_providers);
+            assert_eq!(s.image_names, t.image_names);
+            assert_eq!(s.marketplace_product_codes, t.marketplace_product_codes);
+            assert_eq!(
+                s.deprecation_time_condition()
+                    .and_then(|c| c.maximum_days_since_deprecated()),
+                t.maximum_days_since_deprecated
+            );
+            assert_eq!(
+                s.creation_date_condition()
+                    .and_then(|c| c.maximum_days_since_created()),
+                t.maximum_days_since_created
+            );
+            assert_eq!(
+                s.image_watermarks().len(),
+                t.image_watermarks.as_ref().map_or(0, Vec::len)
+            );
+            assert_eq!(
+                s.scan_result_condition()
+                    .and_then(|c| c.maximum_severity_label())
+                    .map(|l| l.as_str().to_string()),
+                t.scan_result
+                    .as_ref()
+                    .and_then(|c| c.maximum_severity_label.clone())
+            );
+        }
+        let block = client
+            .get_image_block_public_access_state()
+            .send()
+            .await
+            .unwrap();
+        let truth = fake.image_block_public_access(A, region).unwrap();
+        assert_eq!(
+            block.image_block_public_access_state(),
+            Some(truth.state.as_str())
+        );
+        assert_eq!(
+            block.managed_by().map(|m| m.as_str()),
+            Some(truth.managed_by.as_str())
+        );
+    }
+    let opted_out = ec2(
+        &handle,
+        "me-central-1",
+        static_keys(),
+        RetryConfig::standard(),
+    );
+    assert_eq!(
+        error_code(opted_out.get_allowed_images_settings().send().await).as_deref(),
+        Some("AuthFailure")
+    );
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthorized_operation_for_the_switched_account_and_action_only() {
+    let (fake, handle) = start().await;
+    let as_b = ec2(
+        &handle,
+        "us-east-1",
+        assumed(&handle, B).await,
+        RetryConfig::disabled(),
+    );
+    let as_a = ec2(&handle, "us-east-1", static_keys(), RetryConfig::disabled());
+    fake.set_faults(Faults {
+        unauthorized: vec![(B.into(), "DescribeSnapshots".into())],
+        ..Faults::default()
+    });
+    let (code, message) = failure(as_b.describe_snapshots().owner_ids("self").send().await);
+    assert_eq!(code.as_deref(), Some("UnauthorizedOperation"));
+    let message = message.unwrap();
+    assert!(
+        message.starts_with("You are not authorized to perform this operation. User: ")
+            && message.contains(&format!(
+                "arn:aws:sts::{B}:assumed-role/amiq-cleanup/cleanup-test"
+            ))
+            && message.contains("is not authorized to perform: ec2:DescribeSnapshots"),
+        "{message}"
+    );
+    // Other actions of B, and the same action of A, are allowed.
+    assert!(
+        as_b.describe_images()
+            .owners("self")
+            .max_results(5)
+            .send()
+            .await
+            .is_ok()
+    );
+    assert!(as_b.get_allowed_images_settings().send().await.is_ok());
+    assert!(
+        as_a.describe_snapshots()
+            .owner_ids("self")
+            .max_results(5)
+            .send()
+            .await
+            .is_ok()
+    );
+    assert_eq!(fake.stats().unauthorized, 1);
+
+    // Another process switches it through AmiqSetFaults.
+    let body = raw_get(
+        &handle,
+        &format!("/?Action=AmiqSetFaults&Unauthorized.1={A}/DescribeImageReferences&Unauthorized.2={A}/DescribeImages"),
+    )
+    .await;
+    assert!(body.contains("AmiqSetFaultsResponse"), "{body}");
+    let refused = as_a
+        .describe_image_references()
+        .image_ids("ami-0123456789abcdef0")
+        .include_all_resource_types(true)
+        .send()
+        .await;
+    assert_eq!(
+        error_code(refused).as_deref(),
+        Some("UnauthorizedOperation")
+    );
+    let refused = as_a
+        .describe_images()
+        .owners("self")
+        .max_results(5)
+        .send()
+        .await;
+    assert_eq!(
+        error_code(refused).as_deref(),
+        Some("UnauthorizedOperation")
+    );
+    assert!(
+        as_b.describe_snapshots()
+            .owner_ids("self")
+            .max_results(5)
+            .send()
+            .await
+            .is_ok()
+    );
+    let bad = raw_get(&handle, "/?Action=AmiqSetFaults&Unauthorized.1=nonsense").await;
+    assert!(bad.contains("<Code>InvalidParameterValue</Code>"), "{bad}");
+    raw_get(&handle, "/?Action=AmiqSetFaults").await;
+    assert!(
+        as_a.describe_images()
+            .owners("self")
+            .max_results(5)
+            .send()
+            .await
+            .is_ok()
+    );
+    let unknown = raw_get(&handle, "/?Action=DeleteSnapshot&SnapshotId=snap-1").await;
+    assert!(unknown.contains("<Code>InvalidAction</Code>"), "{unknown}");
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_on_the_new_calls_are_retried_or_surface() {
+    let (fake, handle) = start().await;
+    let once = ec2(&handle, "us-east-1", static_keys(), RetryConfig::disabled());
+    let owned = fake.image_usage(A, "us-east-1", None)[0].image_id.clone();
+    let cases: [(Faults, Option<&str>); 3] = [
+        (
+            Faults {
+                throttle_rate: 1.0,
+                ..Faults::default()
+            },
+            Some("RequestLimitExceeded"),
+        ),
+        (
+            Faults {
+                server_error_rate: 1.0,
+                ..Faults::default()
+            },
+            Some("InternalError"),
+        ),
+        (
+            Faults {
+                reset_rate: 1.0,
+                ..Faults::default()
+            },
+            None,
+        ),
+    ];
+    for (faults, code) in cases {
+        fake.set_faults(faults);
+        let snapshots = once
+            .describe_snapshots()
+            .owner_ids("self")
+            .max_results(5)
+            .send()
+            .await;
+        let metadata = once.describe_instance_image_metadata().send().await;
+        let bin = once.list_images_in_recycle_bin().send().await;
+        let settings = once.get_allowed_images_settings().send().await;
+        let block = once.get_image_block_public_access_state().send().await;
+        let references = once
+            .describe_image_references()
+            .image_ids(&owned)
+            .include_all_resource_types(true)
+            .send()
+            .await;
+        assert!(snapshots.is_err() && metadata.is_err() && bin.is_err());
+        assert!(settings.is_err() && block.is_err() && references.is_err());
+        assert_eq!(error_code(snapshots).as_deref(), code);
+        assert_eq!(error_code(metadata).as_deref(), code);
+    }
+    assert_eq!(fake.stats().resets, 6);
+    // Pages arrive damaged: cut short, with a broken tag, padded with an element EC2
+    // does not have; a spoiled token fails the next page.
+    fake.set_faults(Faults {
+        garbled_rate: 1.0,
+        ..Faults::default()
+    });
+    let end = "</DescribeSnapshotsResponse>";
+    let cut = raw_call(
+        &handle,
+        "Action=DescribeSnapshots&Owner.1=self&MaxResults=5",
+    )
+    .await;
+    assert!(cut.contains("<snapshotSet>") && !cut.contains(end), "{cut}");
+    let broken = raw_call(
+        &handle,
+        "Action=DescribeSnapshots&Owner.1=self&MaxResults=5",
+    )
+    .await;
+    assert!(
+        broken.contains("</requestId><imagesSet><item><imageId><snapshotSet>"),
+        "{broken}"
+    );
+    let padded = raw_call(&handle, "Action=GetAllowedImagesSettings").await;
+    assert!(
+        padded.contains("<amiqUnexpected")
+            && padded.contains("</GetAllowedImagesSettingsResponse>")
+    );
+    assert_eq!(fake.stats().garbled, 3);
+    fake.set_faults(Faults {
+        bad_token_rate: 1.0,
+        ..Faults::default()
+    });
+    let first = once
+        .describe_snapshots()
+        .owner_ids("self")
+        .max_results(5)
+        .send()
+        .await
+        .unwrap();
+    let second = once
+        .describe_snapshots()
+        .owner_ids("self")
+        .max_results(5)
+        .next_token(first.next_token().unwrap())
+        .send()
+        .await;
+    assert_eq!(error_code(second).as_deref(), Some("InvalidParameterValue"));
+
+    // With the SDK's retries, throttling and server errors only slow the pages down.
+    fake.set_faults(Faults {
+        seed: 3,
+        throttle_rate: 0.15,
+        server_error_rate: 0.1,
+        ..Faults::default()
+    });
+    let patient = ec2(
+        &handle,
+        "us-east-1",
+        static_keys(),
+        RetryConfig::standard()
+            .with_max_attempts(10)
+            .with_initial_backoff(std::time::Duration::from_millis(5)),
+    );
+    let snapshots = served_snapshots(&patient, 100).await;
+    assert_eq!(snapshots.len(), fake.snapshots(A, "us-east-1").len());
+    let instances = served_instances(&patient).await;
+    assert_eq!(
+        instances.len(),
+        fake.instance_image_metadata(A, "us-east-1").len()
+    );
+    let stats = fake.stats();
+    assert!(stats.throttled > 3 && stats.server_errors > 3, "{stats:?}");
+
+    // A failing region fails the new calls too.
+    fake.set_faults(Faults {
+        failing_regions: vec![FailingRegion {
+            region: "us-east-1".into(),
+            account: None,
+        }],
+        ..Faults::default()
+    });
+    assert!(
+        once.get_image_block_public_access_state()
+            .send()
+            .await
+            .is_err()
+    );
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mutation_changes_the_answers_consistently() {
+    let (fake, handle) = start().await;
+    let client = ec2(&handle, "us-east-1", static_keys(), RetryConfig::standard());
+    let settings_before = (
+        fake.allowed_images_settings(A, "us-east-1"),
+        fake.image_block_public_access(A, "us-east-1"),
+    );
+    let mut settings_changed = false;
+    let mut kept_metadata = false;
+    for seed in 1..=6 {
+        let owned_before: BTreeSet<String> = fake
+            .image_usage(A, "us-east-1", None)
+            .into_iter()
+            .map(|u| u.image_id)
+            .collect();
+        let instances_before = fake.instance_image_metadata(A, "us-east-1");
+        let bin_before: BTreeSet<String> = fake
+            .recycle_bin(A, "us-east-1")
+            .into_iter()
+            .map(|i| i.image_id)
+            .collect();
+        fake.mutate(0.6, seed);
+        let owned_after: BTreeSet<String> = fake
+            .image_usage(A, "us-east-1", None)
+            .into_iter()
+            .map(|u| u.image_id)
+            .collect();
+        let deregistered: BTreeSet<&String> = owned_before.difference(&owned_after).collect();
+        assert!(!deregistered.is_empty());
+
+        // Deregistered images go to the Recycle Bin at the configured rate; the served
+        // bin is the truth.
+        let bin = fake.recycle_bin(A, "us-east-1");
+        let entered = bin
+            .iter()
+            .filter(|i| deregistered.contains(&i.image_id))
+            .count();
+        assert!(
+            entered > 0 && entered < deregistered.len(),
+            "{entered} of {}",
+            deregistered.len()
+        );
+        assert!(bin.iter().all(|i| !owned_after.contains(&i.image_id)));
+        let mut pages = client.list_images_in_recycle_bin().into_paginator().send();
+        let mut served_ids: Vec<String> = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.unwrap();
+            served_ids.extend(
+                page.images()
+                    .iter()
+                    .map(|i| i.image_id().unwrap().to_string()),
+            );
+        }
+        assert_eq!(
+            served_ids,
+            bin.iter().map(|i| i.image_id.clone()).collect::<Vec<_>>()
+        );
+        assert!(bin_before.iter().any(|id| served_ids.contains(id)) || bin_before.is_empty());
+
+        // Instances launched from a deregistered image keep what EC2 knew of it.
+        let after = fake.instance_image_metadata(A, "us-east-1");
+        for before in instances_before
+            .iter()
+            .filter(|m| deregistered.contains(&m.image.image_id))
+        {
+            let Some(now) = after.iter().find(|m| m.instance_id == before.instance_id) else {
+                continue;
+            };
+            assert_eq!(now.image.state.as_deref(), Some("deregistered"));
+            assert_eq!(now.image.image_id, before.image.image_id);
+            assert_eq!(now.image.name, before.image.name);
+            assert_eq!(now.image.creation_date, before.image.creation_date);
+            kept_metadata = true;
+        }
+        let served = served_instances(&client).await;
+        assert_eq!(served.len(), after.len());
+        for (s, t) in served.iter().zip(&after) {
+            assert_eq!(served_metadata(s), truth_metadata(t));
+        }
+
+        // Snapshots still cover every registered image's mappings, and page as the truth.
+        let truth = fake.snapshots(A, "us-east-1");
+        let listed: BTreeSet<String> = truth.iter().map(|s| s.snapshot_id.clone()).collect();
+        for id in mapped_snapshots(&fake, A).keys() {
+            assert!(listed.contains(id), "{id} is mapped but was deleted");
+        }
+        let served = served_snapshots(&client, 1000).await;
+        assert_eq!(
+            served.iter().map(served_snapshot).collect::<Vec<_>>(),
+            truth.iter().map(truth_snapshot).collect::<Vec<_>>()
+        );
+
+        // References follow the estates.
+        let referenced: Vec<String> = fake
+            .image_usage(A, "us-east-1", None)
+            .into_iter()
+            .filter(|u| !u.references.is_empty())
+            .map(|u| u.image_id)
+            .take(10)
+            .collect();
+        let truth = fake
+            .image_references(A, "us-east-1", &referenced, None)
+            .unwrap();
+        let served = served_references(
+            client
+                .describe_image_references()
+                .set_image_ids(Some(referenced.clone()))
+                .include_all_resource_types(true),
+        )
+        .await;
+        assert_eq!(served, truth_references(&truth));
+
+        let settings_now = (
+            fake.allowed_images_settings(A, "us-east-1"),
+            fake.image_block_public_access(A, "us-east-1"),
+        );
+        settings_changed |= settings_now != settings_before;
+        let allowed = client.get_allowed_images_settings().send().await.unwrap();
+        assert_eq!(
+            allowed.state(),
+            settings_now.0.as_ref().map(|s| s.state.as_str())
+        );
+    }
+    assert!(kept_metadata, "no instance's image was deregistered");
+    assert!(settings_changed, "the settings never changed");
     handle.shutdown().await;
 }

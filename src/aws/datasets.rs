@@ -1,0 +1,538 @@
+//! The calls of the datasets beside images, paginated and retried as DescribeImages is
+//! (the same backoff, the same counts), each page handed on as plain
+//! [`crate::records::Records`].
+
+use std::future::Future;
+
+use aws_smithy_types::date_time::Format;
+use futures::StreamExt;
+
+use super::error::{ApiFailure, FailureKind};
+use super::fetch::{FetchError, FetchSettings, FetchStats, backoff};
+use super::whole::WholeBody;
+use crate::plan::Dataset;
+use crate::records::{
+    AccountSettings, ImageCriterion, ImageReference, Instance, Records, RecycleBinImage, Snapshot,
+    Tag,
+};
+
+/// DescribeImageReferences takes at most this many image ids per call.
+pub const REFERENCE_IDS_PER_CALL: usize = 10;
+/// Reference calls of one partition in flight at once: enough to hide latency, few
+/// enough that one large owner leaves the account's throttling budget to the others.
+const REFERENCE_CALLS_IN_FLIGHT: usize = 4;
+
+/// What one dataset partition asks for.
+#[derive(Debug, Clone)]
+pub enum DatasetRequest {
+    /// The account's resources that name these images (its own and those shared
+    /// with it), checking `version_depth` launch template versions.
+    References {
+        image_ids: Vec<String>,
+        version_depth: u32,
+    },
+    Instances,
+    Snapshots,
+    RecycleBin,
+    Settings,
+}
+
+impl DatasetRequest {
+    pub fn dataset(&self) -> Dataset {
+        match self {
+            DatasetRequest::References { .. } => Dataset::References,
+            DatasetRequest::Instances => Dataset::Instances,
+            DatasetRequest::Snapshots => Dataset::Snapshots,
+            DatasetRequest::RecycleBin => Dataset::RecycleBin,
+            DatasetRequest::Settings => Dataset::Settings,
+        }
+    }
+}
+
+/// Reads every page of the dataset partition and hands each to `on_page` in order.
+/// Stops at the first call that fails after its retries, or when `on_page` fails.
+pub async fn fetch_dataset<E>(
+    client: &aws_sdk_ec2::Client,
+    request: &DatasetRequest,
+    settings: &FetchSettings,
+    stats: &mut FetchStats,
+    mut on_page: impl FnMut(Records, &FetchStats) -> Result<(), E>,
+) -> Result<(), FetchError<E>> {
+    let max = settings.max_results;
+    match request {
+        DatasetRequest::Instances => {
+            paginate(
+                "ec2:DescribeInstanceImageMetadata",
+                settings,
+                stats,
+                |token| {
+                    let (check, whole) = WholeBody::new();
+                    let call = client
+                        .describe_instance_image_metadata()
+                        .max_results(max)
+                        .set_next_token(token)
+                        .customize()
+                        .interceptor(check);
+                    async move {
+                        let out = call
+                            .send()
+                            .await
+                            .map_err(|e| failure("ec2:DescribeInstanceImageMetadata", &e))?;
+                        whole.check("ec2:DescribeInstanceImageMetadata")?;
+                        let items = out.instance_image_metadata.unwrap_or_default();
+                        let page = items.into_iter().filter_map(instance).collect();
+                        Ok((Records::Instances(page), out.next_token))
+                    }
+                },
+                &mut on_page,
+            )
+            .await
+        }
+        DatasetRequest::Snapshots => {
+            paginate(
+                "ec2:DescribeSnapshots",
+                settings,
+                stats,
+                |token| {
+                    let (check, whole) = WholeBody::new();
+                    let call = client
+                        .describe_snapshots()
+                        .owner_ids("self")
+                        .max_results(max)
+                        .set_next_token(token)
+                        .customize()
+                        .interceptor(check);
+                    async move {
+                        let out = call
+                            .send()
+                            .await
+                            .map_err(|e| failure("ec2:DescribeSnapshots", &e))?;
+                        whole.check("ec2:DescribeSnapshots")?;
+                        let items = out.snapshots.unwrap_or_default();
+                        let page = items.into_iter().filter_map(snapshot).collect();
+                        Ok((Records::Snapshots(page), out.next_token))
+                    }
+                },
+                &mut on_page,
+            )
+            .await
+        }
+        DatasetRequest::RecycleBin => {
+            paginate(
+                "ec2:ListImagesInRecycleBin",
+                settings,
+                stats,
+                |token| {
+                    let (check, whole) = WholeBody::new();
+                    let call = client
+                        .list_images_in_recycle_bin()
+                        .max_results(max)
+                        .set_next_token(token)
+                        .customize()
+                        .interceptor(check);
+                    async move {
+                        let out = call
+                            .send()
+                            .await
+                            .map_err(|e| failure("ec2:ListImagesInRecycleBin", &e))?;
+                        whole.check("ec2:ListImagesInRecycleBin")?;
+                        let items = out.images.unwrap_or_default();
+                        let page = items.into_iter().filter_map(recycle_bin_image).collect();
+                        Ok((Records::RecycleBin(page), out.next_token))
+                    }
+                },
+                &mut on_page,
+            )
+            .await
+        }
+        DatasetRequest::Settings => {
+            let settings_record = settings_of(client, settings, stats).await?;
+            stats.pages += 1;
+            stats.images += 1;
+            on_page(Records::Settings(vec![settings_record]), stats).map_err(FetchError::Sink)
+        }
+        DatasetRequest::References {
+            image_ids,
+            version_depth,
+        } => references(client, image_ids, *version_depth, settings, stats, on_page).await,
+    }
+}
+
+/// Pages of one call sequence, each page's call retried on its own.
+async fn paginate<E, F, Fut>(
+    operation: &'static str,
+    settings: &FetchSettings,
+    stats: &mut FetchStats,
+    mut call: F,
+    on_page: &mut impl FnMut(Records, &FetchStats) -> Result<(), E>,
+) -> Result<(), FetchError<E>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Records, Option<String>), ApiFailure>>,
+{
+    let mut token: Option<String> = None;
+    loop {
+        let page = stats.pages + 1;
+        let (records, next) = with_retries(settings, stats, page, || call(token.clone())).await?;
+        stats.pages = page;
+        stats.images += records.len() as u64;
+        on_page(records, stats).map_err(FetchError::Sink)?;
+        match next {
+            Some(next) if !next.is_empty() => {
+                if token.as_deref() == Some(next.as_str()) {
+                    return Err(FetchError::RepeatedToken { operation, page });
+                }
+                token = Some(next);
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// One call, retried on throttling and transient faults with the fetch's backoff.
+async fn with_retries<T, E, F, Fut>(
+    settings: &FetchSettings,
+    stats: &mut FetchStats,
+    page: u32,
+    mut call: F,
+) -> Result<T, FetchError<E>>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ApiFailure>>,
+{
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        match call().await {
+            Ok(value) => return Ok(value),
+            Err(failure) => {
+                if failure.kind == FailureKind::Permanent || attempt >= settings.max_attempts {
+                    return Err(FetchError::Api {
+                        failure,
+                        page,
+                        attempts: attempt,
+                    });
+                }
+                stats.retries += 1;
+                if failure.kind == FailureKind::Throttled {
+                    stats.throttles += 1;
+                }
+                tracing::debug!(page, attempt, error = %failure, "retrying call");
+                tokio::time::sleep(backoff(settings, attempt)).await;
+            }
+        }
+    }
+}
+
+/// The two settings calls of a partition, one record.
+async fn settings_of<E>(
+    client: &aws_sdk_ec2::Client,
+    settings: &FetchSettings,
+    stats: &mut FetchStats,
+) -> Result<AccountSettings, FetchError<E>> {
+    let allowed = with_retries(settings, stats, 1, || async {
+        let (check, whole) = WholeBody::new();
+        let out = client
+            .get_allowed_images_settings()
+            .customize()
+            .interceptor(check)
+            .send()
+            .await
+            .map_err(|e| failure("ec2:GetAllowedImagesSettings", &e))?;
+        whole.check("ec2:GetAllowedImagesSettings")?;
+        Ok(out)
+    })
+    .await?;
+    let block = with_retries(settings, stats, 1, || async {
+        let (check, whole) = WholeBody::new();
+        let out = client
+            .get_image_block_public_access_state()
+            .customize()
+            .interceptor(check)
+            .send()
+            .await
+            .map_err(|e| failure("ec2:GetImageBlockPublicAccessState", &e))?;
+        whole.check("ec2:GetImageBlockPublicAccessState")?;
+        Ok(out)
+    })
+    .await?;
+    Ok(AccountSettings {
+        allowed_images_state: allowed.state,
+        allowed_images_criteria: allowed.image_criteria.map(|criteria| {
+            criteria
+                .into_iter()
+                .map(|c| ImageCriterion {
+                    image_providers: c.image_providers,
+                    image_names: c.image_names,
+                    marketplace_product_codes: c.marketplace_product_codes,
+                    maximum_days_since_created: c
+                        .creation_date_condition
+                        .and_then(|d| d.maximum_days_since_created),
+                    maximum_days_since_deprecated: c
+                        .deprecation_time_condition
+                        .and_then(|d| d.maximum_days_since_deprecated),
+                })
+                .collect()
+        }),
+        allowed_images_managed_by: allowed.managed_by.map(|m| m.as_str().to_string()),
+        image_block_public_access_state: block.image_block_public_access_state,
+        image_block_public_access_managed_by: block.managed_by.map(|m| m.as_str().to_string()),
+    })
+}
+
+/// DescribeImageReferences over `image_ids` in calls of ten ids, a few in flight, the
+/// pages handed on in the order of the ids.
+async fn references<E>(
+    client: &aws_sdk_ec2::Client,
+    image_ids: &[String],
+    version_depth: u32,
+    settings: &FetchSettings,
+    stats: &mut FetchStats,
+    mut on_page: impl FnMut(Records, &FetchStats) -> Result<(), E>,
+) -> Result<(), FetchError<E>> {
+    let batches: Vec<Vec<String>> = image_ids
+        .chunks(REFERENCE_IDS_PER_CALL)
+        .map(<[String]>::to_vec)
+        .collect();
+    let batches = batches
+        .into_iter()
+        .map(|ids| references_of(client, ids, version_depth, settings));
+    let mut batches = futures::stream::iter(batches).buffered(REFERENCE_CALLS_IN_FLIGHT);
+    let mut pending = Vec::new();
+    while let Some((fetched, batch_stats, found)) = batches.next().await {
+        stats.retries += batch_stats.retries;
+        stats.throttles += batch_stats.throttles;
+        stats.pages += batch_stats.pages;
+        if let Err(e) = fetched {
+            return Err(match e {
+                FetchError::Api {
+                    failure, attempts, ..
+                } => FetchError::Api {
+                    failure,
+                    page: stats.pages + 1,
+                    attempts,
+                },
+                FetchError::RepeatedToken { operation, .. } => FetchError::RepeatedToken {
+                    operation,
+                    page: stats.pages,
+                },
+                FetchError::Sink(never) => match never {},
+            });
+        }
+        stats.images += found.len() as u64;
+        pending.extend(found);
+        // Pages of about a thousand references, however the calls fell.
+        if pending.len() >= 1000 {
+            on_page(Records::References(std::mem::take(&mut pending)), stats)
+                .map_err(FetchError::Sink)?;
+        }
+    }
+    on_page(Records::References(pending), stats).map_err(FetchError::Sink)
+}
+
+/// The references to one call's ids. An id that is no longer there (deregistered since
+/// its listing) fails the whole call, so such a call is asked again id by id, and the
+/// ids that are gone are left out: nothing can name them now.
+async fn references_of(
+    client: &aws_sdk_ec2::Client,
+    ids: Vec<String>,
+    version_depth: u32,
+    settings: &FetchSettings,
+) -> (
+    Result<(), FetchError<std::convert::Infallible>>,
+    FetchStats,
+    Vec<ImageReference>,
+) {
+    let (fetched, mut stats, found) =
+        reference_batch(client, ids.clone(), version_depth, settings).await;
+    if ids.len() == 1 || !is_gone(&fetched) {
+        return (fetched, stats, found);
+    }
+    let mut found = Vec::new();
+    for id in ids {
+        let (fetched, one, refs) = reference_batch(client, vec![id], version_depth, settings).await;
+        stats.pages += one.pages;
+        stats.retries += one.retries;
+        stats.throttles += one.throttles;
+        match fetched {
+            Ok(()) => found.extend(refs),
+            Err(_) if is_gone(&fetched) => {}
+            Err(e) => return (Err(e), stats, found),
+        }
+    }
+    (Ok(()), stats, found)
+}
+
+fn is_gone<E>(fetched: &Result<(), FetchError<E>>) -> bool {
+    matches!(fetched, Err(FetchError::Api { failure, .. })
+        if failure.code.as_deref() == Some("InvalidAMIID.NotFound"))
+}
+
+/// The references to one call's ids, every page of it.
+async fn reference_batch(
+    client: &aws_sdk_ec2::Client,
+    ids: Vec<String>,
+    version_depth: u32,
+    settings: &FetchSettings,
+) -> (
+    Result<(), FetchError<std::convert::Infallible>>,
+    FetchStats,
+    Vec<ImageReference>,
+) {
+    let mut batch_stats = FetchStats::default();
+    let mut found = Vec::new();
+    let fetched = paginate(
+        "ec2:DescribeImageReferences",
+        settings,
+        &mut batch_stats,
+        |token| {
+            let (check, whole) = WholeBody::new();
+            let call = client
+                .describe_image_references()
+                .set_image_ids(Some(ids.clone()))
+                .include_all_resource_types(true)
+                .resource_types(launch_template_depth(version_depth))
+                .max_results(settings.max_results)
+                .set_next_token(token)
+                .customize()
+                .interceptor(check);
+            async move {
+                let out = call
+                    .send()
+                    .await
+                    .map_err(|e| failure("ec2:DescribeImageReferences", &e))?;
+                whole.check("ec2:DescribeImageReferences")?;
+                let items = out.image_references.unwrap_or_default();
+                let page = items.into_iter().filter_map(reference).collect();
+                Ok((Records::References(page), out.next_token))
+            }
+        },
+        &mut |records: Records, _: &FetchStats| {
+            if let Records::References(r) = records {
+                found.extend(r);
+            }
+            Ok(())
+        },
+    )
+    .await;
+    (fetched, batch_stats, found)
+}
+
+/// Launch templates checked `depth` versions deep (the other types at EC2's defaults).
+fn launch_template_depth(depth: u32) -> aws_sdk_ec2::types::ResourceTypeRequest {
+    use aws_sdk_ec2::types::{
+        ImageReferenceOptionName, ImageReferenceResourceType, ResourceTypeOption,
+        ResourceTypeRequest,
+    };
+    ResourceTypeRequest::builder()
+        .resource_type(ImageReferenceResourceType::Ec2LaunchTemplate)
+        .resource_type_options(
+            ResourceTypeOption::builder()
+                .option_name(ImageReferenceOptionName::VersionDepth)
+                .option_values(depth.to_string())
+                .build(),
+        )
+        .build()
+}
+
+/// An SDK error as a one-line failure; a refusal names the IAM action to grant.
+fn failure<E>(
+    operation: &str,
+    err: &aws_sdk_ec2::error::SdkError<
+        E,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+) -> ApiFailure
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let mut failure = ApiFailure::from_sdk(operation, err);
+    if matches!(
+        failure.code.as_deref(),
+        Some("UnauthorizedOperation" | "AccessDenied" | "AccessDeniedException")
+    ) {
+        failure.message = format!(
+            "{}; the role needs IAM permission {operation}",
+            failure.message
+        );
+    }
+    failure
+}
+
+fn time(t: Option<aws_smithy_types::DateTime>) -> Option<String> {
+    t.and_then(|t| t.fmt(Format::DateTime).ok())
+}
+
+fn tags(tags: Option<Vec<aws_sdk_ec2::types::Tag>>) -> Option<Vec<Tag>> {
+    tags.map(|tags| {
+        tags.into_iter()
+            .map(|t| Tag {
+                key: t.key.unwrap_or_default(),
+                value: t.value.unwrap_or_default(),
+            })
+            .collect()
+    })
+}
+
+fn reference(r: aws_sdk_ec2::types::ImageReference) -> Option<ImageReference> {
+    Some(ImageReference {
+        image_id: r.image_id?,
+        resource_type: r
+            .resource_type
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+        arn: r.arn?,
+    })
+}
+
+fn instance(i: aws_sdk_ec2::types::InstanceImageMetadata) -> Option<Instance> {
+    let image = i.image_metadata;
+    Some(Instance {
+        instance_id: i.instance_id?,
+        instance_type: i.instance_type.map(|t| t.as_str().to_string()),
+        instance_state: i.state.and_then(|s| s.name).map(|n| n.as_str().to_string()),
+        launch_time_ts: time(i.launch_time),
+        availability_zone: i.availability_zone,
+        zone_id: i.zone_id,
+        instance_owner_id: i.owner_id,
+        tags: tags(i.tags),
+        image_id: image.as_ref().and_then(|m| m.image_id.clone()),
+        image_name: image.as_ref().and_then(|m| m.name.clone()),
+        image_owner_id: image.as_ref().and_then(|m| m.owner_id.clone()),
+        image_owner_alias: image.as_ref().and_then(|m| m.image_owner_alias.clone()),
+        image_state: image
+            .as_ref()
+            .and_then(|m| m.state.as_ref())
+            .map(|s| s.as_str().to_string()),
+        image_creation_date: image.as_ref().and_then(|m| m.creation_date.clone()),
+        image_deprecation_time: image.as_ref().and_then(|m| m.deprecation_time.clone()),
+        image_allowed: image.as_ref().and_then(|m| m.image_allowed),
+        image_is_public: image.as_ref().and_then(|m| m.is_public),
+    })
+}
+
+fn snapshot(s: aws_sdk_ec2::types::Snapshot) -> Option<Snapshot> {
+    Some(Snapshot {
+        snapshot_id: s.snapshot_id?,
+        volume_id: s.volume_id,
+        volume_size: s.volume_size,
+        full_snapshot_size_in_bytes: s.full_snapshot_size_in_bytes,
+        storage_tier: s.storage_tier.map(|t| t.as_str().to_string()),
+        start_time_ts: time(s.start_time),
+        encrypted: s.encrypted,
+        state: s.state.map(|t| t.as_str().to_string()),
+        description: s.description,
+        owner_id: s.owner_id,
+        tags: tags(s.tags),
+    })
+}
+
+fn recycle_bin_image(i: aws_sdk_ec2::types::ImageRecycleBinInfo) -> Option<RecycleBinImage> {
+    Some(RecycleBinImage {
+        image_id: i.image_id?,
+        name: i.name,
+        description: i.description,
+        recycle_bin_enter_time_ts: time(i.recycle_bin_enter_time),
+        recycle_bin_exit_time_ts: time(i.recycle_bin_exit_time),
+    })
+}

@@ -1,0 +1,309 @@
+//! Merging a completed partition of a dataset beside images (references, instances,
+//! snapshots, recycle bin, settings) into its history table, atomically with its
+//! ledger row: the same rules as images, on one table keyed by the record's key.
+
+use arrow::array::RecordBatch;
+use duckdb::params;
+
+use super::ledger::{PartitionRecord, PartitionStatus, insert_partition};
+use super::merge::MergeCounts;
+use super::{Store, StoreError};
+use crate::plan::Dataset;
+use crate::records;
+
+/// One partition's records merged into `{table}`; see the file.
+const DATASET_SQL: &str = include_str!("../../sql/merge/dataset.sql");
+
+/// A completed dataset partition's records, held until its merge: a partition is one
+/// account's resources in one region, small beside a listing of images
+/// (docs/decisions/0008-datasets.md).
+#[derive(Debug, Clone)]
+pub struct StagedRecords {
+    pub dataset: Dataset,
+    pub batches: Vec<RecordBatch>,
+}
+
+impl StagedRecords {
+    pub fn new(dataset: Dataset) -> StagedRecords {
+        StagedRecords {
+            dataset,
+            batches: Vec::new(),
+        }
+    }
+
+    /// Records staged (before de-duplication by key).
+    pub fn rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+}
+
+/// dataset.sql for `dataset`: its table and its record's columns.
+fn merge_sql(dataset: Dataset) -> String {
+    let schema = records::schema(dataset);
+    let members: Vec<&str> = schema
+        .fields()
+        .iter()
+        .skip(4)
+        .map(|f| f.name().as_str())
+        .collect();
+    let listed = |prefix: &str| -> String {
+        members
+            .iter()
+            .map(|m| format!(", {prefix}{m}"))
+            .collect::<String>()
+    };
+    DATASET_SQL
+        .replace("{table}", records::table(dataset))
+        .replace("{members}", &listed(""))
+        .replace("{staged_members}", &listed("r."))
+}
+
+impl Store {
+    /// Merges completed dataset partitions, one after the other, in one transaction:
+    /// all of them are stored with their ledger rows, or none.
+    pub fn merge_dataset_partitions(
+        &self,
+        partitions: &[(&StagedRecords, &PartitionRecord)],
+    ) -> Result<Vec<MergeCounts>, StoreError> {
+        self.conn
+            .execute_batch("BEGIN TRANSACTION")
+            .map_err(|e| self.db_err(e))?;
+        let merged: duckdb::Result<Vec<MergeCounts>> = partitions
+            .iter()
+            .map(|(staged, record)| self.merge_dataset(staged, record))
+            .collect();
+        match merged {
+            Ok(counts) => {
+                self.conn.execute_batch("COMMIT").map_err(|e| {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    self.db_err(e)
+                })?;
+                Ok(counts)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(self.db_err(e))
+            }
+        }
+    }
+
+    fn merge_dataset(
+        &self,
+        staged: &StagedRecords,
+        record: &PartitionRecord,
+    ) -> duckdb::Result<MergeCounts> {
+        debug_assert_eq!(record.status, PartitionStatus::Completed);
+        let conn = &self.conn;
+        let table = records::table(staged.dataset);
+        if staged.rows() == 0 {
+            // An empty listing where nothing was listed before changes nothing but the
+            // ledger: most partitions of a many-account sync are such.
+            let open: bool = conn.query_row(
+                &format!(
+                    "SELECT EXISTS (SELECT 1 FROM {table}
+                     WHERE valid_to IS NULL AND account_id = ? AND region = ?)"
+                ),
+                params![record.account_id, record.region],
+                |r| r.get(0),
+            )?;
+            if !open {
+                return record_merged(conn, record, MergeCounts::default());
+            }
+        }
+        let schema = records::schema(staged.dataset);
+        let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE TEMP TABLE staged_records AS
+             SELECT {} FROM {table} LIMIT 0",
+            columns.join(", ")
+        ))?;
+        {
+            let mut appender = conn.appender_to_catalog_and_db("staged_records", "temp", "main")?;
+            for batch in &staged.batches {
+                appender.append_record_batch(batch.clone())?;
+            }
+            appender.flush()?;
+        }
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE dataset_args AS
+             SELECT ?::BIGINT AS run_id, ?::VARCHAR AS account_id, ?::VARCHAR AS region",
+            params![record.run_id, record.account_id, record.region],
+        )?;
+        conn.execute_batch(&merge_sql(staged.dataset))?;
+        let counts =
+            conn.query_row("SELECT added, changed, gone FROM dataset_counts", [], |r| {
+                Ok(MergeCounts {
+                    added: r.get(0)?,
+                    changed: r.get(1)?,
+                    gone: r.get(2)?,
+                })
+            })?;
+        conn.execute_batch(
+            "DROP TABLE staged_records; DROP TABLE staged_keys; DROP TABLE open_keys;
+             DROP TABLE dataset_counts; DROP TABLE dataset_args;",
+        )?;
+        record_merged(conn, record, counts)
+    }
+}
+
+/// The partition's ledger row, with what its merge changed.
+fn record_merged(
+    conn: &duckdb::Connection,
+    record: &PartitionRecord,
+    counts: MergeCounts,
+) -> duckdb::Result<MergeCounts> {
+    let mut record = record.clone();
+    record.added = Some(counts.added);
+    record.changed = Some(counts.changed);
+    record.gone = Some(counts.gone);
+    record.finished_at = None; // the merge's own instant
+    insert_partition(conn, &record)?;
+    Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::{Records, Snapshot, to_record_batch};
+    use crate::store::StoreSettings;
+
+    fn snapshot(id: &str, size: i32) -> Snapshot {
+        Snapshot {
+            snapshot_id: id.into(),
+            volume_size: Some(size),
+            start_time_ts: Some("2024-05-01T10:00:00.000Z".into()),
+            ..Snapshot::default()
+        }
+    }
+
+    fn staged(snapshots: Vec<Snapshot>) -> StagedRecords {
+        let batch =
+            to_record_batch("111111111111", "us-east-1", &Records::Snapshots(snapshots)).unwrap();
+        StagedRecords {
+            dataset: Dataset::Snapshots,
+            batches: vec![batch],
+        }
+    }
+
+    fn merge(store: &Store, snapshots: Vec<Snapshot>) -> MergeCounts {
+        let run = store.begin_run(1).unwrap();
+        let record =
+            PartitionRecord::started(run, "111111111111", "prod", "us-east-1", "snapshots", false);
+        store
+            .merge_dataset_partitions(&[(&staged(snapshots), &record)])
+            .unwrap()[0]
+    }
+
+    fn rows(store: &Store) -> Vec<String> {
+        let mut stmt = store
+            .connection()
+            .prepare(
+                "SELECT snapshot_id || ' ' || volume_size || ' ' || valid_from_run || '-' ||
+                        coalesce(valid_to_run::VARCHAR, '') || ' ' || strftime(start_time_ts, '%Y')
+                 FROM snapshots_history ORDER BY snapshot_id, valid_from_run",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn records_keep_history_as_they_are_added_changed_and_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::open_write(&dir.path().join("t.duckdb"), &StoreSettings::default()).unwrap();
+        let first = merge(&store, vec![snapshot("snap-1", 8), snapshot("snap-2", 8)]);
+        assert_eq!((first.added, first.changed, first.gone), (2, 0, 0));
+        let same = merge(&store, vec![snapshot("snap-2", 8), snapshot("snap-1", 8)]);
+        assert_eq!((same.added, same.changed, same.gone), (0, 0, 0));
+        let next = merge(&store, vec![snapshot("snap-1", 16), snapshot("snap-3", 8)]);
+        assert_eq!((next.added, next.changed, next.gone), (1, 1, 1));
+        let empty = merge(&store, vec![]);
+        assert_eq!((empty.added, empty.changed, empty.gone), (0, 0, 2));
+        assert_eq!(
+            rows(&store),
+            [
+                "snap-1 8 1-3 2024",
+                "snap-1 16 3-4 2024",
+                "snap-2 8 1-3 2024",
+                "snap-3 8 3-4 2024",
+            ]
+        );
+        let ledger: i64 = store
+            .connection()
+            .query_row(
+                "SELECT count(*) FROM sync_partitions WHERE scope = 'snapshots'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(ledger, 4);
+    }
+
+    #[test]
+    fn a_group_with_a_bad_partition_stores_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::open_write(&dir.path().join("t.duckdb"), &StoreSettings::default()).unwrap();
+        let run = store.begin_run(2).unwrap();
+        let good = staged(vec![snapshot("snap-1", 8)]);
+        let record = |account: &str| {
+            PartitionRecord::started(run, account, account, "us-east-1", "snapshots", false)
+        };
+        // A batch of another dataset's schema cannot be appended to the staged table.
+        let bad = StagedRecords {
+            dataset: Dataset::Snapshots,
+            batches: vec![
+                to_record_batch(
+                    "2",
+                    "us-east-1",
+                    &Records::RecycleBin(vec![crate::records::RecycleBinImage {
+                        image_id: "ami-1".into(),
+                        ..Default::default()
+                    }]),
+                )
+                .unwrap(),
+            ],
+        };
+        let (a, b) = (record("111111111111"), record("222222222222"));
+        assert!(
+            store
+                .merge_dataset_partitions(&[(&good, &a), (&bad, &b)])
+                .is_err()
+        );
+        assert!(rows(&store).is_empty());
+        let ledger: i64 = store
+            .connection()
+            .query_row("SELECT count(*) FROM sync_partitions", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ledger, 0);
+    }
+
+    #[test]
+    fn every_dataset_table_has_the_columns_of_its_batch_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::open_write(&dir.path().join("t.duckdb"), &StoreSettings::default()).unwrap();
+        for dataset in Dataset::ALL.into_iter().filter(|d| *d != Dataset::Images) {
+            let table = records::table(dataset);
+            let mut stmt = store
+                .connection()
+                .prepare(
+                    "SELECT column_name FROM duckdb_columns()
+                     WHERE table_name = ? AND column_name NOT LIKE 'valid_%'
+                     ORDER BY column_index",
+                )
+                .unwrap();
+            let stored: Vec<String> = stmt
+                .query_map([table], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let schema = records::schema(dataset);
+            let declared: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+            assert_eq!(stored, declared, "{table}");
+        }
+    }
+}
