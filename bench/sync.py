@@ -313,6 +313,9 @@ def datasets(args):
                   flush=True)
         print(f"report cleanup: median {statistics.median(t for t, _ in times) * 1000:.0f} ms, "
               f"peak RSS {max(r for _, r in times):.0f} MB")
+        if args.keep:
+            os.replace(kept, args.keep)
+            print(f"the store with every dataset is kept at {args.keep}")
 
 
 def main():
@@ -352,6 +355,7 @@ def main():
     d.add_argument("--orphan-snapshots", type=int, default=4_000)
     d.add_argument("--rounds", type=int, default=2)
     d.add_argument("--repeat", type=int, default=3)
+    d.add_argument("--keep", help="keep the last store with every dataset at this path")
     args = p.parse_args()
     if not os.path.exists(AMIQ):
         sys.exit(f"{AMIQ} is missing: run cargo build --release first")

@@ -135,23 +135,36 @@ SELECT * FROM account_settings_as_of('infinity'::TIMESTAMPTZ);
 --            or the references of an account that can use it (its owner, or a synced
 --            account it is shared with) were never synced or last failed;
 --   idle:    nothing names it and every account that can use it was asked.
+-- `snapshots` lists the EBS snapshots its mappings name, each with its size
+-- (`FullSnapshotSizeInBytes` where DescribeSnapshots gave it, else the volume size:
+-- `size_from` says which), its tier, how many images of synced accounts map it, and
+-- whether deregistering the idle images frees it: only when every image that maps it
+-- is idle, so a snapshot several images share is freed once (`counted_here` at one of
+-- them), and not while one of them is in use. The same in numbers: `snapshot_gib`,
+-- `reclaimable_gib` (of which `reclaimable_archive_gib` in the archive tier), and the
+-- `freed_*` columns, which count each freed snapshot at one image so that they add up.
 CREATE OR REPLACE MACRO image_cleanup_as_of(t) AS TABLE
-WITH views AS MATERIALIZED (
-    SELECT viewer_account_id, scope, region, image_id, owner_id, name, public, state,
-           creation_date, deprecation_time, last_launched_time, deregistration_protection,
-           block_device_mappings
-    FROM image_views_as_of(t)
-), owned AS (
-    SELECT * EXCLUDE (viewer_account_id, scope) FROM views
-    WHERE scope = 'owned' AND owner_id = viewer_account_id
+WITH owned AS MATERIALIZED (
+    -- Narrow: the owners' own listings, with only the members the report shows.
+    SELECT v.owner_id, v.region, v.image_id, v.name, v.state, v.public, v.creation_date,
+           v.deprecation_time, v.deregistration_protection, g.last_launched_time,
+           list_distinct([m.ebs.snapshot_id FOR m IN v.block_device_mappings
+                          IF m.ebs.snapshot_id IS NOT NULL]) AS snapshot_ids
+    FROM image_sightings g
+    JOIN image_versions v ON v.region = g.region AND v.image_id = g.image_id
+    WHERE g.scope = 'owned' AND g.viewer_account_id = v.owner_id
+      AND g.valid_from <= t AND (g.valid_to IS NULL OR g.valid_to > t)
+      AND v.valid_from <= t AND (v.valid_to IS NULL OR v.valid_to > t)
 ), users AS (
     -- Every synced account that can use an owned image: its owner and the synced
     -- accounts it is shared with.
     SELECT region, image_id, owner_id AS account_id FROM owned
     UNION
-    SELECT v.region, v.image_id, v.viewer_account_id
-    FROM views v SEMI JOIN owned o ON o.region = v.region AND o.image_id = v.image_id
-    WHERE v.scope = 'shared' AND v.viewer_account_id <> v.owner_id
+    SELECT g.region, g.image_id, g.viewer_account_id
+    FROM image_sightings g
+    JOIN owned o ON o.region = g.region AND o.image_id = g.image_id
+    WHERE g.scope = 'shared' AND g.viewer_account_id <> o.owner_id
+      AND g.valid_from <= t AND (g.valid_to IS NULL OR g.valid_to > t)
 ), asked AS (
     -- Each account's last references listing per region at t.
     SELECT account_id, region, arg_max(status, finished_at) AS status
@@ -196,82 +209,126 @@ WITH views AS MATERIALIZED (
            count(*) FILTER (WHERE what IN ('image recipe', 'container recipe')) AS recipes,
            list(DISTINCT account_id ORDER BY account_id) AS used_by_accounts
     FROM uses GROUP BY region, image_id
-), asked_accounts AS (
-    SELECT region, image_id, list(account_id ORDER BY account_id) AS accounts
-    FROM users GROUP BY region, image_id
 ), shared_with AS (
-    SELECT region, image_id, list(account_id ORDER BY account_id) AS shared_with_accounts
-    FROM users u SEMI JOIN owned o USING (region, image_id)
-    WHERE NOT EXISTS (SELECT 1 FROM owned o2
-                      WHERE o2.region = u.region AND o2.image_id = u.image_id
-                        AND o2.owner_id = u.account_id)
-    GROUP BY region, image_id
-)
-SELECT o.owner_id AS account_id, o.region, o.image_id, o.name, o.state,
-       CASE WHEN e.image_id IS NOT NULL THEN 'in use'
-            WHEN o.public OR g.gaps IS NOT NULL THEN 'unknown'
-            ELSE 'idle' END AS verdict,
-       CASE WHEN e.image_id IS NOT NULL THEN
-                concat_ws(', ',
-                    CASE WHEN e.instances > 0 THEN e.instances || ' instance(s)' END,
-                    CASE WHEN e.launch_templates > 0 THEN e.launch_templates || ' launch template version(s)' END,
-                    CASE WHEN e.ssm_parameters > 0 THEN e.ssm_parameters || ' SSM parameter(s)' END,
-                    CASE WHEN e.recipes > 0 THEN e.recipes || ' Image Builder recipe(s)' END)
-                || ' in ' || array_to_string(e.used_by_accounts, ', ')
-            WHEN o.public OR g.gaps IS NOT NULL THEN concat_ws('; ',
+    -- The synced accounts each shared image is shared with (most images are not).
+    SELECT u.region, u.image_id, list(u.account_id ORDER BY u.account_id) AS accounts
+    FROM users u JOIN owned o ON o.region = u.region AND o.image_id = u.image_id
+    WHERE u.account_id <> o.owner_id
+    GROUP BY u.region, u.image_id
+), verdicts AS MATERIALIZED (
+    SELECT o.*,
+           CASE WHEN e.image_id IS NOT NULL THEN 'in use'
+                WHEN o.public OR g.gaps IS NOT NULL THEN 'unknown'
+                ELSE 'idle' END AS verdict,
+           CASE WHEN e.image_id IS NOT NULL THEN
+                    concat_ws(', ',
+                        CASE WHEN e.instances > 0 THEN e.instances || ' instance(s)' END,
+                        CASE WHEN e.launch_templates > 0 THEN e.launch_templates || ' launch template version(s)' END,
+                        CASE WHEN e.ssm_parameters > 0 THEN e.ssm_parameters || ' SSM parameter(s)' END,
+                        CASE WHEN e.recipes > 0 THEN e.recipes || ' Image Builder recipe(s)' END)
+                    || ' in ' || array_to_string(e.used_by_accounts, ', ')
+                WHEN o.public OR g.gaps IS NOT NULL THEN concat_ws('; ',
                     CASE WHEN o.public THEN 'public: any account may use it' END,
                     g.gaps)
-            ELSE 'no resource names it in ' || array_to_string(u.accounts, ', ')
-       END AS why,
-       coalesce(e.instances, 0) AS instances,
-       coalesce(e.launch_templates, 0) AS launch_templates,
-       coalesce(e.ssm_parameters, 0) AS ssm_parameters,
-       coalesce(e.recipes, 0) AS recipes,
-       coalesce(e.used_by_accounts, []) AS used_by_accounts,
-       coalesce(s.shared_with_accounts, []) AS shared_with_accounts,
-       o.public, o.creation_date, o.last_launched_time, o.deprecation_time,
-       o.deregistration_protection,
-       list_distinct(list_filter(list_transform(o.block_device_mappings,
-                                                lambda m: m.ebs.snapshot_id),
-                                 lambda id: id IS NOT NULL)) AS snapshot_ids
-FROM owned o
-LEFT JOIN evidence e ON e.region = o.region AND e.image_id = o.image_id
-LEFT JOIN gaps g ON g.region = o.region AND g.image_id = o.image_id
-LEFT JOIN shared_with s ON s.region = o.region AND s.image_id = o.image_id
-LEFT JOIN asked_accounts u ON u.region = o.region AND u.image_id = o.image_id;
-
--- Each EBS snapshot an image current at t maps, with the images that map it and its
--- size: `FullSnapshotSizeInBytes` where DescribeSnapshots gave it, else the volume size
--- (`size_from` says which). Reclaimable when every image that maps it is idle: a
--- snapshot several images share is counted once, and not while any of them is in use.
-CREATE OR REPLACE MACRO snapshot_cleanup_as_of(t) AS TABLE
-WITH mapped AS (
-    SELECT DISTINCT region, image_id, m.ebs.snapshot_id AS snapshot_id,
-           m.ebs.volume_size AS mapping_gib
-    FROM (SELECT region, image_id, unnest(block_device_mappings) AS m
+                ELSE 'no resource names it in '
+                     || array_to_string(list_prepend(o.owner_id, coalesce(a.accounts, [])), ', ')
+           END AS why,
+           coalesce(e.instances, 0) AS instances,
+           coalesce(e.launch_templates, 0) AS launch_templates,
+           coalesce(e.ssm_parameters, 0) AS ssm_parameters,
+           coalesce(e.recipes, 0) AS recipes,
+           coalesce(e.used_by_accounts, []) AS used_by_accounts,
+           coalesce(a.accounts, []) AS shared_with_accounts
+    FROM owned o
+    LEFT JOIN evidence e ON e.region = o.region AND e.image_id = o.image_id
+    LEFT JOIN gaps g ON g.region = o.region AND g.image_id = o.image_id
+    LEFT JOIN shared_with a ON a.region = o.region AND a.image_id = o.image_id
+), mapped AS (
+    -- Every current image of a synced account that maps a snapshot: only they can map
+    -- a synced account's snapshots (an image registered from a snapshot shared with
+    -- its account included).
+    SELECT region, image_id, m.snapshot_id AS snapshot_id, m.volume_size AS mapping_gib
+    FROM (SELECT region, image_id,
+                 unnest(list_distinct([m.ebs FOR m IN block_device_mappings
+                                       IF m.ebs.snapshot_id IS NOT NULL])) AS m
           FROM image_versions
-          WHERE valid_from <= t AND (valid_to IS NULL OR valid_to > t))
-    WHERE m.ebs.snapshot_id IS NOT NULL
-), verdicts AS (
-    SELECT account_id, region, image_id, verdict FROM image_cleanup_as_of(t)
+          WHERE valid_from <= t AND (valid_to IS NULL OR valid_to > t)
+            AND owner_id IN (SELECT DISTINCT account_id FROM sync_partitions))
 ), by_snapshot AS (
-    -- An image no synced account owns counts as in use: nothing says it is idle.
+    -- An image that is not an owned one of the store counts as in use: nothing says it
+    -- is idle. The snapshot is counted at the lowest image id that maps it.
     SELECT m.region, m.snapshot_id,
-           list(DISTINCT m.image_id ORDER BY m.image_id) AS image_ids,
-           bool_and(coalesce(v.verdict = 'idle', false)) AS every_image_idle,
-           any_value(v.account_id) AS owner_account_id,
+           count(*) AS images,
+           min(m.image_id) AS counted_at,
+           bool_and(coalesce(v.verdict = 'idle', false)) AS reclaimable,
            max(m.mapping_gib) AS mapping_gib
     FROM mapped m LEFT JOIN verdicts v ON v.region = m.region AND v.image_id = m.image_id
     GROUP BY m.region, m.snapshot_id
-    HAVING bool_or(v.image_id IS NOT NULL)
+), sized AS (
+    SELECT b.region, b.snapshot_id, b.images, b.counted_at, b.reclaimable,
+           CASE WHEN s.full_snapshot_size_in_bytes IS NOT NULL
+                THEN s.full_snapshot_size_in_bytes / 1073741824.0
+                ELSE coalesce(s.volume_size, b.mapping_gib)::DOUBLE END AS gib,
+           CASE WHEN s.full_snapshot_size_in_bytes IS NOT NULL THEN 'full snapshot size'
+                ELSE 'volume size' END AS size_from,
+           coalesce(s.storage_tier, 'standard') AS storage_tier
+    FROM by_snapshot b
+    LEFT JOIN snapshots_as_of(t) s ON s.region = b.region AND s.snapshot_id = b.snapshot_id
+), image_snapshots AS (
+    SELECT v.region, v.image_id, z.*, z.counted_at = v.image_id AS counted_here
+    FROM (SELECT region, image_id, unnest(snapshot_ids) AS snapshot_id FROM verdicts) v
+    JOIN sized z ON z.region = v.region AND z.snapshot_id = v.snapshot_id
+), storage AS (
+    -- Per image, in plain numbers (reports read these); `freed_*` count each snapshot
+    -- that deregistering the idle images frees at one image only, so they add up.
+    SELECT region, image_id,
+           count(*) AS snapshot_count,
+           count(*) FILTER (WHERE images > 1) AS shared_snapshots,
+           sum(gib) AS snapshot_gib,
+           coalesce(sum(gib) FILTER (WHERE reclaimable), 0) AS reclaimable_gib,
+           coalesce(sum(gib) FILTER (WHERE reclaimable AND storage_tier = 'archive'), 0)
+               AS reclaimable_archive_gib,
+           bool_or(size_from = 'volume size') AS sized_by_volume,
+           count(*) FILTER (WHERE reclaimable AND counted_here) AS freed_snapshots,
+           coalesce(sum(gib) FILTER (WHERE reclaimable AND counted_here), 0) AS freed_gib,
+           coalesce(sum(gib) FILTER (WHERE reclaimable AND counted_here
+                                     AND storage_tier = 'archive'), 0) AS freed_archive_gib,
+           count(*) FILTER (WHERE reclaimable AND counted_here AND size_from = 'volume size')
+               AS freed_sized_by_volume
+    FROM image_snapshots
+    GROUP BY region, image_id
+), snapshot_lists AS (
+    SELECT region, image_id,
+           list({'snapshot_id': snapshot_id, 'gib': gib, 'size_from': size_from,
+                 'storage_tier': storage_tier, 'reclaimable': reclaimable,
+                 'images': images, 'counted_here': counted_here}) AS snapshots
+    FROM image_snapshots
+    GROUP BY region, image_id
 )
-SELECT coalesce(s.account_id, b.owner_account_id) AS account_id, b.region, b.snapshot_id,
-       b.image_ids, b.every_image_idle AS reclaimable,
-       CASE WHEN s.full_snapshot_size_in_bytes IS NOT NULL
-            THEN s.full_snapshot_size_in_bytes / 1073741824.0
-            ELSE coalesce(s.volume_size, b.mapping_gib)::DOUBLE END AS gib,
-       CASE WHEN s.full_snapshot_size_in_bytes IS NOT NULL THEN 'full snapshot size'
-            ELSE 'volume size' END AS size_from,
-       coalesce(s.storage_tier, 'standard') AS storage_tier
-FROM by_snapshot b
-LEFT JOIN snapshots_as_of(t) s ON s.region = b.region AND s.snapshot_id = b.snapshot_id;
+SELECT v.owner_id AS account_id, v.region, v.image_id, v.name, v.state, v.verdict, v.why,
+       v.instances, v.launch_templates, v.ssm_parameters, v.recipes,
+       v.used_by_accounts, v.shared_with_accounts,
+       v.public, v.creation_date, v.last_launched_time, v.deprecation_time,
+       v.deregistration_protection, v.snapshot_ids,
+       coalesce(st.snapshot_count, 0) AS snapshot_count,
+       coalesce(st.shared_snapshots, 0) AS shared_snapshots,
+       coalesce(st.snapshot_gib, 0) AS snapshot_gib,
+       coalesce(st.reclaimable_gib, 0) AS reclaimable_gib,
+       coalesce(st.reclaimable_archive_gib, 0) AS reclaimable_archive_gib,
+       coalesce(st.sized_by_volume, false) AS sized_by_volume,
+       coalesce(st.freed_snapshots, 0) AS freed_snapshots,
+       coalesce(st.freed_gib, 0) AS freed_gib,
+       coalesce(st.freed_archive_gib, 0) AS freed_archive_gib,
+       coalesce(st.freed_sized_by_volume, 0) AS freed_sized_by_volume,
+       coalesce(sl.snapshots, []) AS snapshots
+FROM verdicts v
+LEFT JOIN storage st ON st.region = v.region AND st.image_id = v.image_id
+LEFT JOIN snapshot_lists sl ON sl.region = v.region AND sl.image_id = v.image_id;
+
+-- Each EBS snapshot an owned image maps (from `image_cleanup_as_of`), once.
+CREATE OR REPLACE MACRO snapshot_cleanup_as_of(t) AS TABLE
+SELECT account_id, region, s.snapshot_id AS snapshot_id, s.images AS images,
+       s.reclaimable AS reclaimable, s.gib AS gib, s.size_from AS size_from,
+       s.storage_tier AS storage_tier
+FROM (SELECT account_id, region, unnest(snapshots) AS s FROM image_cleanup_as_of(t))
+WHERE s.counted_here;

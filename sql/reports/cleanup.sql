@@ -12,34 +12,19 @@ WITH args AS (
     SELECT c.* FROM image_cleanup_as_of((SELECT t FROM args)) c, args a
     WHERE (a.only_account IS NULL OR c.account_id = a.only_account)
       AND (a.only_region IS NULL OR c.region = a.only_region)
-), snaps AS (
-    SELECT * FROM snapshot_cleanup_as_of((SELECT t FROM args))
-), storage AS (
-    SELECT i.region, i.image_id,
-           count(*) AS snapshots,
-           sum(s.gib) AS snapshot_gib,
-           sum(s.gib) FILTER (WHERE s.reclaimable) AS reclaimable_gib,
-           sum(s.gib * CASE s.storage_tier WHEN 'archive' THEN a.archive_rate ELSE a.rate END)
-               FILTER (WHERE s.reclaimable) AS reclaimable_monthly_usd,
-           count(*) FILTER (WHERE len(s.image_ids) > 1) AS shared_snapshots,
-           bool_or(s.size_from = 'volume size') AS sized_by_volume
-    FROM images i, unnest(i.snapshot_ids) AS u(snapshot_id), args a, snaps s
-    WHERE s.region = i.region AND s.snapshot_id = u.snapshot_id
-    GROUP BY i.region, i.image_id
 )
 SELECT i.account_id, i.region, i.image_id, i.name, i.verdict, i.why,
        i.instances, i.launch_templates, i.ssm_parameters, i.recipes,
        array_to_string(i.used_by_accounts, ' ') AS used_by,
        array_to_string(i.shared_with_accounts, ' ') AS shared_with,
        i.public, i.last_launched_time, i.deprecation_time, i.deregistration_protection,
-       coalesce(st.snapshots, 0) AS snapshots,
-       coalesce(st.shared_snapshots, 0) AS shared_snapshots,
-       round(coalesce(st.snapshot_gib, 0), 2) AS snapshot_gib,
-       round(coalesce(st.reclaimable_gib, 0), 2) AS reclaimable_gib,
-       round(coalesce(st.reclaimable_monthly_usd, 0), 2) AS reclaimable_monthly_usd,
-       CASE WHEN st.sized_by_volume THEN 'volume size (no FullSnapshotSizeInBytes)'
-            WHEN st.snapshots > 0 THEN 'full snapshot size' END AS sized_by
-FROM images i
-LEFT JOIN storage st ON st.region = i.region AND st.image_id = i.image_id
+       i.snapshot_count AS snapshots, i.shared_snapshots,
+       round(i.snapshot_gib, 2) AS snapshot_gib,
+       round(i.reclaimable_gib, 2) AS reclaimable_gib,
+       round((i.reclaimable_gib - i.reclaimable_archive_gib) * a.rate
+             + i.reclaimable_archive_gib * a.archive_rate, 2) AS reclaimable_monthly_usd,
+       CASE WHEN i.sized_by_volume THEN 'volume size (no FullSnapshotSizeInBytes)'
+            WHEN i.snapshot_count > 0 THEN 'full snapshot size' END AS sized_by
+FROM images i, args a
 ORDER BY CASE i.verdict WHEN 'idle' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END,
          reclaimable_gib DESC, i.account_id, i.region, i.image_id;

@@ -5,14 +5,13 @@
 WITH args AS (
     SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS t, ?::VARCHAR AS only_account,
            ?::VARCHAR AS only_region, ?::DOUBLE AS rate, ?::DOUBLE AS archive_rate
-), images AS (
-    SELECT c.* FROM image_cleanup_as_of((SELECT t FROM args)) c, args a
+), images AS MATERIALIZED (
+    -- Only the columns read below, so that the snapshot lists are never built.
+    SELECT c.image_id, c.verdict, c.deregistration_protection, c.freed_snapshots,
+           c.freed_gib, c.freed_archive_gib, c.freed_sized_by_volume
+    FROM image_cleanup_as_of((SELECT t FROM args)) c, args a
     WHERE (a.only_account IS NULL OR c.account_id = a.only_account)
       AND (a.only_region IS NULL OR c.region = a.only_region)
-), snaps AS (
-    SELECT s.* FROM snapshot_cleanup_as_of((SELECT t FROM args)) s, args a
-    WHERE (a.only_account IS NULL OR s.account_id = a.only_account)
-      AND (a.only_region IS NULL OR s.region = a.only_region)
 ), verdicts AS (
     -- Every verdict, with none too.
     SELECT k.verdict, k.rank, count(i.image_id) AS images,
@@ -21,19 +20,20 @@ WITH args AS (
     LEFT JOIN images i ON i.verdict = k.verdict
     GROUP BY k.verdict, k.rank
 ), reclaimable AS (
-    SELECT count(*) AS snapshots, coalesce(sum(gib), 0) AS gib,
-           coalesce(sum(gib * CASE storage_tier WHEN 'archive' THEN a.archive_rate ELSE a.rate END), 0) AS as_stored,
-           coalesce(sum(gib), 0) * (SELECT rate FROM args) AS at_standard,
-           coalesce(sum(gib), 0) * (SELECT archive_rate FROM args) AS at_archive,
-           count(*) FILTER (WHERE size_from = 'volume size') AS sized_by_volume
-    FROM snaps, args a WHERE reclaimable
+    SELECT coalesce(sum(freed_snapshots), 0) AS snapshots,
+           coalesce(sum(freed_gib), 0) AS gib,
+           coalesce(sum(freed_archive_gib), 0) AS archive_gib,
+           coalesce(sum(freed_sized_by_volume), 0) AS sized_by_volume
+    FROM images
 )
 SELECT v.verdict, v.images, v.protected AS deregistration_protected,
        CASE WHEN v.verdict = 'idle' THEN r.snapshots END AS reclaimable_snapshots,
        CASE WHEN v.verdict = 'idle' THEN round(r.gib, 2) END AS reclaimable_gib,
-       CASE WHEN v.verdict = 'idle' THEN round(r.as_stored, 2) END AS monthly_usd_as_stored,
-       CASE WHEN v.verdict = 'idle' THEN round(r.at_standard, 2) END AS monthly_usd_at_standard_rate,
-       CASE WHEN v.verdict = 'idle' THEN round(r.at_archive, 2) END AS monthly_usd_at_archive_rate,
+       CASE WHEN v.verdict = 'idle'
+            THEN round((r.gib - r.archive_gib) * a.rate + r.archive_gib * a.archive_rate, 2)
+       END AS monthly_usd_as_stored,
+       CASE WHEN v.verdict = 'idle' THEN round(r.gib * a.rate, 2) END AS monthly_usd_at_standard_rate,
+       CASE WHEN v.verdict = 'idle' THEN round(r.gib * a.archive_rate, 2) END AS monthly_usd_at_archive_rate,
        CASE WHEN v.verdict = 'idle' THEN r.sized_by_volume END AS sized_by_volume
-FROM verdicts v, reclaimable r
+FROM verdicts v, reclaimable r, args a
 ORDER BY v.rank;

@@ -8,7 +8,7 @@ use amiq_image::{BlockDeviceMapping, EbsBlockDevice, Image};
 use crate::plan::Dataset;
 use crate::records::{ImageReference, Instance, Records, Snapshot, to_record_batch};
 use crate::store::{
-    PartitionRecord, PartitionStatus, StagedRecords, Store, StoreSettings, staged_listing,
+    PartitionRecord, PartitionStatus, RecordStage, Store, StoreSettings, staged_listing,
 };
 
 const A: &str = "111111111111";
@@ -65,10 +65,11 @@ fn merge_images(
 fn merge_records(store: &Store, run: i64, account: &str, records: Records) {
     let dataset = records.dataset();
     let record = PartitionRecord::started(run, account, account, REGION, dataset.name(), false);
-    let staged = StagedRecords {
-        dataset,
-        batches: vec![to_record_batch(account, REGION, &records).unwrap()],
-    };
+    let mut stage = RecordStage::create(None, dataset).unwrap();
+    stage
+        .write(&to_record_batch(account, REGION, &records).unwrap())
+        .unwrap();
+    let staged = stage.finish().unwrap();
     store
         .merge_dataset_partitions(&[(&staged, &record)])
         .unwrap();
@@ -200,7 +201,7 @@ fn verdicts_and_reclaimable_snapshots_follow_the_rules() {
     let snapshots = rows(
         &store,
         "SELECT snapshot_id, reclaimable || ' ' || round(gib, 2) || ' ' || size_from || ' ' ||
-                storage_tier || ' ' || len(image_ids)
+                storage_tier || ' ' || images
          FROM snapshot_cleanup_as_of(now())",
     );
     let expected: BTreeMap<String, String> = [

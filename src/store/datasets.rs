@@ -7,33 +7,61 @@ use duckdb::params;
 
 use super::ledger::{PartitionRecord, PartitionStatus, insert_partition};
 use super::merge::MergeCounts;
-use super::{Store, StoreError};
+use super::{PartitionStage, StagedPartition, Store, StoreError};
 use crate::plan::Dataset;
 use crate::records;
 
 /// One partition's records merged into `{table}`; see the file.
 const DATASET_SQL: &str = include_str!("../../sql/merge/dataset.sql");
 
-/// A completed dataset partition's records, held until its merge: a partition is one
-/// account's resources in one region, small beside a listing of images
-/// (docs/decisions/0008-datasets.md).
-#[derive(Debug, Clone)]
+/// A completed dataset partition's records, staged in a Parquet file like a listing of
+/// images, so that memory does not grow with an account's snapshots or instances.
 pub struct StagedRecords {
     pub dataset: Dataset,
-    pub batches: Vec<RecordBatch>,
+    staged: StagedPartition,
 }
 
 impl StagedRecords {
-    pub fn new(dataset: Dataset) -> StagedRecords {
-        StagedRecords {
-            dataset,
-            batches: Vec::new(),
-        }
+    /// Records staged (before de-duplication by key).
+    pub fn rows(&self) -> u64 {
+        self.staged.rows
     }
 
-    /// Records staged (before de-duplication by key).
-    pub fn rows(&self) -> usize {
-        self.batches.iter().map(RecordBatch::num_rows).sum()
+    /// The Parquet file.
+    pub fn path(&self) -> &std::path::Path {
+        self.staged.path()
+    }
+}
+
+/// A dataset partition's staging file, written page by page.
+pub struct RecordStage {
+    dataset: Dataset,
+    stage: PartitionStage,
+}
+
+impl RecordStage {
+    /// Creates the staging file in `dir` (the system's temp dir when `None`).
+    pub fn create(
+        dir: Option<&std::path::Path>,
+        dataset: Dataset,
+    ) -> Result<RecordStage, StoreError> {
+        Ok(RecordStage {
+            dataset,
+            stage: PartitionStage::with_schema(dir, records::schema(dataset))?,
+        })
+    }
+
+    /// Appends one page's batch (of the dataset's schema).
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), StoreError> {
+        self.stage.write(batch)
+    }
+
+    /// Closes the file; the partition's pages are all in it.
+    pub fn finish(self) -> Result<StagedRecords, StoreError> {
+        Ok(StagedRecords {
+            dataset: self.dataset,
+            staged: self.stage.finish()?,
+        })
     }
 }
 
@@ -112,18 +140,16 @@ impl Store {
         }
         let schema = records::schema(staged.dataset);
         let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        let columns = columns.join(", ");
+        // Typed as the table is, then filled from the staging file.
         conn.execute_batch(&format!(
             "CREATE OR REPLACE TEMP TABLE staged_records AS
-             SELECT {} FROM {table} LIMIT 0",
-            columns.join(", ")
+             SELECT {columns} FROM {table} LIMIT 0"
         ))?;
-        {
-            let mut appender = conn.appender_to_catalog_and_db("staged_records", "temp", "main")?;
-            for batch in &staged.batches {
-                appender.append_record_batch(batch.clone())?;
-            }
-            appender.flush()?;
-        }
+        conn.execute(
+            &format!("INSERT INTO staged_records SELECT {columns} FROM read_parquet(?)"),
+            [staged.path().to_string_lossy().as_ref()],
+        )?;
         conn.execute(
             "CREATE OR REPLACE TEMP TABLE dataset_args AS
              SELECT ?::BIGINT AS run_id, ?::VARCHAR AS account_id, ?::VARCHAR AS region",
@@ -179,10 +205,9 @@ mod tests {
     fn staged(snapshots: Vec<Snapshot>) -> StagedRecords {
         let batch =
             to_record_batch("111111111111", "us-east-1", &Records::Snapshots(snapshots)).unwrap();
-        StagedRecords {
-            dataset: Dataset::Snapshots,
-            batches: vec![batch],
-        }
+        let mut stage = RecordStage::create(None, Dataset::Snapshots).unwrap();
+        stage.write(&batch).unwrap();
+        stage.finish().unwrap()
     }
 
     fn merge(store: &Store, snapshots: Vec<Snapshot>) -> MergeCounts {
@@ -252,21 +277,9 @@ mod tests {
         let record = |account: &str| {
             PartitionRecord::started(run, account, account, "us-east-1", "snapshots", false)
         };
-        // A batch of another dataset's schema cannot be appended to the staged table.
-        let bad = StagedRecords {
-            dataset: Dataset::Snapshots,
-            batches: vec![
-                to_record_batch(
-                    "2",
-                    "us-east-1",
-                    &Records::RecycleBin(vec![crate::records::RecycleBinImage {
-                        image_id: "ami-1".into(),
-                        ..Default::default()
-                    }]),
-                )
-                .unwrap(),
-            ],
-        };
+        // A staging file that is not Parquet cannot be read by the merge.
+        let bad = staged(vec![snapshot("snap-2", 8)]);
+        std::fs::write(bad.path(), b"not parquet").unwrap();
         let (a, b) = (record("111111111111"), record("222222222222"));
         assert!(
             store

@@ -26,7 +26,7 @@ use duckdb::{AccessMode, Config, Connection};
 use open::{Role, open_waiting};
 
 pub use as_of::{AsOf, AsOfError};
-pub use datasets::StagedRecords;
+pub use datasets::{RecordStage, StagedRecords};
 pub use failure::{Failure, failure};
 pub use ledger::{PartitionRecord, PartitionStatus, RunRecord, RunStatus};
 pub use merge::MergeCounts;

@@ -37,7 +37,8 @@ pub struct PartitionStage {
     file: tempfile::TempPath,
     lock: File,
     rows: u64,
-    with_values: ColumnsWithValues,
+    /// Noted for a listing of images (the batch schema); `None` for a dataset's records.
+    with_values: Option<ColumnsWithValues>,
 }
 
 /// A complete staging file, ready to merge. Deleted when dropped.
@@ -101,8 +102,19 @@ impl ColumnsWithValues {
 }
 
 impl PartitionStage {
-    /// Creates a staging file in `dir` (the system's temp dir when `None`).
+    /// Creates a staging file for a listing of images in `dir` (the system's temp dir
+    /// when `None`).
     pub fn create(dir: Option<&Path>) -> Result<PartitionStage, StoreError> {
+        let mut stage = PartitionStage::with_schema(dir, crate::batch::schema())?;
+        stage.with_values = Some(ColumnsWithValues::default());
+        Ok(stage)
+    }
+
+    /// Creates a staging file for batches of `schema` (a dataset's records).
+    pub fn with_schema(
+        dir: Option<&Path>,
+        schema: arrow::datatypes::SchemaRef,
+    ) -> Result<PartitionStage, StoreError> {
         let dir: PathBuf = dir
             .map(Path::to_path_buf)
             .unwrap_or_else(std::env::temp_dir);
@@ -131,18 +143,16 @@ impl PartitionStage {
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .build();
         let writer =
-            ArrowWriter::try_new(file, crate::batch::schema(), Some(props)).map_err(|e| {
-                StoreError::Stage {
-                    path: path.to_path_buf(),
-                    message: e.to_string(),
-                }
+            ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| StoreError::Stage {
+                path: path.to_path_buf(),
+                message: e.to_string(),
             })?;
         Ok(PartitionStage {
             writer,
             file: path,
             lock,
             rows: 0,
-            with_values: ColumnsWithValues::default(),
+            with_values: None,
         })
     }
 
@@ -153,7 +163,9 @@ impl PartitionStage {
             message: e.to_string(),
         })?;
         self.rows += batch.num_rows() as u64;
-        self.with_values.note(batch);
+        if let Some(with_values) = &mut self.with_values {
+            with_values.note(batch);
+        }
         Ok(())
     }
 
@@ -174,7 +186,7 @@ impl PartitionStage {
             file,
             _lock: lock,
             rows,
-            with_values,
+            with_values: with_values.unwrap_or_default(),
         })
     }
 }

@@ -19,8 +19,8 @@ use crate::batch::{PageOrigin, to_record_batch};
 use crate::config::{AccountConfig, Regions, SyncConfig};
 use crate::plan::{Dataset, Listing, Partition, ResolvedAccount, Scope, plan};
 use crate::store::{
-    MergeCounts, PartitionRecord, PartitionStage, PartitionStatus, RunStatus, StagedPartition,
-    StagedRecords, Store, StoreError, StoreSettings,
+    MergeCounts, PartitionRecord, PartitionStage, PartitionStatus, RecordStage, RunStatus,
+    StagedPartition, StagedRecords, Store, StoreError, StoreSettings,
 };
 use merger::Merger;
 pub use progress::Progress;
@@ -473,7 +473,7 @@ async fn fetch(
     stage.finish().map_err(|e| e.to_string())
 }
 
-/// Reads every page of a dataset partition; its records are held for the merge.
+/// Reads every page of a dataset partition into a staging file.
 async fn fetch_records(
     run: &RunShared,
     index: usize,
@@ -483,15 +483,17 @@ async fn fetch_records(
     request: &DatasetRequest,
 ) -> Result<StagedRecords, String> {
     let client = session.ec2(&partition.region);
-    let mut staged = StagedRecords::new(request.dataset());
+    let mut stage = RecordStage::create(run.staging_dir.as_deref(), request.dataset())
+        .map_err(|e| e.to_string())?;
     crate::aws::fetch_dataset(&client, request, &run.fetch, stats, |records, stats| {
         let batch =
-            crate::records::to_record_batch(&partition.account_id, &partition.region, &records)?;
-        staged.batches.push(batch);
+            crate::records::to_record_batch(&partition.account_id, &partition.region, &records)
+                .map_err(|e| e.to_string())?;
+        stage.write(&batch).map_err(|e| e.to_string())?;
         run.progress.page(index, stats);
-        Ok::<(), arrow::error::ArrowError>(())
+        Ok::<(), String>(())
     })
     .await
     .map_err(|e| e.to_string())?;
-    Ok(staged)
+    stage.finish().map_err(|e| e.to_string())
 }
