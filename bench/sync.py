@@ -245,7 +245,7 @@ def partitions(args):
               f"second run {statistics.median(seconds):.2f} s")
 
 
-DATASETS = ["images", "references", "instances", "snapshots", "recycle-bin", "settings"]
+DATASETS = ["images", "references", "instances", "snapshots", "recycle-bin", "settings", "lineage"]
 
 
 def peak(cmd, **kw):

@@ -60,7 +60,8 @@ FROM image_versions;
 -- its own name as scope.
 CREATE OR REPLACE VIEW coverage AS
 SELECT account_id, any_value(account_name) AS account_name, region, scope,
-       CASE WHEN scope IN ('references', 'instances', 'snapshots', 'recycle-bin', 'settings')
+       CASE WHEN scope IN ('references', 'instances', 'snapshots', 'recycle-bin', 'settings',
+                         'lineage')
             THEN scope ELSE 'images' END AS dataset,
        bool_or(catalog) AS catalog,
        max(run_id) FILTER (WHERE status = 'completed') AS last_completed_run,
@@ -125,6 +126,17 @@ CREATE OR REPLACE VIEW account_settings AS
 SELECT * FROM account_settings_as_of('infinity'::TIMESTAMPTZ);
 
 
+-- GetImageAncestry: each owned copy's chain to its root, position 0 the image itself.
+CREATE OR REPLACE MACRO image_lineage_as_of(t) AS TABLE
+SELECT account_id, region, image_id, position, ancestor_image_id, ancestor_creation_date,
+       TRY_CAST(ancestor_creation_date AS TIMESTAMPTZ) AS ancestor_creation_date_ts,
+       ancestor_owner_alias, ancestor_source_image_id, ancestor_source_image_region,
+       valid_from AS seen_since
+FROM lineage_history
+WHERE valid_from <= t AND (valid_to IS NULL OR valid_to > t);
+CREATE OR REPLACE VIEW image_lineage AS
+SELECT * FROM image_lineage_as_of('infinity'::TIMESTAMPTZ);
+
 -- What each image the synced accounts own is to a cleanup, at instant t: one row per
 -- owned image with its verdict and the evidence for it. `report cleanup` reads it.
 --   in use:  a synced account's resource names it (DescribeImageReferences: instances,
@@ -135,6 +147,9 @@ SELECT * FROM account_settings_as_of('infinity'::TIMESTAMPTZ);
 --            or the references of an account that can use it (its owner, or a synced
 --            account it is shared with) were never synced or last failed;
 --   idle:    nothing names it and every account that can use it was asked.
+-- An image with copies in use (`copies_in_use`, from the lineage dataset) keeps its
+-- verdict, and `why` names them: deleting it does not break them, but it is their
+-- source.
 -- `snapshots` lists the EBS snapshots its mappings name, each with its size
 -- (`FullSnapshotSizeInBytes` where DescribeSnapshots gave it, else the volume size:
 -- `size_from` says which), its tier, how many images of synced accounts map it, and
@@ -243,6 +258,14 @@ WITH owned AS MATERIALIZED (
     LEFT JOIN evidence e ON e.region = o.region AND e.image_id = o.image_id
     LEFT JOIN gaps g ON g.region = o.region AND g.image_id = o.image_id
     LEFT JOIN shared_with a ON a.region = o.region AND a.image_id = o.image_id
+), copies_in_use AS (
+    -- The images in use that are copies (at any remove) of an owned image: the
+    -- lineage dataset's chains.
+    SELECT l.ancestor_image_id AS image_id, list(DISTINCT l.image_id ORDER BY l.image_id) AS copies
+    FROM image_lineage_as_of(t) l
+    JOIN verdicts v ON v.region = l.region AND v.image_id = l.image_id
+    WHERE l.position > 0 AND v.verdict = 'in use'
+    GROUP BY l.ancestor_image_id
 ), mapped AS (
     -- Every current image of a synced account that maps a snapshot: only they can map
     -- a synced account's snapshots (an image registered from a snapshot shared with
@@ -305,9 +328,12 @@ WITH owned AS MATERIALIZED (
     FROM image_snapshots
     GROUP BY region, image_id
 )
-SELECT v.owner_id AS account_id, v.region, v.image_id, v.name, v.state, v.verdict, v.why,
+SELECT v.owner_id AS account_id, v.region, v.image_id, v.name, v.state, v.verdict,
+       CASE WHEN c.copies IS NOT NULL
+            THEN v.why || '; copies of it in use: ' || array_to_string(c.copies, ', ')
+            ELSE v.why END AS why,
        v.instances, v.launch_templates, v.ssm_parameters, v.recipes,
-       v.used_by_accounts, v.shared_with_accounts,
+       v.used_by_accounts, v.shared_with_accounts, coalesce(c.copies, []) AS copies_in_use,
        v.public, v.creation_date, v.last_launched_time, v.deprecation_time,
        v.deregistration_protection, v.snapshot_ids,
        coalesce(st.snapshot_count, 0) AS snapshot_count,
@@ -323,7 +349,8 @@ SELECT v.owner_id AS account_id, v.region, v.image_id, v.name, v.state, v.verdic
        coalesce(sl.snapshots, []) AS snapshots
 FROM verdicts v
 LEFT JOIN storage st ON st.region = v.region AND st.image_id = v.image_id
-LEFT JOIN snapshot_lists sl ON sl.region = v.region AND sl.image_id = v.image_id;
+LEFT JOIN snapshot_lists sl ON sl.region = v.region AND sl.image_id = v.image_id
+LEFT JOIN copies_in_use c ON c.image_id = v.image_id;
 
 -- Each EBS snapshot an owned image maps (from `image_cleanup_as_of`), once.
 CREATE OR REPLACE MACRO snapshot_cleanup_as_of(t) AS TABLE

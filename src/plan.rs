@@ -47,17 +47,20 @@ pub enum Dataset {
     RecycleBin,
     /// GetAllowedImagesSettings and GetImageBlockPublicAccessState.
     Settings,
+    /// GetImageAncestry for the owned images that are copies: the chain to each root.
+    Lineage,
 }
 
 impl Dataset {
     /// Every dataset, in the order the user names them.
-    pub const ALL: [Dataset; 6] = [
+    pub const ALL: [Dataset; 7] = [
         Dataset::Images,
         Dataset::References,
         Dataset::Instances,
         Dataset::Snapshots,
         Dataset::RecycleBin,
         Dataset::Settings,
+        Dataset::Lineage,
     ];
 
     /// The user's name, also the ledger's `scope` of the dataset's partitions.
@@ -69,6 +72,7 @@ impl Dataset {
             Dataset::Snapshots => "snapshots",
             Dataset::RecycleBin => "recycle-bin",
             Dataset::Settings => "settings",
+            Dataset::Lineage => "lineage",
         }
     }
 

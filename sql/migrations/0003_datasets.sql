@@ -3,7 +3,8 @@
 -- a region, valid from the merge that first saw it until the merge that saw it change
 -- or go away (valid_to NULL: still valid). `record_key` identifies the record within its
 -- listing (an instance id, a snapshot id, an image id and resource ARN, '' for the
--- settings); `content_hash` is xxh3 of the record as src/records.rs encodes it.
+-- settings, an image id and a position for lineage); `content_hash` is xxh3 of the
+-- record as src/records.rs encodes it.
 -- Their ledger rows are sync_partitions rows whose scope is the dataset's name.
 
 -- DescribeImageReferences: the account's resources that name an image it owns or that
@@ -112,4 +113,26 @@ CREATE TABLE account_settings_history (
     allowed_images_managed_by            VARCHAR,   -- account | declarative-policy
     image_block_public_access_state      VARCHAR,   -- unblocked | block-new-sharing
     image_block_public_access_managed_by VARCHAR
+);
+
+-- GetImageAncestry for the owned images that are copies: one row per link of each
+-- image's chain, position 0 being the image itself, then the image it was copied from,
+-- up to the root. A chain never changes, so a sync asks only about copies it has no
+-- chain for and lists the stored chains again.
+CREATE TABLE lineage_history (
+    account_id                   VARCHAR NOT NULL,
+    region                       VARCHAR NOT NULL,
+    record_key                   VARCHAR NOT NULL,
+    content_hash                 BIGINT NOT NULL,
+    valid_from_run               BIGINT NOT NULL,
+    valid_from                   TIMESTAMPTZ NOT NULL,
+    valid_to_run                 BIGINT,
+    valid_to                     TIMESTAMPTZ,
+    image_id                     VARCHAR,
+    position                     INTEGER,
+    ancestor_image_id            VARCHAR,
+    ancestor_creation_date       VARCHAR,   -- the API's time as text
+    ancestor_owner_alias         VARCHAR,
+    ancestor_source_image_id     VARCHAR,
+    ancestor_source_image_region VARCHAR
 );

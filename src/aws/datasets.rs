@@ -12,8 +12,8 @@ use super::fetch::{FetchError, FetchSettings, FetchStats, backoff};
 use super::whole::WholeBody;
 use crate::plan::Dataset;
 use crate::records::{
-    AccountSettings, ImageCriterion, ImageReference, Instance, Records, RecycleBinImage, Snapshot,
-    Tag,
+    AccountSettings, AncestryLink, ImageCriterion, ImageReference, Instance, Records,
+    RecycleBinImage, Snapshot, Tag,
 };
 
 /// DescribeImageReferences takes at most this many image ids per call.
@@ -35,6 +35,12 @@ pub enum DatasetRequest {
     Snapshots,
     RecycleBin,
     Settings,
+    /// The chains of these copies; `chains` holds those already stored, which a chain
+    /// never changes, so only the others are asked about.
+    Lineage {
+        image_ids: Vec<String>,
+        chains: std::collections::HashMap<String, Vec<AncestryLink>>,
+    },
 }
 
 impl DatasetRequest {
@@ -45,6 +51,7 @@ impl DatasetRequest {
             DatasetRequest::Snapshots => Dataset::Snapshots,
             DatasetRequest::RecycleBin => Dataset::RecycleBin,
             DatasetRequest::Settings => Dataset::Settings,
+            DatasetRequest::Lineage { .. } => Dataset::Lineage,
         }
     }
 }
@@ -155,6 +162,9 @@ pub async fn fetch_dataset<E>(
             image_ids,
             version_depth,
         } => references(client, image_ids, *version_depth, settings, stats, on_page).await,
+        DatasetRequest::Lineage { image_ids, chains } => {
+            lineage(client, image_ids, chains, settings, stats, on_page).await
+        }
     }
 }
 
@@ -290,13 +300,18 @@ async fn references<E>(
     stats: &mut FetchStats,
     mut on_page: impl FnMut(Records, &FetchStats) -> Result<(), E>,
 ) -> Result<(), FetchError<E>> {
-    let batches: Vec<Vec<String>> = image_ids
-        .chunks(REFERENCE_IDS_PER_CALL)
-        .map(<[String]>::to_vec)
-        .collect();
-    let batches = batches
-        .into_iter()
-        .map(|ids| references_of(client, ids, version_depth, settings));
+    // Each call's ids are copied as its turn comes, not all at once.
+    let batches = (0..image_ids.len())
+        .step_by(REFERENCE_IDS_PER_CALL)
+        .map(|start| {
+            let end = (start + REFERENCE_IDS_PER_CALL).min(image_ids.len());
+            references_of(
+                client,
+                image_ids[start..end].to_vec(),
+                version_depth,
+                settings,
+            )
+        });
     let mut batches = futures::stream::iter(batches).buffered(REFERENCE_CALLS_IN_FLIGHT);
     let mut pending = Vec::new();
     while let Some((fetched, batch_stats, found)) = batches.next().await {
@@ -328,6 +343,109 @@ async fn references<E>(
         }
     }
     on_page(Records::References(pending), stats).map_err(FetchError::Sink)
+}
+
+/// GetImageAncestry for each copy without a stored chain, a few calls in flight; the
+/// stored chains are listed again as they are. Pages of about a thousand links.
+async fn lineage<E>(
+    client: &aws_sdk_ec2::Client,
+    image_ids: &[String],
+    chains: &std::collections::HashMap<String, Vec<AncestryLink>>,
+    settings: &FetchSettings,
+    stats: &mut FetchStats,
+    mut on_page: impl FnMut(Records, &FetchStats) -> Result<(), E>,
+) -> Result<(), FetchError<E>> {
+    let mut pending: Vec<AncestryLink> = Vec::new();
+    let mut asked = Vec::new();
+    for id in image_ids {
+        match chains.get(id) {
+            Some(chain) => pending.extend(chain.iter().cloned()),
+            None => asked.push(id.clone()),
+        }
+    }
+    let calls = asked
+        .into_iter()
+        .map(|id| ancestry_of(client, id, settings));
+    let mut calls = futures::stream::iter(calls).buffered(REFERENCE_CALLS_IN_FLIGHT);
+    while let Some((fetched, call_stats)) = calls.next().await {
+        stats.retries += call_stats.retries;
+        stats.throttles += call_stats.throttles;
+        stats.pages += 1;
+        match fetched {
+            Ok(links) => pending.extend(links),
+            // Deregistered since its listing: it has no chain to keep.
+            Err(FetchError::Api { failure, .. })
+                if failure.code.as_deref() == Some("InvalidAMIID.NotFound") => {}
+            Err(FetchError::Api {
+                failure, attempts, ..
+            }) => {
+                return Err(FetchError::Api {
+                    failure,
+                    page: stats.pages,
+                    attempts,
+                });
+            }
+            Err(FetchError::RepeatedToken { operation, .. }) => {
+                return Err(FetchError::RepeatedToken {
+                    operation,
+                    page: stats.pages,
+                });
+            }
+            Err(FetchError::Sink(never)) => match never {},
+        }
+        if pending.len() >= 1000 {
+            stats.images += pending.len() as u64;
+            on_page(Records::Lineage(std::mem::take(&mut pending)), stats)
+                .map_err(FetchError::Sink)?;
+        }
+    }
+    stats.images += pending.len() as u64;
+    on_page(Records::Lineage(pending), stats).map_err(FetchError::Sink)
+}
+
+/// One image's chain of copies, as links.
+async fn ancestry_of(
+    client: &aws_sdk_ec2::Client,
+    image_id: String,
+    settings: &FetchSettings,
+) -> (
+    Result<Vec<AncestryLink>, FetchError<std::convert::Infallible>>,
+    FetchStats,
+) {
+    let mut call_stats = FetchStats::default();
+    let fetched = with_retries(settings, &mut call_stats, 1, || async {
+        let (check, whole) = WholeBody::new();
+        let out = client
+            .get_image_ancestry()
+            .image_id(image_id.clone())
+            .customize()
+            .interceptor(check)
+            .send()
+            .await
+            .map_err(|e| failure("ec2:GetImageAncestry", &e))?;
+        whole.check("ec2:GetImageAncestry")?;
+        Ok(out)
+    })
+    .await
+    .map(|out| {
+        out.image_ancestry_entries
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(position, entry)| {
+                Some(AncestryLink {
+                    image_id: image_id.clone(),
+                    position: position as i32,
+                    ancestor_image_id: entry.image_id?,
+                    ancestor_creation_date: time(entry.creation_date),
+                    ancestor_owner_alias: entry.image_owner_alias,
+                    ancestor_source_image_id: entry.source_image_id,
+                    ancestor_source_image_region: entry.source_image_region,
+                })
+            })
+            .collect()
+    });
+    (fetched, call_stats)
 }
 
 /// The references to one call's ids. An id that is no longer there (deregistered since

@@ -17,7 +17,9 @@ pub struct ExportArgs {
     /// A directory or s3://<bucket>/<prefix>; files go under <to>/<what>/.
     #[arg(long, value_parser = Destination::parse)]
     pub to: Destination,
-    /// current (the inventory now), history (every version) or runs (the ledger).
+    /// current (the inventory now), history (every version), runs (the ledger), or a
+    /// dataset's current records: references, instances, snapshots, recycle-bin, settings,
+    /// lineage.
     #[arg(long, value_enum, default_value_t = What::Current)]
     pub what: What,
     /// Partition columns, comma-separated: region, account.
@@ -65,7 +67,7 @@ pub fn run(args: &ExportArgs) -> ExitCode {
                 done.files.len(),
                 done.bytes,
                 args.to,
-                format!("{:?}", args.what).to_lowercase(),
+                args.what.name(),
                 done.through_run
             );
             ExitCode::from(super::exit::OK)

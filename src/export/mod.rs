@@ -57,14 +57,33 @@ pub enum What {
     History,
     /// The run ledger: one row per partition of each run.
     Runs,
+    /// The `image_references` view: which resources name which image.
+    References,
+    /// The `instances` view: instances and the image EC2 remembers for each.
+    Instances,
+    /// The `snapshots` view.
+    Snapshots,
+    /// The `recycle_bin_images` view.
+    RecycleBin,
+    /// The `account_settings` view: Allowed AMIs and image block public access.
+    Settings,
+    /// The `image_lineage` view: each owned copy's chain to its root.
+    Lineage,
 }
 
 impl What {
-    fn name(self) -> &'static str {
+    /// The name the user gives, and the export's folder.
+    pub fn name(self) -> &'static str {
         match self {
             What::Current => "current",
             What::History => "history",
             What::Runs => "runs",
+            What::References => "references",
+            What::Instances => "instances",
+            What::Snapshots => "snapshots",
+            What::RecycleBin => "recycle-bin",
+            What::Settings => "settings",
+            What::Lineage => "lineage",
         }
     }
 
@@ -73,6 +92,12 @@ impl What {
             What::Current => include_str!("../../sql/export/current.sql"),
             What::History => include_str!("../../sql/export/history.sql"),
             What::Runs => include_str!("../../sql/export/runs.sql"),
+            What::References => include_str!("../../sql/export/references.sql"),
+            What::Instances => include_str!("../../sql/export/instances.sql"),
+            What::Snapshots => include_str!("../../sql/export/snapshots.sql"),
+            What::RecycleBin => include_str!("../../sql/export/recycle_bin.sql"),
+            What::Settings => include_str!("../../sql/export/settings.sql"),
+            What::Lineage => include_str!("../../sql/export/lineage.sql"),
         }
     }
 }
@@ -110,7 +135,7 @@ pub enum ExportError {
     Store(#[from] StoreError),
     #[error("--partition-by {0:?}: choose among {cols}", cols = PARTITION_COLUMNS.join(", "))]
     Partition(String),
-    #[error("--since applies to history and runs; `current` is always the whole inventory")]
+    #[error("--since applies to history and runs; `current` and the datasets are always whole")]
     SinceCurrent,
     #[error("cannot write under {path}: {message}")]
     Target { path: PathBuf, message: String },
@@ -134,7 +159,7 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<Exported, Export
     {
         return Err(ExportError::Partition(bad.clone()));
     }
-    if request.since.is_some() && request.what == What::Current {
+    if request.since.is_some() && !matches!(request.what, What::History | What::Runs) {
         return Err(ExportError::SinceCurrent);
     }
     let through_run: i64 = store

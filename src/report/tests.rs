@@ -136,6 +136,27 @@ fn verdicts_and_reclaimable_snapshots_follow_the_rules() {
         }]),
     );
     fail(&store, run, B, Dataset::References);
+    // ami-template is a copy of ami-idle-1, which stays idle but says so.
+    merge_records(
+        &store,
+        run,
+        A,
+        Records::Lineage(vec![
+            crate::records::AncestryLink {
+                image_id: "ami-template".into(),
+                position: 0,
+                ancestor_image_id: "ami-template".into(),
+                ancestor_source_image_id: Some("ami-idle-1".into()),
+                ..Default::default()
+            },
+            crate::records::AncestryLink {
+                image_id: "ami-template".into(),
+                position: 1,
+                ancestor_image_id: "ami-idle-1".into(),
+                ..Default::default()
+            },
+        ]),
+    );
     let instance = |id: &str, image: &str, state: &str| Instance {
         instance_id: id.into(),
         instance_state: Some(state.into()),
@@ -177,7 +198,10 @@ fn verdicts_and_reclaimable_snapshots_follow_the_rules() {
             "ami-idle-busy",
             "idle: no resource names it in 111111111111",
         ),
-        ("ami-idle-1", "idle: no resource names it in 111111111111"),
+        (
+            "ami-idle-1",
+            "idle: no resource names it in 111111111111; copies of it in use: ami-template",
+        ),
         ("ami-idle-2", "idle: no resource names it in 111111111111"),
         (
             "ami-shared",

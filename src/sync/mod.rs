@@ -5,9 +5,9 @@
 //! row. Pages are staged on disk and only a partition whose every page was read is
 //! merged.
 
+mod asked;
 mod merger;
 pub mod progress;
-mod references;
 
 use std::sync::Arc;
 
@@ -22,9 +22,9 @@ use crate::store::{
     MergeCounts, PartitionRecord, PartitionStage, PartitionStatus, RecordStage, RunStatus,
     StagedPartition, StagedRecords, Store, StoreError, StoreSettings,
 };
+use asked::AskedIds;
 use merger::Merger;
 pub use progress::Progress;
-use references::ReferenceIds;
 
 /// What a run did, for the summary and the exit code.
 #[derive(Debug, Clone)]
@@ -112,10 +112,10 @@ pub async fn run_sync(
         }
     }
 
-    let (run_id, mut reference_ids) = {
+    let (run_id, mut asked_ids) = {
         let store = Store::open_write(&config.db, &store_settings)?;
         let run_id = store.begin_run(partitions.len() + unreachable.len())?;
-        (run_id, ReferenceIds::plan(&store, &partitions)?)
+        (run_id, AskedIds::plan(&store, &partitions)?)
     };
     tracing::info!(run_id, partitions = partitions.len(), "sync run started");
     progress.run_started(run_id, &partitions);
@@ -166,10 +166,10 @@ pub async fn run_sync(
         let staging = staging.clone();
         let sessions = sessions.clone();
         let run = run.clone();
-        let ids = reference_ids.take(&partition);
+        let ids = asked_ids.take(&partition);
         tasks.spawn(async move {
-            // A references partition first waits for the image ids it asks about,
-            // holding no slot meanwhile.
+            // A references or lineage partition first waits for the image ids it asks
+            // about, holding no slot meanwhile.
             let ids = match ids.wait().await {
                 Ok(ids) => ids,
                 Err(reason) => return record_unfetched(&run, index, &partition, reason).await,
@@ -344,7 +344,7 @@ async fn sync_partition(
     partition: &Partition,
     session: &AccountSession,
     fetching: tokio::sync::OwnedSemaphorePermit,
-    ids: references::Ids,
+    ids: asked::Ids,
 ) -> PartitionRecord {
     let RunShared {
         run_id,
@@ -369,9 +369,13 @@ async fn sync_partition(
         (None, Listing::Dataset(dataset)) => {
             let request = match dataset {
                 Dataset::References => DatasetRequest::References {
-                    image_ids: ids.into_asked(),
+                    image_ids: ids.into_asked().0,
                     version_depth: run.reference_version_depth,
                 },
+                Dataset::Lineage => {
+                    let (image_ids, chains) = ids.into_asked();
+                    DatasetRequest::Lineage { image_ids, chains }
+                }
                 Dataset::Instances => DatasetRequest::Instances,
                 Dataset::Snapshots => DatasetRequest::Snapshots,
                 Dataset::RecycleBin => DatasetRequest::RecycleBin,
@@ -442,7 +446,7 @@ async fn fetch(
     scope: &Scope,
     session: &AccountSession,
     stats: &mut FetchStats,
-    ids: &mut references::Ids,
+    ids: &mut asked::Ids,
 ) -> Result<StagedPartition, String> {
     let origin = PageOrigin {
         run_id: run.run_id,
@@ -460,7 +464,7 @@ async fn fetch(
         stats,
         |images, stats| {
             for image in &images {
-                ids.note(image.image_id.as_deref());
+                ids.note(image);
             }
             let batch = to_record_batch(&origin, &images)?;
             stage.write(&batch)?;

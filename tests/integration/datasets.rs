@@ -127,6 +127,18 @@ fn assert_datasets_match(env: &Env, store: &Store) {
             );
             assert_eq!(stored, bin, "recycle bin of {account} in {region}");
 
+            let lineage: BTreeSet<String> = crate::support::lineage_truth(env, account, region)
+                .into_iter()
+                .map(|(image, position, ancestor)| format!("{image} {position} {ancestor}"))
+                .collect();
+            let stored = strings(
+                store,
+                "SELECT image_id || ' ' || position || ' ' || ancestor_image_id FROM image_lineage
+                 WHERE account_id = ? AND region = ?",
+                &p,
+            );
+            assert_eq!(stored, lineage, "lineage of {account} in {region}");
+
             let allowed = fake.allowed_images_settings(account, region).unwrap();
             let block = fake.image_block_public_access(account, region).unwrap();
             let stored = strings(
@@ -287,6 +299,7 @@ async fn every_dataset_holds_the_truth_and_cleanup_judges_as_the_truth_does() {
         deregistered > 0,
         "the fake runs instances of deregistered images"
     );
+    assert_exports(&env, &store);
     drop(store);
 
     // The catalog and the resources change; the next run keeps history and the truth.
@@ -343,6 +356,22 @@ async fn a_refused_dataset_call_fails_only_its_partitions_and_makes_images_unkno
             .all(|p| p.status == PartitionStatus::Completed)
     );
 
+    // A chain never changes: the second run asks GetImageAncestry nothing and lists the
+    // stored chains again.
+    let lineage: Vec<_> = outcome
+        .partitions
+        .iter()
+        .filter(|p| p.scope == "lineage")
+        .collect();
+    assert_eq!(lineage.len(), 4);
+    assert!(
+        lineage
+            .iter()
+            .all(|p| p.pages == 0 && p.added == Some(0) && p.gone == Some(0)),
+        "{lineage:?}"
+    );
+    assert!(lineage.iter().map(|p| p.images).sum::<u64>() > 0);
+
     let store = env.store();
     // B's references of the run before stay as they were: a failed partition ends nothing.
     let open: i64 = store
@@ -371,4 +400,51 @@ async fn a_refused_dataset_call_fails_only_its_partitions_and_makes_images_unkno
     // Fewer idle images than before: those B may use are no longer known to be idle.
     let idle = |v: &BTreeMap<String, String>| v.values().filter(|x| *x == "idle").count();
     assert!(idle(&stored_verdicts) < idle(&before.0));
+}
+
+/// Each dataset exports its current view, partitioned by region and account.
+fn assert_exports(env: &Env, store: &Store) {
+    use amiq::export::{Destination, ExportRequest, What, export};
+    for (what, view) in [
+        (What::References, "image_references"),
+        (What::Instances, "instances"),
+        (What::Snapshots, "snapshots"),
+        (What::RecycleBin, "recycle_bin_images"),
+        (What::Settings, "account_settings"),
+        (What::Lineage, "image_lineage"),
+    ] {
+        let to = env.dir.path().join("export");
+        let done = export(
+            store,
+            &ExportRequest {
+                what,
+                to: Destination::Dir(to.clone()),
+                partition_by: vec!["region".into(), "account".into()],
+                since: None,
+                endpoint_url: None,
+            },
+        )
+        .unwrap();
+        let rows: i64 = store
+            .connection()
+            .query_row(&format!("SELECT count(*) FROM {view}"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(done.rows as i64, rows, "{view}");
+        let folder = to
+            .join(what.name())
+            .join("region=us-east-1")
+            .join(format!("account={A}"));
+        assert!(folder.is_dir(), "{}", folder.display());
+    }
+    let refused = export(
+        store,
+        &ExportRequest {
+            what: What::Snapshots,
+            to: Destination::Dir(env.dir.path().join("export")),
+            partition_by: vec![],
+            since: Some(1),
+            endpoint_url: None,
+        },
+    );
+    assert!(refused.is_err(), "--since applies to history and runs only");
 }

@@ -26,7 +26,7 @@ use amiq_fake_ec2::{FailingRegion, FakeConfig, Faults};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::support::{A, B, Env, env_number, keyed, small_catalog, stored};
+use crate::support::{A, B, Env, env_number, keyed, lineage_truth, small_catalog, stored};
 
 type Partition = (String, String, String);
 type Held = BTreeSet<(String, i64, i64)>;
@@ -313,6 +313,10 @@ fn record_keys(env: &Env, dataset: Dataset, account: &str, region: &str) -> BTre
             .map(|i| i.image_id)
             .collect(),
         Dataset::Settings => BTreeSet::from([String::new()]),
+        Dataset::Lineage => lineage_truth(env, account, region)
+            .into_iter()
+            .map(|(image, position, _)| format!("{image} {position}"))
+            .collect(),
         Dataset::Images => unreachable!("images are compared by scope"),
     }
 }

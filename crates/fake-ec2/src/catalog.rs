@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 use super::config::{AMAZON_OWNER_ID, FakeConfig, FakeResources, MARKETPLACE_OWNER_ID};
 use super::dice::{Dice, mix};
 use super::estate::{self, Estate};
-use super::generate::{revision_seed, ssm_candidate, traits};
+use super::generate::{Places, revision_seed, ssm_candidate, traits};
 
 /// What kind of publisher owns a catalog; decides the families of images in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +133,8 @@ pub(crate) struct World {
     pub seed: u64,
     pub owners: Vec<Owner>,
     pub regions: Vec<Region>,
+    /// What a copy's source is chosen from (see `generate::fixed`).
+    pub places: Places,
     /// See [`FakeConfig::unknown_member_rate`].
     pub unknown_member_rate: f64,
     /// See [`FakeResources::recycle_bin_rate`].
@@ -182,10 +184,23 @@ impl World {
             })
             .collect();
         owners.shrink_to_fit();
+        let amazon = owners
+            .iter()
+            .find(|o| o.kind == OwnerKind::Amazon)
+            .map_or(0, |o| o.ordinal);
+        let places = Places {
+            regions: config
+                .regions
+                .iter()
+                .map(|r| (r.name.clone(), r.enabled))
+                .collect(),
+            amazon: (amazon, config.amazon_per_region as u32),
+        };
         let mut world = World {
             seed: config.seed,
             owners,
             regions: Vec::new(),
+            places,
             unknown_member_rate: config.unknown_member_rate,
             recycle_bin_rate: resources.recycle_bin_rate,
             clock: 0,
@@ -239,11 +254,6 @@ impl World {
             world.regions[position].estates = estates;
         }
         world
-    }
-
-    /// Names of every configured region, in order (for `sourceImageRegion`).
-    pub(crate) fn region_names(&self) -> Vec<&str> {
-        self.regions.iter().map(|r| r.name.as_str()).collect()
     }
 
     pub(crate) fn owner(&self, ordinal: u16) -> Option<&Owner> {

@@ -52,7 +52,6 @@ enum Launcher {
 struct Query<'a> {
     world: &'a World,
     region: &'a Region,
-    region_names: Vec<&'a str>,
     caller: &'a Caller,
     /// Owner ordinals to scan, ascending.
     owners: Vec<u16>,
@@ -163,7 +162,6 @@ impl<'a> Query<'a> {
         Ok(Query {
             world,
             region,
-            region_names: world.regions.iter().map(|r| r.name.as_str()).collect(),
             caller,
             owners,
             launchers,
@@ -312,7 +310,7 @@ impl<'a> Query<'a> {
         let scene = Scene {
             world_seed: self.world.seed,
             region: self.region,
-            region_names: &self.region_names,
+            places: &self.world.places,
             owner,
             viewer: self.caller,
             unknown_member_rate: self.world.unknown_member_rate,
@@ -326,22 +324,7 @@ impl<'a> Query<'a> {
 
     /// Whether the caller may see the image at all.
     fn visible(&self, owner: &Owner, entry: &Entry) -> bool {
-        let traits = entry.traits;
-        match self.caller.ordinal {
-            Some(caller) if caller == owner.ordinal => true,
-            _ if traits.lifecycle == Lifecycle::Disabled => false,
-            _ if traits.public => true,
-            Some(caller) => {
-                owner.kind == OwnerKind::Account
-                    && shared_with(
-                        self.world
-                            .entry_seed(self.region.ordinal, owner.ordinal, entry),
-                        traits,
-                        caller,
-                    )
-            }
-            None => false,
-        }
+        visible(self.world, self.region, self.caller, owner, entry)
     }
 
     /// Whether any entry is left to scan at or after `next`.
@@ -359,6 +342,33 @@ impl<'a> Query<'a> {
 
     fn token(&self, owner: u16, index: u32) -> String {
         token::encode(Position { owner, index }, self.fingerprint)
+    }
+}
+
+/// Whether `caller` may see the image `entry` of `owner` in `region` at all: its own in
+/// every state; another owner's if it is public or shared with the caller, unless it is
+/// disabled.
+pub(crate) fn visible(
+    world: &World,
+    region: &Region,
+    caller: &Caller,
+    owner: &Owner,
+    entry: &Entry,
+) -> bool {
+    let traits = entry.traits;
+    match caller.ordinal {
+        Some(caller) if caller == owner.ordinal => true,
+        _ if traits.lifecycle == Lifecycle::Disabled => false,
+        _ if traits.public => true,
+        Some(caller) => {
+            owner.kind == OwnerKind::Account
+                && shared_with(
+                    world.entry_seed(region.ordinal, owner.ordinal, entry),
+                    traits,
+                    caller,
+                )
+        }
+        None => false,
     }
 }
 

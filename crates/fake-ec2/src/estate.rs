@@ -105,7 +105,6 @@ impl Estate {
             retention_days: *dice.pick(&[7, 10, 14, 30]),
             ..Estate::default()
         };
-        let names = world.region_names();
         // Images deregistered before the start: every other one still in the Bin, the
         // snapshots of all of them kept.
         for n in 0..prior {
@@ -119,7 +118,7 @@ impl Estate {
                     entered: entered as u32,
                 });
             }
-            for key in image_snapshot_keys(world, region, &names, account, index) {
+            for key in image_snapshot_keys(world, region, account, index) {
                 estate.retained.push(key.pack());
             }
         }
@@ -197,7 +196,6 @@ impl Estate {
 pub(crate) fn image_snapshot_keys(
     world: &World,
     region: &Region,
-    names: &[&str],
     account: &Owner,
     index: u32,
 ) -> Vec<SnapshotKey> {
@@ -208,7 +206,7 @@ pub(crate) fn image_snapshot_keys(
             slot: Slot::Root,
         });
     }
-    let fixed = fixed(world.seed, region, names, account, index);
+    let fixed = fixed(world.seed, region, &world.places, account, index);
     if fixed
         .block_device_mappings
         .iter()
@@ -476,7 +474,6 @@ pub(crate) fn mutate(world: &mut World, removed: &[Removed], churn: f64, seed: u
         .map(|r| std::mem::take(&mut r.estates))
         .collect();
     let world_view: &World = world;
-    let names = world_view.region_names();
     for ((region, estates), removed) in world_view.regions.iter().zip(&mut estates).zip(removed) {
         let gone: HashMap<ImageRef, u32> = removed
             .images
@@ -506,7 +503,6 @@ pub(crate) fn mutate(world: &mut World, removed: &[Removed], churn: f64, seed: u
             let follow = Follow {
                 world: world_view,
                 region,
-                names: &names,
                 account,
                 now,
             };
@@ -528,7 +524,6 @@ pub(crate) fn mutate(world: &mut World, removed: &[Removed], churn: f64, seed: u
 struct Follow<'a> {
     world: &'a World,
     region: &'a Region,
-    names: &'a [&'a str],
     account: &'a Owner,
     now: i64,
 }
@@ -555,13 +550,8 @@ impl Follow<'_> {
                     .partition_point(|e| e.index < entry.index);
                 estate.recycle_bin.insert(at, bin_entry);
             }
-            let mut candidates = image_snapshot_keys(
-                self.world,
-                self.region,
-                self.names,
-                self.account,
-                entry.index,
-            );
+            let mut candidates =
+                image_snapshot_keys(self.world, self.region, self.account, entry.index);
             let origin = root_origin(
                 self.world.seed,
                 self.region.ordinal,

@@ -1,9 +1,9 @@
 //! Renders an image from its coordinates. `(seed, region, owner, index)` fixes what never
-//! changes about an image (id, kind, name, architecture, disks, creation date, watermarks);
-//! the revision fixes what a modification changes (description, tags, deprecation time,
-//! state, scan results, instance types); the viewer fixes what EC2 shows per caller (tags,
-//! last launch, `imageAllowed`); the catalog says whether the image is the
-//! one a public SSM parameter resolves to.
+//! changes about an image (id, kind, name, architecture, disks, creation date, watermarks,
+//! the image a copy was made from); the revision fixes what a modification changes
+//! (description, tags, deprecation time, state, scan results, instance types); the viewer
+//! fixes what EC2 shows per caller (tags, last launch, `imageAllowed`); the catalog says
+//! whether the image is the one a public SSM parameter resolves to.
 //!
 //! Members added after the first catalogs draw from streams of their own, so the members
 //! that were there before come out as they always did.
@@ -52,6 +52,40 @@ pub(crate) const SHARE_REACH: u32 = 3;
 /// Indices from here up are images an account deregistered before the world began:
 /// never in a catalog, still named by instances, the Recycle Bin and their snapshots.
 pub(crate) const PRIOR_BASE: u32 = 0xF000_0000;
+/// Share of an account's images that are copies (CopyImage) of another image.
+const COPIES: f64 = 0.15;
+/// How far back among its owner's images a copy's source may be, in the source's
+/// region.
+const SOURCE_REACH: u32 = 8;
+/// How many of Amazon's images a copy made from one of them tries.
+const AMAZON_REACH: u32 = 64;
+
+/// What choosing a copy's source needs to know of the world: every configured region
+/// (a copy's source is in an enabled one) and how many images Amazon had in each at
+/// the start. Fixed by the config, so a source never changes.
+#[derive(Debug, Clone)]
+pub(crate) struct Places {
+    /// Name and whether it is enabled, by region ordinal.
+    pub regions: Vec<(String, bool)>,
+    /// Amazon's owner ordinal and its initial catalog size per enabled region.
+    pub amazon: (u16, u32),
+}
+
+impl Places {
+    /// The enabled region a draw of `pick` (below the number of regions) lands on: that
+    /// region, or the next enabled one after it (there are no images in the others).
+    fn enabled_from(&self, pick: usize) -> Option<u16> {
+        let n = self.regions.len();
+        (0..n)
+            .map(|k| (pick + k) % n)
+            .find(|&r| self.regions[r].1)
+            .map(|r| r as u16)
+    }
+
+    pub(crate) fn name(&self, region: u16) -> &str {
+        &self.regions[usize::from(region)].0
+    }
+}
 
 /// The seed of what never changes about an image.
 fn base_seed(world_seed: u64, region: u16, owner: u16, index: u32) -> u64 {
@@ -154,8 +188,8 @@ pub(crate) fn ssm_candidate(
 pub(crate) struct Scene<'a> {
     pub world_seed: u64,
     pub region: &'a Region,
-    /// Names of every configured region, for `sourceImageRegion`.
-    pub region_names: &'a [&'a str],
+    /// The world's regions and Amazon's catalogs, for a copy's source.
+    pub places: &'a Places,
     pub owner: &'a Owner,
     pub viewer: &'a Caller,
     /// See `FakeConfig::unknown_member_rate`.
@@ -206,6 +240,34 @@ pub(crate) fn root_origin(world_seed: u64, region: u16, owner: &Owner, index: u3
     }
 }
 
+/// What an image's entry in an ancestry tells of it: its `creationDate` and, for a
+/// copy, `(sourceImageId, sourceImageRegion)`. Fixed by where the image lives, so the
+/// same once it is deregistered.
+pub(crate) fn lineage(
+    world_seed: u64,
+    region: &Region,
+    places: &Places,
+    owner: &Owner,
+    index: u32,
+) -> (String, Option<(String, String)>) {
+    let key = ImageKey {
+        region: region.ordinal,
+        owner: owner.ordinal,
+        index,
+    };
+    match image_kind(world_seed, key, owner.kind) {
+        ImageKind::Machine => {
+            let fixed = fixed(world_seed, region, places, owner, index);
+            (iso8601(fixed.created, fixed.millis), fixed.source)
+        }
+        kind => {
+            let base = base_seed(world_seed, key.region, key.owner, key.index);
+            let (_, _, created, millis) = boot_file(kind, base);
+            (iso8601(created, millis), None)
+        }
+    }
+}
+
 /// When a machine image was created and for which architecture: what an instance
 /// launched from it needs (its type, a launch time after the image).
 pub(crate) fn creation(
@@ -232,7 +294,8 @@ pub(crate) struct Fixed {
     pub instance_store: bool,
     pub block_device_mappings: Vec<BlockDeviceMapping>,
     pub product_codes: Option<Vec<ProductCode>>,
-    /// `(sourceImageId, sourceImageRegion)` of a copy.
+    /// `(sourceImageId, sourceImageRegion)` of a copy: an image of the world, registered
+    /// or once registered (see `copy_source`).
     pub source: Option<(String, String)>,
     pub source_instance_id: Option<String>,
 }
@@ -241,7 +304,7 @@ pub(crate) struct Fixed {
 pub(crate) fn fixed(
     world_seed: u64,
     region: &Region,
-    region_names: &[&str],
+    places: &Places,
     owner: &Owner,
     index: u32,
 ) -> Fixed {
@@ -272,11 +335,19 @@ pub(crate) fn fixed(
         Family::Custom(_) if dice.chance(0.05) => Some(vec![product_code(&mut dice)]),
         _ => None,
     };
-    let source = (matches!(family, Family::Custom(_)) && dice.chance(0.15)).then(|| {
-        (
-            hex_id("ami-0", dice.next_u64()),
-            region_names[dice.below(region_names.len() as u64) as usize].to_string(),
-        )
+    // The draws stay those of the random source ids copies had before they named
+    // images of the world, so that everything drawn after them comes out the same.
+    let copy = (matches!(family, Family::Custom(_)) && dice.chance(COPIES)).then(|| {
+        let draw = dice.next_u64();
+        (draw, dice.below(places.regions.len() as u64) as usize)
+    });
+    let source = copy.and_then(|(draw, pick)| {
+        let from = places.enabled_from(pick)?;
+        let key = copy_source(world_seed, places, from, owner, index, created, draw)?;
+        Some((
+            image_id(world_seed, ImageKind::Machine, key),
+            places.name(key.region).to_string(),
+        ))
     });
     let source_instance_id = (matches!(family, Family::Custom(_)) && dice.chance(0.5))
         .then(|| hex_id("i-0", dice.next_u64()));
@@ -329,6 +400,69 @@ fn adopt_root(mappings: &mut [BlockDeviceMapping], donor: &Option<EbsBlockDevice
     root.kms_key_id = donor.kms_key_id.clone();
 }
 
+/// The first draws of a machine image's base stream: its family and creation time.
+fn birth(dice: &mut Dice, kind: OwnerKind) -> (Family, i64) {
+    let family = Family::pick(kind, dice);
+    let (from, to) = family.created_between();
+    (family, dice.range(from, to))
+}
+
+/// When the machine image at `index` of an owner of `kind` in `region` was created,
+/// without drawing the rest of it.
+fn created_at(world_seed: u64, region: u16, owner: u16, kind: OwnerKind, index: u32) -> i64 {
+    birth(
+        &mut Dice::new(base_seed(world_seed, region, owner, index)),
+        kind,
+    )
+    .1
+}
+
+/// The image a copy created at `created` was copied from, in region `from`: the
+/// nearest of its owner's images up to [`SOURCE_REACH`] before it that was created
+/// before it; else one of Amazon's first machine images created before it, from a
+/// position `draw` picks ([`AMAZON_REACH`] tries). A source's index is below its
+/// copy's, so lineage never loops, and the source was registered in `from` (an owner's
+/// catalogs grow alike in every enabled region), perhaps deregistered since; it may be
+/// a copy itself: chains of copies, across regions too, ending at an image that is not
+/// a copy or at one of Amazon's (a root). Images from before the world began were
+/// copied from Amazon's. `None` (the image is no copy after all) only when neither
+/// exists. Cheap: a few hashes per candidate, no rendering.
+fn copy_source(
+    world_seed: u64,
+    places: &Places,
+    from: u16,
+    owner: &Owner,
+    index: u32,
+    created: i64,
+    draw: u64,
+) -> Option<ImageKey> {
+    let key = |owner: u16, index: u32| ImageKey {
+        region: from,
+        owner,
+        index,
+    };
+    if index < PRIOR_BASE {
+        let own = (index.saturating_sub(SOURCE_REACH)..index)
+            .rev()
+            .find(|&j| created_at(world_seed, from, owner.ordinal, owner.kind, j) < created);
+        if let Some(j) = own {
+            return Some(key(owner.ordinal, j));
+        }
+    }
+    let (amazon, count) = places.amazon;
+    if count == 0 {
+        return None;
+    }
+    let start = (draw % u64::from(count)) as u32;
+    (0..count.min(AMAZON_REACH))
+        .map(|k| (start + k) % count)
+        .filter(|&j| {
+            image_kind(world_seed, key(amazon, j), OwnerKind::Amazon) == ImageKind::Machine
+        })
+        .find(|&j| created_at(world_seed, from, amazon, OwnerKind::Amazon, j) < created)
+        .map(|j| key(amazon, j))
+}
+
 /// What never changes about a machine image and the rest derives from, drawn first
 /// from its base seed.
 struct Origin {
@@ -343,9 +477,7 @@ struct Origin {
 impl Origin {
     fn draw(base: u64, owner: &Owner, index: u32) -> Origin {
         let mut dice = Dice::new(base);
-        let family = Family::pick(owner.kind, &mut dice);
-        let (from, to) = family.created_between();
-        let created = dice.range(from, to);
+        let (family, created) = birth(&mut dice, owner.kind);
         let millis = dice.below(1000);
         let blueprint = Blueprint::design(
             family,
@@ -380,7 +512,7 @@ fn machine(scene: &Scene, entry: &Entry, key: ImageKey, base: u64) -> Image {
     } = fixed(
         scene.world_seed,
         scene.region,
-        scene.region_names,
+        scene.places,
         owner,
         entry.index,
     );
@@ -515,7 +647,9 @@ fn machine(scene: &Scene, entry: &Entry, key: ImageKey, base: u64) -> Image {
 
 /// A kernel (`aki-`) or RAM disk (`ari-`) image of the kind paravirtual images booted
 /// with: instance store, no block devices, created before 2013 and never changed since.
-fn boot_image(scene: &Scene, entry: &Entry, key: ImageKey, kind: ImageKind, base: u64) -> Image {
+/// The file a kernel or RAM disk image boots, its description, and when it was created
+/// (seconds, milliseconds): the first draws of its base stream.
+fn boot_file(kind: ImageKind, base: u64) -> (&'static str, &'static str, i64, u64) {
     const KERNELS: [(&str, &str); 6] = [
         ("pv-grub-hd0_1.05-x86_64.gz", "PV-GRUB release 1.05, 64-bit"),
         ("pv-grub-hd0_1.05-i386.gz", "PV-GRUB release 1.05, 32-bit"),
@@ -544,7 +678,6 @@ fn boot_image(scene: &Scene, entry: &Entry, key: ImageKey, kind: ImageKind, base
         ),
         ("ec2-initrd-2.6.18-xenU-ec2-v1.0.i386", "initrd 2.6.18-xenU"),
     ];
-    let owner = scene.owner;
     let mut dice = Dice::new(base);
     let files: &[(&str, &str)] = match kind {
         ImageKind::Kernel => &KERNELS,
@@ -552,7 +685,12 @@ fn boot_image(scene: &Scene, entry: &Entry, key: ImageKey, kind: ImageKind, base
     };
     let (name, description) = *dice.pick(files);
     let created = dice.range(instant::Y2009, instant::Y2013_06);
-    let millis = dice.below(1000);
+    (name, description, created, dice.below(1000))
+}
+
+fn boot_image(scene: &Scene, entry: &Entry, key: ImageKey, kind: ImageKind, base: u64) -> Image {
+    let owner = scene.owner;
+    let (name, description, created, millis) = boot_file(kind, base);
     let revision = mix(base, &[salt::REVISION, entry.revision.into()]);
     let mut dice = Dice::new(mix(revision, &[salt::CONTENT]));
     let deprecation_time = deprecation(&mut dice, owner.kind, entry.traits, created);
@@ -959,14 +1097,13 @@ mod tests {
     const B: &str = "222222222222";
 
     fn render_all(world: &World, viewer: &Caller) -> Vec<Image> {
-        let names: Vec<&str> = world.regions.iter().map(|r| r.name.as_str()).collect();
         let region = &world.regions[0];
         let mut out = Vec::new();
         for owner in &world.owners {
             let scene = Scene {
                 world_seed: world.seed,
                 region,
-                region_names: &names,
+                places: &world.places,
                 owner,
                 viewer,
                 unknown_member_rate: world.unknown_member_rate,
@@ -1044,13 +1181,12 @@ mod tests {
     fn a_new_revision_changes_what_modifications_change() {
         let world = World::new(&FakeConfig::demo());
         let viewer = Caller::new(&world, "111111111111");
-        let names = ["us-east-1"];
         let region = &world.regions[0];
         for owner in &world.owners {
             let scene = Scene {
                 world_seed: world.seed,
                 region,
-                region_names: &names,
+                places: &world.places,
                 owner,
                 viewer: &viewer,
                 unknown_member_rate: 0.0,

@@ -241,7 +241,6 @@ fn zone_prefix(region: &str) -> String {
 pub(crate) struct Describer<'a> {
     pub world: &'a World,
     pub region: &'a Region,
-    pub names: Vec<&'a str>,
     pub account: &'a Owner,
     pub viewer: Caller,
 }
@@ -251,7 +250,6 @@ impl<'a> Describer<'a> {
         Describer {
             world,
             region,
-            names: world.region_names(),
             account,
             viewer: Caller::new(world, &account.id),
         }
@@ -291,7 +289,7 @@ impl<'a> Describer<'a> {
         let scene = Scene {
             world_seed: self.world.seed,
             region: self.region,
-            region_names: &self.names,
+            places: &self.world.places,
             owner,
             viewer: &self.viewer,
             unknown_member_rate: 0.0,

@@ -3,12 +3,13 @@
 //!
 //! The fake answers the EC2 Query protocol over HTTP/1.1 as the real SDKs speak it:
 //! DescribeImages (with EC2's visibility, deprecation, pagination and filter rules),
-//! DescribeRegions, the calls about what references an account's images
+//! GetImageAncestry, DescribeRegions, the calls about what references an account's images
 //! (DescribeImageReferences, DescribeInstanceImageMetadata, DescribeSnapshots,
 //! ListImagesInRecycleBin, GetAllowedImagesSettings, GetImageBlockPublicAccessState),
 //! STS AssumeRole and GetCallerIdentity, plus three control actions for other
 //! processes (`AmiqMutate`, `AmiqStats` and `AmiqSetFaults`). It also tells the truth:
-//! [`FakeEc2::describe`] returns what DescribeImages would, [`FakeEc2::snapshots`],
+//! [`FakeEc2::describe`] returns what DescribeImages would, [`FakeEc2::image_ancestry`]
+//! what GetImageAncestry would, [`FakeEc2::snapshots`],
 //! [`FakeEc2::image_references`] and the like what the other calls would, so tests
 //! compare a sync or a cleanup against it.
 //!
@@ -16,7 +17,9 @@
 //! - `config`: what world to fake; `catalog`: its compact state and mutations;
 //!   `families` + `generate`: rendering an image from (seed, owner, region, index,
 //!   revision); `ids`, `dice`, `timestamp`: the deterministic pieces they use.
-//! - `describe_images`: the semantics; `filter`: filter matching; `token`: NextToken.
+//! - `describe_images`: the semantics; `filter`: filter matching; `token`: NextToken;
+//!   `ancestry`: GetImageAncestry, an image's chain of copies (`generate` draws which
+//!   image a copy came from).
 //! - `estate`: what an account has in a region besides images, generated and mutated:
 //!   `instances`, `launch_templates`, `parameters`, `recipes`, `snapshots`,
 //!   `recycle_bin`, `settings`, each with its call (`references` is
@@ -33,6 +36,7 @@
 //! DuckDB, and it uses no amiq crate but `amiq-image` (the shape as plain data): the fake
 //! is a second opinion on EC2, with its own filter names, id rules and messages.
 
+mod ancestry;
 mod caller;
 mod catalog;
 mod config;
@@ -65,6 +69,7 @@ mod xml;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
+pub use ancestry::{ImageAncestryEntry, MAX_ANCESTRY_ENTRIES};
 pub use catalog::MutationSummary;
 pub use config::{
     AMAZON_OWNER_ID, FailingRegion, FakeConfig, FakeRegion, FakeResources, Faults,
@@ -167,6 +172,23 @@ impl FakeEc2 {
                 None => return Ok(images),
             }
         }
+    }
+
+    /// The truth: what GetImageAncestry returns to `caller` in `region` for `image_id`:
+    /// the image, then the image it was copied from, and so on to the root (at most
+    /// [`MAX_ANCESTRY_ENTRIES`]).
+    pub fn image_ancestry(
+        &self,
+        caller: &str,
+        region: &str,
+        image_id: &str,
+    ) -> Result<Vec<ImageAncestryEntry>, ApiError> {
+        let world = self.world();
+        let request = ancestry::AncestryRequest {
+            image_id: Some(image_id.to_string()),
+            dry_run: false,
+        };
+        ancestry::answer(&world, &Caller::new(&world, caller), region, &request)
     }
 
     /// The truth: what DescribeImageReferences with `IncludeAllResourceTypes` returns to

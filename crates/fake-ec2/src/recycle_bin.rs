@@ -66,12 +66,11 @@ fn describe(
     estate: &Estate,
     entry: &BinEntry,
 ) -> RecycleBinImage {
-    let names = world.region_names();
     let viewer = Caller::new(world, &account.id);
     let scene = Scene {
         world_seed: world.seed,
         region,
-        region_names: &names,
+        places: &world.places,
         owner: account,
         viewer: &viewer,
         unknown_member_rate: 0.0,

@@ -512,7 +512,6 @@ pub(crate) fn usage(
     let Ok(scope) = Scope::of(&request) else {
         return Vec::new();
     };
-    let names = world.region_names();
     let image_id = |index: u32| {
         let key = ImageRef {
             owner: owner.ordinal,
@@ -532,7 +531,7 @@ pub(crate) fn usage(
         .entries
         .iter()
         .map(|entry| {
-            let fixed = fixed(world.seed, region, &names, owner, entry.index);
+            let fixed = fixed(world.seed, region, &world.places, owner, entry.index);
             let snapshots = fixed
                 .block_device_mappings
                 .iter()

@@ -1,7 +1,7 @@
 //! The HTTP front end: one endpoint for EC2, STS and the control actions, dispatched on
-//! `Action`, with the configured faults injected into DescribeImages and the calls
-//! about what references images, and `UnauthorizedOperation` for the accounts and
-//! actions the faults name.
+//! `Action`, with the configured faults injected into DescribeImages, GetImageAncestry
+//! and the calls about what references images, and `UnauthorizedOperation` for the
+//! accounts and actions the faults name.
 
 use std::io;
 use std::net::SocketAddr;
@@ -23,8 +23,8 @@ use super::dice::{Dice, mix};
 use super::request::{ApiError, Params};
 use super::stats::Counters;
 use super::{
-    control, describe_images, instances, recycle_bin, references, regions, settings, snapshots,
-    sts, xml,
+    ancestry, control, describe_images, instances, recycle_bin, references, regions, settings,
+    snapshots, sts, xml,
 };
 
 /// A running fake endpoint. Dropping it leaves the server running until the runtime
@@ -81,10 +81,12 @@ enum Service {
 }
 
 /// The EC2 calls answered through the fault path: throttling, server errors, resets,
-/// damaged pages and spoiled tokens, failing regions, latency.
-const FAULTED: [&str; 7] = [
+/// damaged pages and spoiled tokens (for the calls that page), failing regions,
+/// latency.
+const FAULTED: [&str; 8] = [
     "DescribeImages",
     "DescribeImageReferences",
+    "GetImageAncestry",
     "DescribeInstanceImageMetadata",
     "DescribeSnapshots",
     "ListImagesInRecycleBin",
@@ -306,6 +308,11 @@ async fn faulted(fake: Arc<FakeEc2>, request: Request) -> Response {
                 let mut page = recycle_bin::page(&world, &caller, region, &request)?;
                 page.next_token = spoil(page.next_token);
                 (recycle_bin::write(&id, &page), 0)
+            }
+            "GetImageAncestry" => {
+                let request = ancestry::AncestryRequest::from_params(&params)?;
+                let entries = ancestry::answer(&world, &caller, region, &request)?;
+                (ancestry::write(&id, &entries), 0)
             }
             "GetAllowedImagesSettings" => {
                 let settings = settings::allowed_for(&world, &caller, region)?;

@@ -122,7 +122,6 @@ pub struct Snapshot {
 pub(crate) struct Lister<'a> {
     world: &'a World,
     region: &'a Region,
-    names: Vec<&'a str>,
     account: &'a Owner,
     estate: &'a Estate,
 }
@@ -137,7 +136,6 @@ impl<'a> Lister<'a> {
         Lister {
             world,
             region,
-            names: world.region_names(),
             account,
             estate,
         }
@@ -166,7 +164,7 @@ impl<'a> Lister<'a> {
         let fixed = fixed(
             self.world.seed,
             self.region,
-            &self.names,
+            &self.world.places,
             self.account,
             index,
         );

@@ -1634,6 +1634,368 @@ async fn faults_on_the_new_calls_are_retried_or_surface() {
     handle.shutdown().await;
 }
 
+// ---------------------------------------------------------------------------------------
+// GetImageAncestry: an image's chain of copies, as the SDK reads it.
+
+/// An entry as the SDK read it: `(imageId, creationDate, imageOwnerAlias, sourceImageId,
+/// sourceImageRegion)`, the date written back as text.
+type Ancestor = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn served_ancestry(entries: &[aws_sdk_ec2::types::ImageAncestryEntry]) -> Vec<Ancestor> {
+    entries
+        .iter()
+        .map(|e| {
+            (
+                e.image_id.clone(),
+                written(e.creation_date()),
+                e.image_owner_alias.clone(),
+                e.source_image_id.clone(),
+                e.source_image_region.clone(),
+            )
+        })
+        .collect()
+}
+
+fn truth_ancestry(entries: &[amiq_fake_ec2::ImageAncestryEntry]) -> Vec<Ancestor> {
+    entries
+        .iter()
+        .map(|e| {
+            (
+                Some(e.image_id.clone()),
+                reread(&e.creation_date),
+                e.image_owner_alias.clone(),
+                e.source_image_id.clone(),
+                e.source_image_region.clone(),
+            )
+        })
+        .collect()
+}
+
+/// `A`'s images in us-east-1 with their ancestry, from the truth.
+fn owned_ancestries(fake: &FakeEc2) -> Vec<Vec<amiq_fake_ec2::ImageAncestryEntry>> {
+    fake.image_usage(A, "us-east-1", None)
+        .into_iter()
+        .map(|u| fake.image_ancestry(A, "us-east-1", &u.image_id).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn image_ancestry_follows_copies_to_the_root() {
+    let (fake, handle) = start().await;
+    let client = ec2(&handle, "us-east-1", static_keys(), RetryConfig::standard());
+    let ancestries = owned_ancestries(&fake);
+    // A copy of a copy of A's own image, copied across regions on the way.
+    let chain = ancestries
+        .iter()
+        .filter(|c| c.len() >= 3 && c[..3].iter().all(|e| e.image_owner_alias.is_none()))
+        .find(|c| {
+            c.iter()
+                .any(|e| e.source_image_region.as_deref() == Some("eu-west-1"))
+        })
+        .expect("a chain of three or more across regions");
+    let served = client
+        .get_image_ancestry()
+        .image_id(&chain[0].image_id)
+        .send()
+        .await
+        .unwrap();
+    let entries = served.image_ancestry_entries();
+    assert_eq!(served_ancestry(entries), truth_ancestry(chain));
+    for pair in entries.windows(2) {
+        assert_eq!(pair[0].source_image_id(), pair[1].image_id());
+        assert!(pair[1].creation_date() < pair[0].creation_date());
+    }
+    // The chain's images are what DescribeImages says they are, in their regions.
+    let mut region = "us-east-1".to_string();
+    for entry in chain {
+        let here = ec2(&handle, &region, static_keys(), RetryConfig::standard());
+        let described = here
+            .describe_images()
+            .image_ids(&entry.image_id)
+            .include_deprecated(true)
+            .include_disabled(true)
+            .send()
+            .await;
+        // An ancestor deregistered since stays in the chain; one that is registered
+        // names the same source.
+        if let Ok(described) = described {
+            let image = &described.images()[0];
+            assert_eq!(image.source_image_id, entry.source_image_id);
+            assert_eq!(image.source_image_region, entry.source_image_region);
+            assert_eq!(image.creation_date, entry.creation_date);
+        }
+        if let Some(next) = &entry.source_image_region {
+            region = next.clone();
+        }
+    }
+
+    // A chain that ends at one of Amazon's images names its alias.
+    let from_amazon = ancestries
+        .iter()
+        .find(|c| c.len() > 1 && c.last().unwrap().image_owner_alias.is_some())
+        .expect("a copy of Amazon's image");
+    let served = client
+        .get_image_ancestry()
+        .image_id(&from_amazon[0].image_id)
+        .send()
+        .await
+        .unwrap();
+    let entries = served.image_ancestry_entries();
+    assert_eq!(served_ancestry(entries), truth_ancestry(from_amazon));
+    assert_eq!(entries.last().unwrap().image_owner_alias(), Some("amazon"));
+
+    // An image that is not a copy is its own root.
+    let alone = ancestries.iter().find(|c| c.len() == 1).unwrap();
+    let served = client
+        .get_image_ancestry()
+        .image_id(&alone[0].image_id)
+        .send()
+        .await
+        .unwrap();
+    let entries = served.image_ancestry_entries();
+    assert_eq!(served_ancestry(entries), truth_ancestry(alone));
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].image_id(), Some(alone[0].image_id.as_str()));
+    assert!(entries[0].source_image_id().is_none() && entries[0].source_image_region().is_none());
+
+    // B asks about A's images only as far as it may see them.
+    let as_b = ec2(
+        &handle,
+        "us-east-1",
+        assumed(&handle, B).await,
+        RetryConfig::standard(),
+    );
+    let visible_to_b: BTreeSet<String> = fake
+        .describe(
+            B,
+            "us-east-1",
+            &DescribeRequest {
+                owners: vec![A.into()],
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .into_iter()
+        .filter_map(|i| i.image_id)
+        .collect();
+    let seen = ancestries
+        .iter()
+        .find(|c| c.len() >= 2 && visible_to_b.contains(&c[0].image_id))
+        .expect("a copy shared with B");
+    let served = as_b
+        .get_image_ancestry()
+        .image_id(&seen[0].image_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        served_ancestry(served.image_ancestry_entries()),
+        truth_ancestry(
+            &fake
+                .image_ancestry(B, "us-east-1", &seen[0].image_id)
+                .unwrap()
+        )
+    );
+    let hidden = ancestries
+        .iter()
+        .find(|c| !visible_to_b.contains(&c[0].image_id))
+        .unwrap();
+    let refused = as_b
+        .get_image_ancestry()
+        .image_id(&hidden[0].image_id)
+        .send()
+        .await;
+    assert_eq!(
+        error_code(refused).as_deref(),
+        Some("InvalidAMIID.NotFound")
+    );
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn image_ancestry_refuses_what_ec2_refuses() {
+    let (fake, handle) = start().await;
+    let client = ec2(&handle, "us-east-1", static_keys(), RetryConfig::disabled());
+    let owned = fake.image_usage(A, "us-east-1", None)[0].image_id.clone();
+    let ask = |id: Option<&str>| {
+        client
+            .get_image_ancestry()
+            .set_image_id(id.map(String::from))
+            .send()
+    };
+    let (code, message) = failure(ask(Some("ami-nothex")).await);
+    assert_eq!(code.as_deref(), Some("InvalidAMIID.Malformed"));
+    assert!(message.unwrap().contains("ami-nothex"));
+    assert_eq!(
+        error_code(ask(Some("ami-0123456789abcdef0")).await).as_deref(),
+        Some("InvalidAMIID.NotFound")
+    );
+    assert_eq!(
+        fake.image_ancestry(A, "us-east-1", "ami-0123456789abcdef0")
+            .unwrap_err()
+            .code,
+        "InvalidAMIID.NotFound"
+    );
+    // An image of us-east-1 does not exist in eu-west-1.
+    let elsewhere = ec2(&handle, "eu-west-1", static_keys(), RetryConfig::disabled());
+    let refused = elsewhere.get_image_ancestry().image_id(&owned).send().await;
+    assert_eq!(
+        error_code(refused).as_deref(),
+        Some("InvalidAMIID.NotFound")
+    );
+    assert_eq!(
+        error_code(ask(None).await).as_deref(),
+        Some("MissingParameter")
+    );
+    assert_eq!(
+        error_code(ask(Some("")).await).as_deref(),
+        Some("MissingParameter")
+    );
+    let dry = client
+        .get_image_ancestry()
+        .image_id(&owned)
+        .dry_run(true)
+        .send()
+        .await;
+    assert_eq!(error_code(dry).as_deref(), Some("DryRunOperation"));
+    let opted_out = ec2(
+        &handle,
+        "me-central-1",
+        static_keys(),
+        RetryConfig::disabled(),
+    );
+    let refused = opted_out.get_image_ancestry().image_id(&owned).send().await;
+    assert_eq!(error_code(refused).as_deref(), Some("AuthFailure"));
+
+    // UnauthorizedOperation for the switched account and action only.
+    fake.set_faults(Faults {
+        unauthorized: vec![(A.into(), "GetImageAncestry".into())],
+        ..Faults::default()
+    });
+    let (code, message) = failure(ask(Some(&owned)).await);
+    assert_eq!(code.as_deref(), Some("UnauthorizedOperation"));
+    assert!(
+        message
+            .unwrap()
+            .contains("is not authorized to perform: ec2:GetImageAncestry")
+    );
+    let as_b = ec2(
+        &handle,
+        "us-east-1",
+        assumed(&handle, B).await,
+        RetryConfig::disabled(),
+    );
+    let b_owned = fake.image_usage(B, "us-east-1", None)[0].image_id.clone();
+    assert!(
+        as_b.get_image_ancestry()
+            .image_id(&b_owned)
+            .send()
+            .await
+            .is_ok()
+    );
+    assert_eq!(fake.stats().unauthorized, 1);
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_on_image_ancestry_are_retried_or_surface() {
+    let (fake, handle) = start().await;
+    let once = ec2(&handle, "us-east-1", static_keys(), RetryConfig::disabled());
+    let ancestries = owned_ancestries(&fake);
+    let chain = ancestries.iter().find(|c| c.len() >= 3).unwrap();
+    let id = chain[0].image_id.clone();
+    let cases: [(Faults, Option<&str>); 3] = [
+        (
+            Faults {
+                throttle_rate: 1.0,
+                ..Faults::default()
+            },
+            Some("RequestLimitExceeded"),
+        ),
+        (
+            Faults {
+                server_error_rate: 1.0,
+                ..Faults::default()
+            },
+            Some("InternalError"),
+        ),
+        (
+            Faults {
+                reset_rate: 1.0,
+                ..Faults::default()
+            },
+            None,
+        ),
+    ];
+    for (faults, code) in cases {
+        fake.set_faults(faults);
+        let answer = once.get_image_ancestry().image_id(&id).send().await;
+        assert!(answer.is_err());
+        assert_eq!(error_code(answer).as_deref(), code);
+    }
+    assert_eq!(fake.stats().resets, 1);
+    fake.set_faults(Faults {
+        garbled_rate: 1.0,
+        ..Faults::default()
+    });
+    let cut = raw_call(&handle, &format!("Action=GetImageAncestry&ImageId={id}")).await;
+    assert!(
+        cut.contains("<imageAncestryEntrySet>") && !cut.contains("</GetImageAncestryResponse>"),
+        "{cut}"
+    );
+    fake.set_faults(Faults {
+        failing_regions: vec![FailingRegion {
+            region: "us-east-1".into(),
+            account: Some(A.into()),
+        }],
+        ..Faults::default()
+    });
+    assert!(
+        once.get_image_ancestry()
+            .image_id(&id)
+            .send()
+            .await
+            .is_err()
+    );
+
+    // With the SDK's retries, throttling and server errors only slow the answers down.
+    fake.set_faults(Faults {
+        seed: 5,
+        throttle_rate: 0.3,
+        server_error_rate: 0.2,
+        ..Faults::default()
+    });
+    let patient = ec2(
+        &handle,
+        "us-east-1",
+        static_keys(),
+        RetryConfig::standard()
+            .with_max_attempts(10)
+            .with_initial_backoff(std::time::Duration::from_millis(5)),
+    );
+    for chain in ancestries.iter().filter(|c| c.len() >= 2).take(12) {
+        let served = patient
+            .get_image_ancestry()
+            .image_id(&chain[0].image_id)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            served_ancestry(served.image_ancestry_entries()),
+            truth_ancestry(chain)
+        );
+    }
+    let stats = fake.stats();
+    assert!(stats.throttled + stats.server_errors > 3, "{stats:?}");
+    handle.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mutation_changes_the_answers_consistently() {
     let (fake, handle) = start().await;

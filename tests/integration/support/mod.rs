@@ -268,3 +268,21 @@ pub fn fake_ec2(extra: &[&str]) -> (std::process::Child, u16) {
     }
     (fake, port)
 }
+
+/// The chains of `account`'s owned copies in `region`, as the endpoint answers
+/// GetImageAncestry: (image id, position, ancestor image id).
+pub fn lineage_truth(env: &Env, account: &str, region: &str) -> BTreeSet<(String, usize, String)> {
+    env.truth(account, region, "owned")
+        .into_iter()
+        .filter(|i| i.source_image_id.is_some())
+        .filter_map(|i| i.image_id)
+        .flat_map(|id| {
+            env.fake
+                .image_ancestry(account, region, &id)
+                .unwrap()
+                .into_iter()
+                .enumerate()
+                .map(move |(position, entry)| (id.clone(), position, entry.image_id))
+        })
+        .collect()
+}
