@@ -22,6 +22,21 @@ pub const REFERENCE_IDS_PER_CALL: usize = 10;
 /// enough that one large owner leaves the account's throttling budget to the others.
 const REFERENCE_CALLS_IN_FLIGHT: usize = 4;
 
+/// Sends a call (the SDK's fluent builder) with the check that its response is whole,
+/// as a future of the output or a one-line failure naming the operation.
+macro_rules! send_checked {
+    ($operation:expr, $call:expr) => {{
+        let operation: &'static str = $operation;
+        let (check, whole) = WholeBody::new();
+        let call = $call.customize().interceptor(check);
+        async move {
+            let out = call.send().await.map_err(|e| failure(operation, &e))?;
+            whole.check(operation)?;
+            Ok::<_, ApiFailure>(out)
+        }
+    }};
+}
+
 /// What one dataset partition asks for.
 #[derive(Debug, Clone)]
 pub enum DatasetRequest {
@@ -68,24 +83,21 @@ pub async fn fetch_dataset<E>(
     let max = settings.max_results;
     match request {
         DatasetRequest::Instances => {
+            let op = "ec2:DescribeInstanceImageMetadata";
             paginate(
-                "ec2:DescribeInstanceImageMetadata",
+                op,
                 settings,
                 stats,
                 |token| {
-                    let (check, whole) = WholeBody::new();
-                    let call = client
-                        .describe_instance_image_metadata()
-                        .max_results(max)
-                        .set_next_token(token)
-                        .customize()
-                        .interceptor(check);
+                    let sent = send_checked!(
+                        op,
+                        client
+                            .describe_instance_image_metadata()
+                            .max_results(max)
+                            .set_next_token(token)
+                    );
                     async move {
-                        let out = call
-                            .send()
-                            .await
-                            .map_err(|e| failure("ec2:DescribeInstanceImageMetadata", &e))?;
-                        whole.check("ec2:DescribeInstanceImageMetadata")?;
+                        let out = sent.await?;
                         let items = out.instance_image_metadata.unwrap_or_default();
                         let page = items.into_iter().filter_map(instance).collect();
                         Ok((Records::Instances(page), out.next_token))
@@ -96,25 +108,22 @@ pub async fn fetch_dataset<E>(
             .await
         }
         DatasetRequest::Snapshots => {
+            let op = "ec2:DescribeSnapshots";
             paginate(
-                "ec2:DescribeSnapshots",
+                op,
                 settings,
                 stats,
                 |token| {
-                    let (check, whole) = WholeBody::new();
-                    let call = client
-                        .describe_snapshots()
-                        .owner_ids("self")
-                        .max_results(max)
-                        .set_next_token(token)
-                        .customize()
-                        .interceptor(check);
+                    let sent = send_checked!(
+                        op,
+                        client
+                            .describe_snapshots()
+                            .owner_ids("self")
+                            .max_results(max)
+                            .set_next_token(token)
+                    );
                     async move {
-                        let out = call
-                            .send()
-                            .await
-                            .map_err(|e| failure("ec2:DescribeSnapshots", &e))?;
-                        whole.check("ec2:DescribeSnapshots")?;
+                        let out = sent.await?;
                         let items = out.snapshots.unwrap_or_default();
                         let page = items.into_iter().filter_map(snapshot).collect();
                         Ok((Records::Snapshots(page), out.next_token))
@@ -125,24 +134,21 @@ pub async fn fetch_dataset<E>(
             .await
         }
         DatasetRequest::RecycleBin => {
+            let op = "ec2:ListImagesInRecycleBin";
             paginate(
-                "ec2:ListImagesInRecycleBin",
+                op,
                 settings,
                 stats,
                 |token| {
-                    let (check, whole) = WholeBody::new();
-                    let call = client
-                        .list_images_in_recycle_bin()
-                        .max_results(max)
-                        .set_next_token(token)
-                        .customize()
-                        .interceptor(check);
+                    let sent = send_checked!(
+                        op,
+                        client
+                            .list_images_in_recycle_bin()
+                            .max_results(max)
+                            .set_next_token(token)
+                    );
                     async move {
-                        let out = call
-                            .send()
-                            .await
-                            .map_err(|e| failure("ec2:ListImagesInRecycleBin", &e))?;
-                        whole.check("ec2:ListImagesInRecycleBin")?;
+                        let out = sent.await?;
                         let items = out.images.unwrap_or_default();
                         let page = items.into_iter().filter_map(recycle_bin_image).collect();
                         Ok((Records::RecycleBin(page), out.next_token))
@@ -240,30 +246,18 @@ async fn settings_of<E>(
     settings: &FetchSettings,
     stats: &mut FetchStats,
 ) -> Result<AccountSettings, FetchError<E>> {
-    let allowed = with_retries(settings, stats, 1, || async {
-        let (check, whole) = WholeBody::new();
-        let out = client
-            .get_allowed_images_settings()
-            .customize()
-            .interceptor(check)
-            .send()
-            .await
-            .map_err(|e| failure("ec2:GetAllowedImagesSettings", &e))?;
-        whole.check("ec2:GetAllowedImagesSettings")?;
-        Ok(out)
+    let allowed = with_retries(settings, stats, 1, || {
+        send_checked!(
+            "ec2:GetAllowedImagesSettings",
+            client.get_allowed_images_settings()
+        )
     })
     .await?;
-    let block = with_retries(settings, stats, 1, || async {
-        let (check, whole) = WholeBody::new();
-        let out = client
-            .get_image_block_public_access_state()
-            .customize()
-            .interceptor(check)
-            .send()
-            .await
-            .map_err(|e| failure("ec2:GetImageBlockPublicAccessState", &e))?;
-        whole.check("ec2:GetImageBlockPublicAccessState")?;
-        Ok(out)
+    let block = with_retries(settings, stats, 1, || {
+        send_checked!(
+            "ec2:GetImageBlockPublicAccessState",
+            client.get_image_block_public_access_state()
+        )
     })
     .await?;
     Ok(AccountSettings {
@@ -413,18 +407,11 @@ async fn ancestry_of(
     FetchStats,
 ) {
     let mut call_stats = FetchStats::default();
-    let fetched = with_retries(settings, &mut call_stats, 1, || async {
-        let (check, whole) = WholeBody::new();
-        let out = client
-            .get_image_ancestry()
-            .image_id(image_id.clone())
-            .customize()
-            .interceptor(check)
-            .send()
-            .await
-            .map_err(|e| failure("ec2:GetImageAncestry", &e))?;
-        whole.check("ec2:GetImageAncestry")?;
-        Ok(out)
+    let fetched = with_retries(settings, &mut call_stats, 1, || {
+        send_checked!(
+            "ec2:GetImageAncestry",
+            client.get_image_ancestry().image_id(image_id.clone())
+        )
     })
     .await
     .map(|out| {
@@ -504,22 +491,18 @@ async fn reference_batch(
         settings,
         &mut batch_stats,
         |token| {
-            let (check, whole) = WholeBody::new();
-            let call = client
-                .describe_image_references()
-                .set_image_ids(Some(ids.clone()))
-                .include_all_resource_types(true)
-                .resource_types(launch_template_depth(version_depth))
-                .max_results(settings.max_results)
-                .set_next_token(token)
-                .customize()
-                .interceptor(check);
+            let sent = send_checked!(
+                "ec2:DescribeImageReferences",
+                client
+                    .describe_image_references()
+                    .set_image_ids(Some(ids.clone()))
+                    .include_all_resource_types(true)
+                    .resource_types(launch_template_depth(version_depth))
+                    .max_results(settings.max_results)
+                    .set_next_token(token)
+            );
             async move {
-                let out = call
-                    .send()
-                    .await
-                    .map_err(|e| failure("ec2:DescribeImageReferences", &e))?;
-                whole.check("ec2:DescribeImageReferences")?;
+                let out = sent.await?;
                 let items = out.image_references.unwrap_or_default();
                 let page = items.into_iter().filter_map(reference).collect();
                 Ok((Records::References(page), out.next_token))

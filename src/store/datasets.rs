@@ -93,26 +93,12 @@ impl Store {
         &self,
         partitions: &[(&StagedRecords, &PartitionRecord)],
     ) -> Result<Vec<MergeCounts>, StoreError> {
-        self.conn
-            .execute_batch("BEGIN TRANSACTION")
-            .map_err(|e| self.db_err(e))?;
-        let merged: duckdb::Result<Vec<MergeCounts>> = partitions
-            .iter()
-            .map(|(staged, record)| self.merge_dataset(staged, record))
-            .collect();
-        match merged {
-            Ok(counts) => {
-                self.conn.execute_batch("COMMIT").map_err(|e| {
-                    let _ = self.conn.execute_batch("ROLLBACK");
-                    self.db_err(e)
-                })?;
-                Ok(counts)
-            }
-            Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                Err(self.db_err(e))
-            }
-        }
+        self.in_transaction(|| {
+            partitions
+                .iter()
+                .map(|(staged, record)| self.merge_dataset(staged, record))
+                .collect()
+        })
     }
 
     fn merge_dataset(

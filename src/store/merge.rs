@@ -71,16 +71,25 @@ impl Store {
         &self,
         partitions: &[(&StagedPartition, &PartitionRecord)],
     ) -> Result<Vec<MergeCounts>, StoreError> {
+        self.in_transaction(|| self.merge_round(partitions))
+    }
+
+    /// Runs `work` in one transaction: committed when it succeeds, rolled back (the
+    /// store as it was) when it or the commit fails.
+    pub(super) fn in_transaction<T>(
+        &self,
+        work: impl FnOnce() -> duckdb::Result<T>,
+    ) -> Result<T, StoreError> {
         self.conn
             .execute_batch("BEGIN TRANSACTION")
             .map_err(|e| self.db_err(e))?;
-        match self.merge_round(partitions) {
-            Ok(counts) => {
+        match work() {
+            Ok(value) => {
                 self.conn.execute_batch("COMMIT").map_err(|e| {
                     let _ = self.conn.execute_batch("ROLLBACK");
                     self.db_err(e)
                 })?;
-                Ok(counts)
+                Ok(value)
             }
             Err(e) => {
                 let _ = self.conn.execute_batch("ROLLBACK");

@@ -153,26 +153,48 @@ fn run(db: PathBuf, settings: StoreSettings, jobs: mpsc::Receiver<Job>) {
     }
 }
 
-type Queued = (
-    StagedPartition,
+/// A completed partition waiting for the writer: what it staged, its ledger row, and
+/// where its merge's answer goes.
+type Queued<S> = (
+    S,
     PartitionRecord,
     oneshot::Sender<Result<MergeCounts, StoreError>>,
 );
 
-/// Merges the partitions that finished while the writer was busy in one transaction.
-/// If that fails, each is merged alone, so that one bad partition fails only itself.
-fn merge_together(store: &Store, merges: Vec<Queued>) {
+/// Merges the listings of images that finished while the writer was busy in one
+/// transaction.
+fn merge_together(store: &Store, merges: Vec<Queued<StagedPartition>>) {
+    merge_group(merges, "partitions merged", |group| {
+        store.merge_partitions(group)
+    });
+}
+
+/// The same for the dataset partitions (their own transaction).
+fn merge_records_together(store: &Store, merges: Vec<Queued<StagedRecords>>) {
+    merge_group(merges, "dataset partitions merged", |group| {
+        store.merge_dataset_partitions(group)
+    });
+}
+
+/// Merges `merges` together with `merge`; if that fails, each alone, so that one bad
+/// partition fails only itself.
+fn merge_group<S>(
+    merges: Vec<Queued<S>>,
+    what: &'static str,
+    merge: impl Fn(&[(&S, &PartitionRecord)]) -> Result<Vec<MergeCounts>, StoreError>,
+) {
     if merges.is_empty() {
         return;
     }
     let started = Instant::now();
     let group: Vec<_> = merges.iter().map(|(s, r, _)| (s, r)).collect();
-    let merged = store.merge_partitions(&group);
+    let merged = merge(&group);
+    drop(group);
     tracing::debug!(
         partitions = merges.len(),
         ok = merged.is_ok(),
         elapsed_ms = millis(started),
-        "partitions merged"
+        "{what}"
     );
     match merged {
         Ok(counts) => {
@@ -187,49 +209,7 @@ fn merge_together(store: &Store, merges: Vec<Queued>) {
         Err(e) => {
             tracing::debug!(error = %e, "merging partitions together failed; merging each alone");
             for (staged, record, done) in merges {
-                let _ = done.send(store.merge_partition(&staged, &record));
-            }
-        }
-    }
-}
-
-type QueuedRecords = (
-    StagedRecords,
-    PartitionRecord,
-    oneshot::Sender<Result<MergeCounts, StoreError>>,
-);
-
-/// The dataset partitions that finished while the writer was busy, in one transaction;
-/// if that fails, each alone.
-fn merge_records_together(store: &Store, merges: Vec<QueuedRecords>) {
-    if merges.is_empty() {
-        return;
-    }
-    let started = Instant::now();
-    let group: Vec<_> = merges.iter().map(|(s, r, _)| (s, r)).collect();
-    let merged = store.merge_dataset_partitions(&group);
-    tracing::debug!(
-        partitions = merges.len(),
-        ok = merged.is_ok(),
-        elapsed_ms = millis(started),
-        "dataset partitions merged"
-    );
-    match merged {
-        Ok(counts) => {
-            for ((_, _, done), counts) in merges.into_iter().zip(counts) {
-                let _ = done.send(Ok(counts));
-            }
-        }
-        Err(e) if merges.len() == 1 => {
-            let (_, _, done) = merges.into_iter().next().expect("one merge");
-            let _ = done.send(Err(e));
-        }
-        Err(_) => {
-            for (staged, record, done) in merges {
-                let merged = store
-                    .merge_dataset_partitions(&[(&staged, &record)])
-                    .map(|counts| counts[0]);
-                let _ = done.send(merged);
+                let _ = done.send(merge(&[(&staged, &record)]).map(|counts| counts[0]));
             }
         }
     }

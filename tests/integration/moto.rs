@@ -140,17 +140,12 @@ fn stored_rows(store: &Store, viewer: &str, region: &str, scope: &str) -> BTreeS
     .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sync_of_moto_stores_exactly_what_moto_returns() {
-    let (_moto, url) = start_moto();
-    let accounts = ["111111111111", "222222222222"];
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/integration/moto_prepare.py"
-    );
+/// Runs a preparation script of this folder against moto and reads the JSON it prints.
+fn prepare<T: serde::de::DeserializeOwned>(script: &str, url: &str, accounts: &[&str]) -> T {
+    let script = format!("{}/tests/integration/{script}", env!("CARGO_MANIFEST_DIR"));
     let out = Command::new("python3")
         .arg(script)
-        .arg(&url)
+        .arg(url)
         .args(accounts)
         .output()
         .expect("python3 runs");
@@ -159,17 +154,14 @@ async fn a_sync_of_moto_stores_exactly_what_moto_returns() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let truth: BTreeMap<String, Vec<Value>> = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
 
-    let dir = tempfile::tempdir().unwrap();
-    let config = SyncConfig {
-        db: dir.path().join("moto.duckdb"),
-        regions: Regions::Listed(vec!["us-east-1".into(), "eu-west-1".into()]),
-        scopes: ["owned", "shared", "amazon"]
-            .iter()
-            .map(|s| s.parse().unwrap())
-            .collect(),
-        endpoint_url: Some(url.clone()),
+/// A config syncing `accounts` of moto through STS AssumeRole into `db`.
+fn moto_config(url: &str, db: std::path::PathBuf, accounts: &[&str]) -> SyncConfig {
+    SyncConfig {
+        db,
+        endpoint_url: Some(url.to_string()),
         accounts: accounts
             .iter()
             .map(|id| AccountConfig {
@@ -183,6 +175,23 @@ async fn a_sync_of_moto_stores_exactly_what_moto_returns() {
             secret_access_key: "testing".into(),
         }),
         ..SyncConfig::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_of_moto_stores_exactly_what_moto_returns() {
+    let (_moto, url) = start_moto();
+    let accounts = ["111111111111", "222222222222"];
+    let truth: BTreeMap<String, Vec<Value>> = prepare("moto_prepare.py", &url, &accounts);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = SyncConfig {
+        regions: Regions::Listed(vec!["us-east-1".into(), "eu-west-1".into()]),
+        scopes: ["owned", "shared", "amazon"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect(),
+        ..moto_config(&url, dir.path().join("moto.duckdb"), &accounts)
     };
     let outcome = amiq::sync::run_sync(&config, Arc::new(LogLines), std::future::pending())
         .await
@@ -385,42 +394,13 @@ fn compare_filters(url: &str, store: &Store, account: &str, truth: &BTreeMap<Str
 async fn the_snapshots_dataset_stores_what_moto_describes() {
     let (_moto, url) = start_moto();
     let accounts = ["111111111111", "222222222222"];
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/integration/moto_snapshots.py"
-    );
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(&url)
-        .args(accounts)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let truth: BTreeMap<String, Vec<Value>> = serde_json::from_slice(&out.stdout).unwrap();
+    let truth: BTreeMap<String, Vec<Value>> = prepare("moto_snapshots.py", &url, &accounts);
 
     let dir = tempfile::tempdir().unwrap();
     let config = SyncConfig {
-        db: dir.path().join("moto.duckdb"),
         regions: Regions::Listed(vec!["us-east-1".into()]),
         datasets: vec![amiq::plan::Dataset::Snapshots],
-        endpoint_url: Some(url.clone()),
-        accounts: accounts
-            .iter()
-            .map(|id| AccountConfig {
-                role_arn: Some(format!("arn:aws:iam::{id}:role/Inventory")),
-                ..Default::default()
-            })
-            .collect(),
-        log_format: LogFormat::Text,
-        base_credentials: Some(StaticCredentials {
-            access_key_id: "testing".into(),
-            secret_access_key: "testing".into(),
-        }),
-        ..SyncConfig::default()
+        ..moto_config(&url, dir.path().join("moto.duckdb"), &accounts)
     };
     let outcome = amiq::sync::run_sync(&config, Arc::new(LogLines), std::future::pending())
         .await
