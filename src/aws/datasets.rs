@@ -50,11 +50,12 @@ pub enum DatasetRequest {
     Snapshots,
     RecycleBin,
     Settings,
-    /// The chains of these copies; `chains` holds those already stored, which a chain
-    /// never changes, so only the others are asked about.
+    /// The chains of these copies. A chain never changes: the copies in `stored` (their
+    /// chains are in the store) are listed by a marker, which the merge replaces with
+    /// the stored links, and only the others are asked about.
     Lineage {
         image_ids: Vec<String>,
-        chains: std::collections::HashMap<String, Vec<AncestryLink>>,
+        stored: std::collections::HashSet<String>,
     },
 }
 
@@ -168,8 +169,8 @@ pub async fn fetch_dataset<E>(
             image_ids,
             version_depth,
         } => references(client, image_ids, *version_depth, settings, stats, on_page).await,
-        DatasetRequest::Lineage { image_ids, chains } => {
-            lineage(client, image_ids, chains, settings, stats, on_page).await
+        DatasetRequest::Lineage { image_ids, stored } => {
+            lineage(client, image_ids, stored, settings, stats, on_page).await
         }
     }
 }
@@ -339,12 +340,12 @@ async fn references<E>(
     on_page(Records::References(pending), stats).map_err(FetchError::Sink)
 }
 
-/// GetImageAncestry for each copy without a stored chain, a few calls in flight; the
-/// stored chains are listed again as they are. Pages of about a thousand links.
+/// GetImageAncestry for each copy without a stored chain, a few calls in flight; a
+/// stored chain is listed by a marker (position -1). Pages of about a thousand links.
 async fn lineage<E>(
     client: &aws_sdk_ec2::Client,
     image_ids: &[String],
-    chains: &std::collections::HashMap<String, Vec<AncestryLink>>,
+    stored: &std::collections::HashSet<String>,
     settings: &FetchSettings,
     stats: &mut FetchStats,
     mut on_page: impl FnMut(Records, &FetchStats) -> Result<(), E>,
@@ -352,9 +353,14 @@ async fn lineage<E>(
     let mut pending: Vec<AncestryLink> = Vec::new();
     let mut asked = Vec::new();
     for id in image_ids {
-        match chains.get(id) {
-            Some(chain) => pending.extend(chain.iter().cloned()),
-            None => asked.push(id.clone()),
+        if stored.contains(id) {
+            pending.push(AncestryLink {
+                image_id: id.clone(),
+                position: -1,
+                ..AncestryLink::default()
+            });
+        } else {
+            asked.push(id.clone());
         }
     }
     let calls = asked

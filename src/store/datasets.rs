@@ -13,6 +13,8 @@ use crate::records;
 
 /// One partition's records merged into `{table}`; see the file.
 const DATASET_SQL: &str = include_str!("../../sql/merge/dataset.sql");
+/// A lineage listing's markers replaced by the chains the store holds; see the file.
+const LINEAGE_CARRY_SQL: &str = include_str!("../../sql/merge/lineage_carry.sql");
 
 /// A completed dataset partition's records, staged in a Parquet file like a listing of
 /// images, so that memory does not grow with an account's snapshots or instances.
@@ -141,6 +143,10 @@ impl Store {
              SELECT ?::BIGINT AS run_id, ?::VARCHAR AS account_id, ?::VARCHAR AS region",
             params![record.run_id, record.account_id, record.region],
         )?;
+        if staged.dataset == Dataset::Lineage {
+            let carried: Vec<String> = columns.split(", ").map(|c| format!("t.{c}")).collect();
+            conn.execute_batch(&LINEAGE_CARRY_SQL.replace("{columns}", &carried.join(", ")))?;
+        }
         conn.execute_batch(&merge_sql(staged.dataset))?;
         let counts =
             conn.query_row("SELECT added, changed, gone FROM dataset_counts", [], |r| {

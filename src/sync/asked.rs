@@ -2,18 +2,18 @@
 //! its account owns and those shared with it in the region; lineage: the owned images
 //! that are copies (they name a source image). This run's owned and shared listings
 //! hand their ids over when their fetch ends; for a scope this run does not list, the
-//! store's open sightings stand in. A lineage partition also gets the chains the store
-//! already holds, since a chain never changes: it asks only about new copies.
+//! store's open sightings stand in. A lineage partition also learns which copies'
+//! chains the store already holds, since a chain never changes: it asks only about new
+//! copies.
 //!
 //! Invariant: such a partition asks only once every listing it depends on has
 //! completed; if one failed, it fails too (its answer would silently miss images).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use tokio::sync::oneshot;
 
 use crate::plan::{Dataset, Listing, Partition, Scope};
-use crate::records::AncestryLink;
 use crate::store::{Store, StoreError};
 
 /// An image a listing returned: its id, and whether it is a copy of another.
@@ -79,7 +79,7 @@ impl AskedIds {
             let chains = if dataset == Dataset::Lineage {
                 stored_chains(store, &p.account_id, &p.region)?
             } else {
-                HashMap::new()
+                HashSet::new()
             };
             waits.insert(
                 (p.account_index, p.region.clone(), dataset),
@@ -146,43 +146,25 @@ fn stored_images(
     Ok(images)
 }
 
-/// The chains the store holds for `account`'s copies in `region`, by image id.
+/// The copies of `account` in `region` whose chains the store holds.
 fn stored_chains(
     store: &Store,
     account: &str,
     region: &str,
-) -> Result<HashMap<String, Vec<AncestryLink>>, StoreError> {
+) -> Result<HashSet<String>, StoreError> {
     let mut stmt = store
         .connection()
         .prepare(
-            "SELECT image_id, position, ancestor_image_id,
-                    ancestor_creation_date,
-                    ancestor_owner_alias, ancestor_source_image_id, ancestor_source_image_region
-             FROM lineage_history
-             WHERE valid_to IS NULL AND account_id = ? AND region = ?
-             ORDER BY image_id, position",
+            "SELECT DISTINCT image_id FROM lineage_history
+             WHERE valid_to IS NULL AND account_id = ? AND region = ?",
         )
         .map_err(|e| store.error(e))?;
-    let links = stmt
-        .query_map([account, region], |r| {
-            Ok(AncestryLink {
-                image_id: r.get(0)?,
-                position: r.get(1)?,
-                ancestor_image_id: r.get(2)?,
-                ancestor_creation_date: r.get(3)?,
-                ancestor_owner_alias: r.get(4)?,
-                ancestor_source_image_id: r.get(5)?,
-                ancestor_source_image_region: r.get(6)?,
-            })
-        })
+    let ids = stmt
+        .query_map([account, region], |r| r.get(0))
         .map_err(|e| store.error(e))?
-        .collect::<Result<Vec<_>, _>>()
+        .collect::<Result<HashSet<String>, _>>()
         .map_err(|e| store.error(e))?;
-    let mut chains: HashMap<String, Vec<AncestryLink>> = HashMap::new();
-    for link in links {
-        chains.entry(link.image_id.clone()).or_default().push(link);
-    }
-    Ok(chains)
+    Ok(ids)
 }
 
 /// A partition's part before it fetches.
@@ -191,12 +173,12 @@ pub enum Pending {
     /// An owned or shared listing that partitions wait for.
     Hand(Vec<oneshot::Sender<Listed>>),
     /// A references or lineage partition: images known now, the listings still to
-    /// hand theirs, and (lineage) the chains already stored.
+    /// hand theirs, and (lineage) the copies whose chains are stored.
     Wait {
         copies_only: bool,
         known: Vec<ListedImage>,
         listings: Vec<(Scope, oneshot::Receiver<Listed>)>,
-        chains: HashMap<String, Vec<AncestryLink>>,
+        chains: HashSet<String>,
     },
 }
 
@@ -253,10 +235,11 @@ pub enum Ids {
         senders: Vec<oneshot::Sender<Listed>>,
         listed: Vec<ListedImage>,
     },
-    /// A references or lineage partition: the ids to ask about, and the chains stored.
+    /// A references or lineage partition: the ids to ask about, and (lineage) those
+    /// whose chains the store holds.
     Asked {
         ids: Vec<String>,
-        chains: HashMap<String, Vec<AncestryLink>>,
+        chains: HashSet<String>,
     },
 }
 
@@ -281,11 +264,11 @@ impl Ids {
         }
     }
 
-    /// The ids asked about and the chains stored.
-    pub fn into_asked(self) -> (Vec<String>, HashMap<String, Vec<AncestryLink>>) {
+    /// The ids asked about and those whose chains are stored.
+    pub fn into_asked(self) -> (Vec<String>, HashSet<String>) {
         match self {
             Ids::Asked { ids, chains } => (ids, chains),
-            _ => (Vec::new(), HashMap::new()),
+            _ => (Vec::new(), HashSet::new()),
         }
     }
 }

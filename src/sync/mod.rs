@@ -373,8 +373,8 @@ async fn sync_partition(
                     version_depth: run.reference_version_depth,
                 },
                 Dataset::Lineage => {
-                    let (image_ids, chains) = ids.into_asked();
-                    DatasetRequest::Lineage { image_ids, chains }
+                    let (image_ids, stored) = ids.into_asked();
+                    DatasetRequest::Lineage { image_ids, stored }
                 }
                 Dataset::Instances => DatasetRequest::Instances,
                 Dataset::Snapshots => DatasetRequest::Snapshots,
