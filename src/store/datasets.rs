@@ -1,6 +1,6 @@
 //! Merging a completed partition of a dataset beside images (references, instances,
-//! snapshots, recycle bin, settings) into its history table, atomically with its
-//! ledger row: the same rules as images, on one table keyed by the record's key.
+//! snapshots, recycle bin, settings, lineage) into its history table, atomically with
+//! its ledger row: the same rules as images, on one table keyed by the record's key.
 
 use arrow::array::RecordBatch;
 use duckdb::params;
