@@ -456,8 +456,11 @@ async fn references_of(
 ) {
     let (fetched, mut stats, found) =
         reference_batch(client, ids.clone(), version_depth, settings).await;
-    if ids.len() == 1 || !is_gone(&fetched) {
+    if !is_gone(&fetched) {
         return (fetched, stats, found);
+    }
+    if ids.len() == 1 {
+        return (Ok(()), stats, Vec::new());
     }
     let mut found = Vec::new();
     for id in ids {

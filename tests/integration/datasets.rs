@@ -448,3 +448,69 @@ fn assert_exports(env: &Env, store: &Store) {
     );
     assert!(refused.is_err(), "--since applies to history and runs only");
 }
+
+/// An image deregistered between its listing and the references call fails the whole
+/// call (InvalidAMIID.NotFound): the call is asked again id by id, and the gone id is
+/// left out, alone or among others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_image_gone_since_its_listing_is_left_out_of_references() {
+    use amiq::aws::{AccountSession, ClientSettings, DatasetRequest, FetchSettings, FetchStats};
+    use amiq::records::Records;
+    let env = Env::start(small_catalog()).await;
+    let config = config(&env);
+    let session = AccountSession::connect(
+        &config.accounts[0],
+        &ClientSettings {
+            endpoint_url: config.endpoint_url.clone(),
+            home_region: "us-east-1".into(),
+            attempt_timeout: std::time::Duration::from_secs(10),
+            base_credentials: config.base_credentials.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    let client = session.ec2("us-east-1");
+    let owned = ids(&env.truth(A, "us-east-1", "owned"));
+    let named: Vec<String> = owned
+        .iter()
+        .filter(|id| {
+            !env.fake
+                .image_references(A, "us-east-1", std::slice::from_ref(id), Some(DEPTH))
+                .unwrap()
+                .is_empty()
+        })
+        .take(3)
+        .cloned()
+        .collect();
+    assert!(!named.is_empty());
+    let gone = "ami-0123456789abcdef0".to_string();
+    for asked in [
+        [named.clone(), vec![gone.clone()]].concat(),
+        vec![gone.clone()],
+    ] {
+        let mut found = Vec::new();
+        amiq::aws::fetch_dataset(
+            &client,
+            &DatasetRequest::References {
+                image_ids: asked.clone(),
+                version_depth: DEPTH,
+            },
+            &FetchSettings::default(),
+            &mut FetchStats::default(),
+            |records, _| {
+                if let Records::References(r) = records {
+                    found.extend(r.into_iter().map(|r| r.image_id));
+                }
+                Ok::<(), String>(())
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{asked:?}: {e}"));
+        found.sort();
+        found.dedup();
+        let expected: Vec<String> = asked.iter().filter(|id| **id != gone).cloned().collect();
+        let mut expected = expected;
+        expected.sort();
+        assert_eq!(found, expected, "{asked:?}");
+    }
+}
