@@ -17,7 +17,7 @@ use crate::records::{
 };
 
 /// DescribeImageReferences takes at most this many image ids per call.
-pub const REFERENCE_IDS_PER_CALL: usize = 10;
+const REFERENCE_IDS_PER_CALL: usize = 10;
 /// Reference calls of one partition in flight at once: enough to hide latency, few
 /// enough that one large owner leaves the account's throttling budget to the others.
 const REFERENCE_CALLS_IN_FLIGHT: usize = 4;
@@ -82,83 +82,65 @@ pub async fn fetch_dataset<E>(
     mut on_page: impl FnMut(Records, &FetchStats) -> Result<(), E>,
 ) -> Result<(), FetchError<E>> {
     let max = settings.max_results;
+    // One paginated call sequence: the request for the page after `token`, and the
+    // page's records made from the output.
+    macro_rules! paged {
+        ($operation:literal, |$token:ident| $call:expr, |$out:ident| $page:expr) => {
+            paginate(
+                $operation,
+                settings,
+                stats,
+                |$token| {
+                    let sent = send_checked!($operation, $call);
+                    async move {
+                        let $out = sent.await?;
+                        let page = $page;
+                        Ok((page, $out.next_token))
+                    }
+                },
+                &mut on_page,
+            )
+            .await
+        };
+    }
     match request {
-        DatasetRequest::Instances => {
-            let op = "ec2:DescribeInstanceImageMetadata";
-            paginate(
-                op,
-                settings,
-                stats,
-                |token| {
-                    let sent = send_checked!(
-                        op,
-                        client
-                            .describe_instance_image_metadata()
-                            .max_results(max)
-                            .set_next_token(token)
-                    );
-                    async move {
-                        let out = sent.await?;
-                        let items = out.instance_image_metadata.unwrap_or_default();
-                        let page = items.into_iter().filter_map(instance).collect();
-                        Ok((Records::Instances(page), out.next_token))
-                    }
-                },
-                &mut on_page,
+        DatasetRequest::Instances => paged!(
+            "ec2:DescribeInstanceImageMetadata",
+            |token| client
+                .describe_instance_image_metadata()
+                .max_results(max)
+                .set_next_token(token),
+            |out| Records::Instances(
+                (out.instance_image_metadata.unwrap_or_default().into_iter())
+                    .filter_map(instance)
+                    .collect()
             )
-            .await
-        }
-        DatasetRequest::Snapshots => {
-            let op = "ec2:DescribeSnapshots";
-            paginate(
-                op,
-                settings,
-                stats,
-                |token| {
-                    let sent = send_checked!(
-                        op,
-                        client
-                            .describe_snapshots()
-                            .owner_ids("self")
-                            .max_results(max)
-                            .set_next_token(token)
-                    );
-                    async move {
-                        let out = sent.await?;
-                        let items = out.snapshots.unwrap_or_default();
-                        let page = items.into_iter().filter_map(snapshot).collect();
-                        Ok((Records::Snapshots(page), out.next_token))
-                    }
-                },
-                &mut on_page,
+        ),
+        DatasetRequest::Snapshots => paged!(
+            "ec2:DescribeSnapshots",
+            |token| client
+                .describe_snapshots()
+                .owner_ids("self")
+                .max_results(max)
+                .set_next_token(token),
+            |out| Records::Snapshots(
+                (out.snapshots.unwrap_or_default().into_iter())
+                    .filter_map(snapshot)
+                    .collect()
             )
-            .await
-        }
-        DatasetRequest::RecycleBin => {
-            let op = "ec2:ListImagesInRecycleBin";
-            paginate(
-                op,
-                settings,
-                stats,
-                |token| {
-                    let sent = send_checked!(
-                        op,
-                        client
-                            .list_images_in_recycle_bin()
-                            .max_results(max)
-                            .set_next_token(token)
-                    );
-                    async move {
-                        let out = sent.await?;
-                        let items = out.images.unwrap_or_default();
-                        let page = items.into_iter().filter_map(recycle_bin_image).collect();
-                        Ok((Records::RecycleBin(page), out.next_token))
-                    }
-                },
-                &mut on_page,
+        ),
+        DatasetRequest::RecycleBin => paged!(
+            "ec2:ListImagesInRecycleBin",
+            |token| client
+                .list_images_in_recycle_bin()
+                .max_results(max)
+                .set_next_token(token),
+            |out| Records::RecycleBin(
+                (out.images.unwrap_or_default().into_iter())
+                    .filter_map(recycle_bin_image)
+                    .collect()
             )
-            .await
-        }
+        ),
         DatasetRequest::Settings => {
             let settings_record = settings_of(client, settings, stats).await?;
             stats.pages += 1;

@@ -11,7 +11,7 @@ mod images_xml;
 mod session;
 mod whole;
 
-pub use datasets::{DatasetRequest, REFERENCE_IDS_PER_CALL, fetch_dataset};
+pub use datasets::{DatasetRequest, fetch_dataset};
 pub use default_chain::{Credentials, DefaultChain};
 pub use error::{ApiFailure, FailureKind};
 pub use fetch::{FetchError, FetchSettings, FetchStats, fetch_pages};

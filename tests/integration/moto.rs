@@ -57,9 +57,9 @@ type Row = (
     Vec<String>,
 );
 
-fn row_from_moto(i: &Value) -> Row {
-    let s = |k: &str| i.get(k).and_then(Value::as_str).map(str::to_string);
-    let mut tags: Vec<String> = i
+/// `Tags` of a moto answer's item as sorted `key=value` texts.
+fn tags_of(item: &Value) -> Vec<String> {
+    let mut tags: Vec<String> = item
         .get("Tags")
         .and_then(Value::as_array)
         .map(|t| {
@@ -75,6 +75,26 @@ fn row_from_moto(i: &Value) -> Row {
         })
         .unwrap_or_default();
     tags.sort();
+    tags
+}
+
+/// A DuckDB list of texts as strings.
+fn texts(v: duckdb::types::Value) -> Vec<String> {
+    match v {
+        duckdb::types::Value::List(items) => items
+            .into_iter()
+            .map(|i| match i {
+                duckdb::types::Value::Text(t) => t,
+                other => format!("{other:?}"),
+            })
+            .collect(),
+        _ => vec![],
+    }
+}
+
+fn row_from_moto(i: &Value) -> Row {
+    let s = |k: &str| i.get(k).and_then(Value::as_str).map(str::to_string);
+    let tags = tags_of(i);
     let devices: Vec<String> = i
         .get("BlockDeviceMappings")
         .and_then(Value::as_array)
@@ -110,18 +130,6 @@ fn stored_rows(store: &Store, viewer: &str, region: &str, scope: &str) -> BTreeS
         )
         .unwrap();
     stmt.query_map([viewer, region, scope], |r| {
-        let list = |v: duckdb::types::Value| -> Vec<String> {
-            match v {
-                duckdb::types::Value::List(items) => items
-                    .into_iter()
-                    .map(|i| match i {
-                        duckdb::types::Value::Text(t) => t,
-                        other => format!("{other:?}"),
-                    })
-                    .collect(),
-                _ => vec![],
-            }
-        };
         Ok((
             r.get(0)?,
             r.get(1)?,
@@ -131,8 +139,8 @@ fn stored_rows(store: &Store, viewer: &str, region: &str, scope: &str) -> BTreeS
             r.get(5)?,
             r.get(6)?,
             r.get(7)?,
-            list(r.get(8)?),
-            list(r.get(9)?),
+            texts(r.get(8)?),
+            texts(r.get(9)?),
         ))
     })
     .unwrap()
@@ -430,22 +438,6 @@ async fn the_snapshots_dataset_stores_what_moto_describes() {
         let expected: BTreeSet<Snap> = truth[account]
             .iter()
             .map(|s| {
-                let mut tags: Vec<String> = s
-                    .get("Tags")
-                    .and_then(Value::as_array)
-                    .map(|t| {
-                        t.iter()
-                            .map(|t| {
-                                format!(
-                                    "{}={}",
-                                    t["Key"].as_str().unwrap(),
-                                    t["Value"].as_str().unwrap()
-                                )
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                tags.sort();
                 (
                     s["SnapshotId"].as_str().unwrap().to_string(),
                     s.get("VolumeId")
@@ -458,7 +450,7 @@ async fn the_snapshots_dataset_stores_what_moto_describes() {
                     s.get("Description")
                         .and_then(Value::as_str)
                         .map(str::to_string),
-                    tags,
+                    tags_of(s),
                 )
             })
             .collect();
@@ -473,17 +465,14 @@ async fn the_snapshots_dataset_stores_what_moto_describes() {
             .unwrap();
         let got: BTreeSet<Snap> = stmt
             .query_map([account], |r| {
-                let tags = match r.get::<_, duckdb::types::Value>(5)? {
-                    duckdb::types::Value::List(items) => items
-                        .into_iter()
-                        .map(|i| match i {
-                            duckdb::types::Value::Text(t) => t,
-                            other => format!("{other:?}"),
-                        })
-                        .collect(),
-                    _ => vec![],
-                };
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, tags))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    texts(r.get(5)?),
+                ))
             })
             .unwrap()
             .collect::<Result<_, _>>()
