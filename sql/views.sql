@@ -61,7 +61,7 @@ FROM image_versions;
 CREATE OR REPLACE VIEW coverage AS
 SELECT account_id, any_value(account_name) AS account_name, region, scope,
        CASE WHEN scope IN ('references', 'instances', 'snapshots', 'recycle-bin', 'settings',
-                         'lineage')
+                         'lineage', 'launch-permissions', 'usage-reports')
             THEN scope ELSE 'images' END AS dataset,
        bool_or(catalog) AS catalog,
        max(run_id) FILTER (WHERE status = 'completed') AS last_completed_run,
@@ -137,15 +137,53 @@ WHERE valid_from <= t AND (valid_to IS NULL OR valid_to > t);
 CREATE OR REPLACE VIEW image_lineage AS
 SELECT * FROM image_lineage_as_of('infinity'::TIMESTAMPTZ);
 
+-- DescribeImageAttribute launchPermission: who may launch each owned image besides its
+-- owner: `group` `all` (public), a `user` (an account id), an `organization` or an
+-- `organizational-unit` (their ARNs).
+CREATE OR REPLACE MACRO image_launch_permissions_as_of(t) AS TABLE
+SELECT account_id, region, image_id, grantee_type, grantee, valid_from AS seen_since
+FROM launch_permissions_history
+WHERE valid_from <= t AND (valid_to IS NULL OR valid_to > t);
+CREATE OR REPLACE VIEW image_launch_permissions AS
+SELECT * FROM image_launch_permissions_as_of('infinity'::TIMESTAMPTZ);
+
+-- DescribeImageUsageReports: the owner's reports on how its images are used, in every
+-- account (`account_ids` NULL) or those listed; `entries` once the report is available.
+CREATE OR REPLACE MACRO image_usage_reports_as_of(t) AS TABLE
+SELECT account_id, region, report_id, image_id, state, state_reason, creation_time_ts,
+       expiration_time_ts, account_ids, resource_types, entries, tags,
+       valid_from AS seen_since
+FROM usage_reports_history
+WHERE valid_from <= t AND (valid_to IS NULL OR valid_to > t);
+CREATE OR REPLACE VIEW image_usage_reports AS
+SELECT * FROM image_usage_reports_as_of('infinity'::TIMESTAMPTZ);
+
+-- DescribeImageUsageReportEntries: one row per account and resource type a report
+-- counted (`used_by_account_id` runs `usage_count` instances or keeps that many launch
+-- templates on the image).
+CREATE OR REPLACE MACRO image_usage_report_entries_as_of(t) AS TABLE
+SELECT account_id, region, report_id, image_id, creation_time_ts AS report_creation_time_ts,
+       e.account_id AS used_by_account_id, e.resource_type AS resource_type,
+       e.usage_count AS usage_count
+FROM (SELECT account_id, region, report_id, image_id, creation_time_ts, unnest(entries) AS e
+      FROM image_usage_reports_as_of(t));
+CREATE OR REPLACE VIEW image_usage_report_entries AS
+SELECT * FROM image_usage_report_entries_as_of('infinity'::TIMESTAMPTZ);
+
 -- What each image the synced accounts own is to a cleanup, at instant t: one row per
 -- owned image with its verdict and the evidence for it. `report cleanup` reads it.
 --   in use:  a synced account's resource names it (DescribeImageReferences: instances,
 --            launch template versions, SSM parameters, Image Builder recipes), or an
 --            instance of a synced account runs or is stopped on it
 --            (DescribeInstanceImageMetadata);
---   unknown: nothing names it, but the answer cannot be complete: the image is public,
---            or the references of an account that can use it (its owner, or a synced
---            account it is shared with) were never synced or last failed;
+--            or an account outside the synced set does, as its newest usage report
+--            counts (DescribeImageUsageReportEntries: instances, launch templates);
+--   unknown: nothing names it, but the answer cannot be complete: the references of an
+--            account that can use it (its owner, or a synced account it is shared
+--            with) were never synced or last failed, or it is public or shared with an
+--            account, organization or OU outside the synced set (launch permissions)
+--            and no available usage report counting instances and launch templates in
+--            every account (or, for an account, in that account) covers it;
 --   idle:    nothing names it and every account that can use it was asked.
 -- An image with copies in use (`copies_in_use`, from the lineage dataset) keeps its
 -- verdict, and `why` names them: deleting it does not break them, but it is their
@@ -170,9 +208,19 @@ WITH owned AS MATERIALIZED (
     WHERE g.scope = 'owned' AND g.viewer_account_id = v.owner_id
       AND g.valid_from <= t AND (g.valid_to IS NULL OR g.valid_to > t)
       AND v.valid_from <= t AND (v.valid_to IS NULL OR v.valid_to > t)
+), synced AS (
+    SELECT DISTINCT account_id FROM sync_partitions
+), grants AS (
+    -- Who may launch each owned image besides its owner (the launch-permissions dataset).
+    SELECT p.region, p.image_id, p.grantee_type, p.grantee,
+           p.grantee_type = 'user' AND p.grantee IN (SELECT account_id FROM synced) AS synced
+    FROM image_launch_permissions_as_of(t) p
+    SEMI JOIN owned o ON o.region = p.region AND o.image_id = p.image_id
+                     AND o.owner_id = p.account_id
+    WHERE NOT (p.grantee_type = 'user' AND p.grantee = p.account_id)
 ), users AS (
     -- Every synced account that can use an owned image: its owner and the synced
-    -- accounts it is shared with.
+    -- accounts it is shared with (seen in their shared listings or its permissions).
     SELECT region, image_id, owner_id AS account_id FROM owned
     UNION
     SELECT g.region, g.image_id, g.viewer_account_id
@@ -180,6 +228,38 @@ WITH owned AS MATERIALIZED (
     JOIN owned o ON o.region = g.region AND o.image_id = g.image_id
     WHERE g.scope = 'shared' AND g.viewer_account_id <> o.owner_id
       AND g.valid_from <= t AND (g.valid_to IS NULL OR g.valid_to > t)
+    UNION
+    SELECT region, image_id, grantee FROM grants WHERE synced
+), report AS (
+    -- Each owned image's newest available usage report that counts instances and
+    -- launch templates.
+    SELECT r.region, r.image_id, r.report_id, r.creation_time_ts, r.account_ids, r.entries
+    FROM image_usage_reports_as_of(t) r
+    SEMI JOIN owned o ON o.region = r.region AND o.image_id = r.image_id
+                     AND o.owner_id = r.account_id
+    WHERE r.state = 'available'
+      AND list_has_all(r.resource_types, ['ec2:Instance', 'ec2:LaunchTemplate'])
+    QUALIFY row_number() OVER (PARTITION BY r.region, r.image_id
+                               ORDER BY r.creation_time_ts DESC, r.report_id DESC) = 1
+), outside AS (
+    -- Who may use an owned image outside the synced accounts and its usage report
+    -- does not cover: everyone for a public image, else the grantee.
+    SELECT x.region, x.image_id,
+           CASE x.grantee_type WHEN 'group' THEN 'public: any account may use it'
+                               WHEN 'user' THEN 'shared with ' || x.grantee
+                                                || ' outside the synced accounts'
+                               ELSE 'shared with ' || x.grantee_type || ' ' || x.grantee END
+           || CASE WHEN r.report_id IS NULL THEN ' and no usage report covers it'
+                   ELSE ' and its usage report ' || r.report_id || ' does not cover it' END
+               AS gap
+    FROM (SELECT region, image_id, grantee_type, grantee FROM grants
+          WHERE NOT synced AND grantee_type <> 'group'
+          UNION ALL
+          SELECT region, image_id, 'group', 'all' FROM owned WHERE public) x
+    LEFT JOIN report r ON r.region = x.region AND r.image_id = x.image_id
+    WHERE r.report_id IS NULL
+       OR (r.account_ids IS NOT NULL
+           AND NOT (x.grantee_type = 'user' AND list_contains(r.account_ids, x.grantee)))
 ), asked AS (
     -- Each account's last references listing per region at t.
     SELECT account_id, region, arg_max(status, finished_at) AS status
@@ -187,14 +267,18 @@ WITH owned AS MATERIALIZED (
     WHERE scope = 'references' AND finished_at <= t
     GROUP BY account_id, region
 ), gaps AS (
-    SELECT u.region, u.image_id,
-           string_agg(CASE WHEN a.status IS NULL THEN 'references of ' || u.account_id || ' never synced'
-                           ELSE 'references of ' || u.account_id || ' last failed' END,
-                      '; ' ORDER BY u.account_id) AS gaps
-    FROM users u
-    LEFT JOIN asked a ON a.account_id = u.account_id AND a.region = u.region
-    WHERE a.status IS DISTINCT FROM 'completed'
-    GROUP BY u.region, u.image_id
+    -- Why the answer may be incomplete: users outside first, then the synced accounts
+    -- whose references are missing.
+    SELECT region, image_id, string_agg(gap, '; ' ORDER BY kind, gap) AS gaps
+    FROM (SELECT region, image_id, 0 AS kind, gap FROM outside
+          UNION ALL
+          SELECT u.region, u.image_id, 1,
+                 CASE WHEN a.status IS NULL THEN 'references of ' || u.account_id || ' never synced'
+                      ELSE 'references of ' || u.account_id || ' last failed' END
+          FROM users u
+          LEFT JOIN asked a ON a.account_id = u.account_id AND a.region = u.region
+          WHERE a.status IS DISTINCT FROM 'completed')
+    GROUP BY region, image_id
 ), refs AS (
     SELECT r.* FROM image_references_as_of(t) r
     SEMI JOIN owned o ON o.region = r.region AND o.image_id = r.image_id
@@ -207,57 +291,89 @@ WITH owned AS MATERIALIZED (
     SEMI JOIN owned o ON o.region = i.region AND o.image_id = i.image_id
     WHERE i.instance_state IN ('pending', 'running', 'stopping', 'stopped')
 ), uses AS (
-    SELECT region, image_id, account_id, 'instance' AS what FROM live_instances
+    -- `n` resources of a kind: one per reference, or the count of a usage report's
+    -- entry for an account outside the synced set (the synced ones' own references
+    -- are newer than any report).
+    SELECT region, image_id, account_id, 'instance' AS what, 1 AS n, false AS outside
+    FROM live_instances
     UNION ALL
     SELECT region, image_id, account_id,
            CASE resource_type WHEN 'ec2:LaunchTemplate' THEN 'launch template'
                               WHEN 'ssm:Parameter' THEN 'ssm parameter'
                               WHEN 'imagebuilder:ImageRecipe' THEN 'image recipe'
                               WHEN 'imagebuilder:ContainerRecipe' THEN 'container recipe'
-                              ELSE resource_type END
+                              ELSE resource_type END,
+           1, false
     FROM refs WHERE resource_type <> 'ec2:Instance'
+    UNION ALL
+    SELECT region, image_id, e.account_id,
+           CASE e.resource_type WHEN 'ec2:Instance' THEN 'instance'
+                                WHEN 'ec2:LaunchTemplate' THEN 'launch template'
+                                ELSE e.resource_type END,
+           e.usage_count, true
+    FROM (SELECT region, image_id, unnest(entries) AS e FROM report)
+    WHERE e.usage_count > 0 AND e.account_id NOT IN (SELECT account_id FROM synced)
 ), evidence AS (
     SELECT region, image_id,
-           count(*) FILTER (WHERE what = 'instance') AS instances,
-           count(*) FILTER (WHERE what = 'launch template') AS launch_templates,
+           count(*) FILTER (WHERE what = 'instance' AND NOT outside) AS instances,
+           count(*) FILTER (WHERE what = 'launch template' AND NOT outside) AS launch_templates,
            count(*) FILTER (WHERE what = 'ssm parameter') AS ssm_parameters,
            count(*) FILTER (WHERE what IN ('image recipe', 'container recipe')) AS recipes,
+           coalesce(sum(n) FILTER (WHERE what = 'instance' AND outside), 0)::BIGINT
+               AS outside_instances,
+           coalesce(sum(n) FILTER (WHERE what = 'launch template' AND outside), 0)::BIGINT
+               AS outside_launch_templates,
            list(DISTINCT account_id ORDER BY account_id) AS used_by_accounts
     FROM uses GROUP BY region, image_id
 ), shared_with AS (
-    -- The synced accounts each shared image is shared with (most images are not).
-    SELECT u.region, u.image_id, list(u.account_id ORDER BY u.account_id) AS accounts
-    FROM users u JOIN owned o ON o.region = u.region AND o.image_id = u.image_id
-    WHERE u.account_id <> o.owner_id
-    GROUP BY u.region, u.image_id
+    -- The accounts each shared image is shared with, synced or not (most images are
+    -- not shared).
+    SELECT region, image_id, list(DISTINCT account_id ORDER BY account_id) AS accounts
+    FROM (SELECT u.region, u.image_id, u.account_id
+          FROM users u JOIN owned o ON o.region = u.region AND o.image_id = u.image_id
+          WHERE u.account_id <> o.owner_id
+          UNION ALL
+          SELECT region, image_id, grantee FROM grants WHERE grantee_type = 'user')
+    GROUP BY region, image_id
 ), verdicts AS MATERIALIZED (
     SELECT o.*,
            CASE WHEN e.image_id IS NOT NULL THEN 'in use'
-                WHEN o.public OR g.gaps IS NOT NULL THEN 'unknown'
+                WHEN g.gaps IS NOT NULL THEN 'unknown'
                 ELSE 'idle' END AS verdict,
            CASE WHEN e.image_id IS NOT NULL THEN
                     concat_ws(', ',
                         CASE WHEN e.instances > 0 THEN e.instances || ' instance(s)' END,
                         CASE WHEN e.launch_templates > 0 THEN e.launch_templates || ' launch template version(s)' END,
                         CASE WHEN e.ssm_parameters > 0 THEN e.ssm_parameters || ' SSM parameter(s)' END,
-                        CASE WHEN e.recipes > 0 THEN e.recipes || ' Image Builder recipe(s)' END)
+                        CASE WHEN e.recipes > 0 THEN e.recipes || ' Image Builder recipe(s)' END,
+                        CASE WHEN e.outside_instances > 0 THEN e.outside_instances
+                             || ' instance(s) outside the synced accounts' END,
+                        CASE WHEN e.outside_launch_templates > 0 THEN e.outside_launch_templates
+                             || ' launch template(s) outside the synced accounts' END)
                     || ' in ' || array_to_string(e.used_by_accounts, ', ')
-                WHEN o.public OR g.gaps IS NOT NULL THEN concat_ws('; ',
-                    CASE WHEN o.public THEN 'public: any account may use it' END,
-                    g.gaps)
+                    || CASE WHEN e.outside_instances + e.outside_launch_templates > 0
+                            THEN ' (usage report ' || r.report_id || ')' ELSE '' END
+                WHEN g.gaps IS NOT NULL THEN g.gaps
                 ELSE 'no resource names it in '
                      || array_to_string(list_prepend(o.owner_id, coalesce(a.accounts, [])), ', ')
+                     || CASE WHEN r.report_id IS NOT NULL
+                             THEN '; usage report ' || r.report_id || ' counts no use elsewhere'
+                             ELSE '' END
            END AS why,
            coalesce(e.instances, 0) AS instances,
            coalesce(e.launch_templates, 0) AS launch_templates,
            coalesce(e.ssm_parameters, 0) AS ssm_parameters,
            coalesce(e.recipes, 0) AS recipes,
+           coalesce(e.outside_instances, 0) AS outside_instances,
+           coalesce(e.outside_launch_templates, 0) AS outside_launch_templates,
+           r.report_id AS usage_report_id,
            coalesce(e.used_by_accounts, []) AS used_by_accounts,
            coalesce(a.accounts, []) AS shared_with_accounts
     FROM owned o
     LEFT JOIN evidence e ON e.region = o.region AND e.image_id = o.image_id
     LEFT JOIN gaps g ON g.region = o.region AND g.image_id = o.image_id
     LEFT JOIN shared_with a ON a.region = o.region AND a.image_id = o.image_id
+    LEFT JOIN report r ON r.region = o.region AND r.image_id = o.image_id
 ), copies_in_use AS (
     -- The images in use that are copies (at any remove) of an owned image: the
     -- lineage dataset's chains.
@@ -276,7 +392,7 @@ WITH owned AS MATERIALIZED (
                                        IF m.ebs.snapshot_id IS NOT NULL])) AS m
           FROM image_versions
           WHERE valid_from <= t AND (valid_to IS NULL OR valid_to > t)
-            AND owner_id IN (SELECT DISTINCT account_id FROM sync_partitions))
+            AND owner_id IN (SELECT account_id FROM synced))
 ), by_snapshot AS (
     -- An image that is not an owned one of the store counts as in use: nothing says it
     -- is idle. The snapshot is counted at the lowest image id that maps it.
@@ -333,6 +449,7 @@ SELECT v.owner_id AS account_id, v.region, v.image_id, v.name, v.state, v.verdic
             THEN v.why || '; copies of it in use: ' || array_to_string(c.copies, ', ')
             ELSE v.why END AS why,
        v.instances, v.launch_templates, v.ssm_parameters, v.recipes,
+       v.outside_instances, v.outside_launch_templates, v.usage_report_id,
        v.used_by_accounts, v.shared_with_accounts, coalesce(c.copies, []) AS copies_in_use,
        v.public, v.creation_date, v.last_launched_time, v.deprecation_time,
        v.deregistration_protection, v.snapshot_ids,

@@ -50,6 +50,8 @@ struct FileConfig {
     scopes: Option<Vec<String>>,
     datasets: Option<Vec<String>>,
     reference_version_depth: Option<u32>,
+    create_usage_reports: Option<bool>,
+    usage_report_wait_secs: Option<u64>,
     endpoint_url: Option<String>,
     accounts: Option<Vec<AccountConfig>>,
     concurrency: Option<usize>,
@@ -108,6 +110,11 @@ pub struct SyncConfig {
     pub datasets: Vec<Dataset>,
     /// Launch template versions DescribeImageReferences checks, newest first.
     pub reference_version_depth: u32,
+    /// Whether the `usage-reports` dataset creates reports (CreateImageUsageReport, a
+    /// write) for the owned images that are shared.
+    pub create_usage_reports: bool,
+    /// How long a run waits for the usage reports it created to become available.
+    pub usage_report_wait: Duration,
     pub endpoint_url: Option<String>,
     pub accounts: Vec<AccountConfig>,
     /// Partitions fetched at once.
@@ -154,6 +161,8 @@ impl Default for SyncConfig {
             scopes: vec![Scope::Owned, Scope::Shared],
             datasets: vec![Dataset::Images],
             reference_version_depth: DEFAULT_REFERENCE_VERSION_DEPTH,
+            create_usage_reports: false,
+            usage_report_wait: Duration::from_secs(300),
             endpoint_url: None,
             accounts: vec![AccountConfig::default()],
             concurrency: 8,
@@ -300,6 +309,16 @@ fn build(file: FileConfig, o: &Overrides, origin: &str) -> Result<SyncConfig, Co
             "key `reference_version_depth`: {reference_version_depth} is out of range; use 1 to {MAX_REFERENCE_VERSION_DEPTH}"
         )));
     }
+    let create_usage_reports = file.create_usage_reports.unwrap_or(false);
+    if create_usage_reports && !datasets.contains(&Dataset::UsageReports) {
+        return Err(invalid(
+            "key `create_usage_reports`: true, but the `usage-reports` dataset is not synced; add \"usage-reports\" to `datasets` (or pass --dataset usage-reports)".into(),
+        ));
+    }
+    let usage_report_wait = file
+        .usage_report_wait_secs
+        .map(Duration::from_secs)
+        .unwrap_or(defaults.usage_report_wait);
 
     let accounts = file
         .accounts
@@ -387,6 +406,8 @@ fn build(file: FileConfig, o: &Overrides, origin: &str) -> Result<SyncConfig, Co
         scopes,
         datasets,
         reference_version_depth,
+        create_usage_reports,
+        usage_report_wait,
         endpoint_url,
         accounts,
         concurrency,
@@ -495,6 +516,26 @@ profile = "dev"
         };
         let c = build(file, &o, "x").unwrap();
         assert_eq!(c.datasets, vec![Dataset::References, Dataset::Settings]);
+    }
+
+    #[test]
+    fn creating_usage_reports_needs_their_dataset() {
+        let c = parse("").unwrap();
+        assert!(!c.create_usage_reports);
+        assert_eq!(c.usage_report_wait, Duration::from_secs(300));
+        let err = parse("create_usage_reports = true")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("create_usage_reports") && err.contains("usage-reports"),
+            "{err}"
+        );
+        let c = parse(
+            "datasets = [\"images\", \"usage-reports\"]\ncreate_usage_reports = true\nusage_report_wait_secs = 5",
+        )
+        .unwrap();
+        assert!(c.create_usage_reports);
+        assert_eq!(c.usage_report_wait, Duration::from_secs(5));
     }
 
     #[test]

@@ -49,11 +49,16 @@ pub enum Dataset {
     Settings,
     /// GetImageAncestry for the owned images that are copies: the chain to each root.
     Lineage,
+    /// DescribeImageAttribute launchPermission for the owned images: who may launch them.
+    LaunchPermissions,
+    /// DescribeImageUsageReports and their entries: which accounts, outside the synced
+    /// set too, use an owned image that is shared (and, when asked, new reports).
+    UsageReports,
 }
 
 impl Dataset {
     /// Every dataset, in the order the user names them.
-    pub const ALL: [Dataset; 7] = [
+    pub const ALL: [Dataset; 9] = [
         Dataset::Images,
         Dataset::References,
         Dataset::Instances,
@@ -61,6 +66,8 @@ impl Dataset {
         Dataset::RecycleBin,
         Dataset::Settings,
         Dataset::Lineage,
+        Dataset::LaunchPermissions,
+        Dataset::UsageReports,
     ];
 
     /// The user's name, also the ledger's `scope` of the dataset's partitions.
@@ -73,6 +80,8 @@ impl Dataset {
             Dataset::RecycleBin => "recycle-bin",
             Dataset::Settings => "settings",
             Dataset::Lineage => "lineage",
+            Dataset::LaunchPermissions => "launch-permissions",
+            Dataset::UsageReports => "usage-reports",
         }
     }
 

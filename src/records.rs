@@ -167,6 +167,55 @@ pub struct AncestryLink {
     pub ancestor_source_image_region: Option<String>,
 }
 
+/// One grant of an owned image's launch permission (DescribeImageAttribute
+/// launchPermission): to everyone (`group`, `all`), an account (`user`), an
+/// organization or an organizational unit (their ARNs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LaunchPermission {
+    pub image_id: String,
+    /// `group`, `user`, `organization` or `organizational-unit`.
+    pub grantee_type: String,
+    /// `all`, an account id, or an ARN.
+    pub grantee: String,
+}
+
+/// What one usage report counted: how many resources of a type an account has that
+/// use the image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UsageReportEntry {
+    pub account_id: String,
+    /// `ec2:Instance` or `ec2:LaunchTemplate`.
+    pub resource_type: String,
+    pub usage_count: i64,
+}
+
+/// One image usage report of the account (DescribeImageUsageReports) with its entries
+/// (DescribeImageUsageReportEntries) once it is available.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UsageReport {
+    pub report_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    /// `pending`, `available` or `error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creation_time_ts: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiration_time_ts: Option<String>,
+    /// The accounts the report covers; absent: every account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_ids: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_types: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<UsageReportEntry>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
 /// A page of one dataset's records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Records {
@@ -176,6 +225,8 @@ pub enum Records {
     RecycleBin(Vec<RecycleBinImage>),
     Settings(Vec<AccountSettings>),
     Lineage(Vec<AncestryLink>),
+    LaunchPermissions(Vec<LaunchPermission>),
+    UsageReports(Vec<UsageReport>),
 }
 
 impl Records {
@@ -187,6 +238,8 @@ impl Records {
             Records::RecycleBin(r) => r.len(),
             Records::Settings(r) => r.len(),
             Records::Lineage(r) => r.len(),
+            Records::LaunchPermissions(r) => r.len(),
+            Records::UsageReports(r) => r.len(),
         }
     }
 
@@ -226,6 +279,16 @@ impl Keyed for AccountSettings {
         String::new()
     }
 }
+impl Keyed for LaunchPermission {
+    fn key(&self) -> String {
+        format!("{} {} {}", self.image_id, self.grantee_type, self.grantee)
+    }
+}
+impl Keyed for UsageReport {
+    fn key(&self) -> String {
+        self.report_id.clone()
+    }
+}
 impl Keyed for AncestryLink {
     fn key(&self) -> String {
         format!("{} {}", self.image_id, self.position)
@@ -242,6 +305,8 @@ pub fn table(dataset: Dataset) -> &'static str {
         Dataset::RecycleBin => "recycle_bin_history",
         Dataset::Settings => "account_settings_history",
         Dataset::Lineage => "lineage_history",
+        Dataset::LaunchPermissions => "launch_permissions_history",
+        Dataset::UsageReports => "usage_reports_history",
     }
 }
 
@@ -344,6 +409,34 @@ pub fn schema(dataset: Dataset) -> SchemaRef {
             ("ancestor_source_image_id", Utf8),
             ("ancestor_source_image_region", Utf8),
         ],
+        Dataset::LaunchPermissions => vec![
+            ("image_id", Utf8),
+            ("grantee_type", Utf8),
+            ("grantee", Utf8),
+        ],
+        Dataset::UsageReports => vec![
+            ("report_id", Utf8),
+            ("image_id", Utf8),
+            ("state", Utf8),
+            ("state_reason", Utf8),
+            ("creation_time_ts", utc_timestamp()),
+            ("expiration_time_ts", utc_timestamp()),
+            ("account_ids", strings()),
+            ("resource_types", strings()),
+            (
+                "entries",
+                DataType::List(Arc::new(Field::new(
+                    "item",
+                    DataType::Struct(Fields::from(vec![
+                        Field::new("account_id", Utf8, true),
+                        Field::new("resource_type", Utf8, true),
+                        Field::new("usage_count", Int64, true),
+                    ])),
+                    true,
+                ))),
+            ),
+            ("tags", tags()),
+        ],
     };
     let mut fields = vec![
         Field::new(KEY_COLUMNS[0], Utf8, false),
@@ -400,6 +493,8 @@ pub fn to_record_batch(
         Records::RecycleBin(r) => decoder.serialize(&rows(account_id, region, r))?,
         Records::Settings(r) => decoder.serialize(&rows(account_id, region, r))?,
         Records::Lineage(r) => decoder.serialize(&rows(account_id, region, r))?,
+        Records::LaunchPermissions(r) => decoder.serialize(&rows(account_id, region, r))?,
+        Records::UsageReports(r) => decoder.serialize(&rows(account_id, region, r))?,
     }
     Ok(decoder
         .flush()?
@@ -416,6 +511,8 @@ impl Records {
             Records::RecycleBin(_) => Dataset::RecycleBin,
             Records::Settings(_) => Dataset::Settings,
             Records::Lineage(_) => Dataset::Lineage,
+            Records::LaunchPermissions(_) => Dataset::LaunchPermissions,
+            Records::UsageReports(_) => Dataset::UsageReports,
         }
     }
 }
@@ -512,6 +609,8 @@ mod tests {
                 Dataset::RecycleBin => Records::RecycleBin(vec![]),
                 Dataset::Settings => Records::Settings(vec![]),
                 Dataset::Lineage => Records::Lineage(vec![]),
+                Dataset::LaunchPermissions => Records::LaunchPermissions(vec![]),
+                Dataset::UsageReports => Records::UsageReports(vec![]),
                 Dataset::Images => unreachable!(),
             };
             let batch = to_record_batch("1", "r", &empty).unwrap();

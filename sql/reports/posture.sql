@@ -1,6 +1,8 @@
 -- Report `posture`: per account and region at the instant, the image guardrails and
 -- what runs against them: Allowed AMIs (state, criteria, who manages it), image block
--- public access, public images the account owns, live instances (pending, running,
+-- public access, public images the account owns, owned images shared outside the
+-- synced accounts (with an account, organization or OU, by their launch permissions)
+-- and with how many such grantees, live instances (pending, running,
 -- stopping, stopped) on images that are deprecated, disabled, not allowed
 -- (ImageAllowed=false) or deregistered (as DescribeInstanceImageMetadata remembers
 -- them, or gone from every listing of the store), and recycle-bin images with the
@@ -20,6 +22,14 @@ WITH args AS (
     SELECT viewer_account_id AS account_id, region, count(*) AS public_images
     FROM image_views_as_of((SELECT t FROM args))
     WHERE scope = 'owned' AND owner_id = viewer_account_id AND public
+    GROUP BY ALL
+), outside AS (
+    SELECT p.account_id, p.region, count(DISTINCT p.image_id) AS images,
+           count(DISTINCT p.grantee) AS grantees
+    FROM image_launch_permissions_as_of((SELECT t FROM args)) p
+    WHERE (p.grantee_type = 'user'
+           AND p.grantee NOT IN (SELECT DISTINCT account_id FROM sync_partitions))
+       OR p.grantee_type IN ('organization', 'organizational-unit')
     GROUP BY ALL
 ), present AS (
     SELECT DISTINCT region, image_id FROM image_versions, args a
@@ -58,6 +68,8 @@ SELECT p.account_id, p.region,
             THEN s.allowed_images_criteria::VARCHAR END AS allowed_images_criteria,
        s.image_block_public_access_state,
        coalesce(op.public_images, 0) AS public_images_owned,
+       coalesce(x.images, 0) AS images_shared_outside,
+       coalesce(x.grantees, 0) AS outside_grantees,
        coalesce(o.live_instances, 0) AS live_instances,
        coalesce(o.on_deprecated, 0) AS instances_on_deprecated_images,
        coalesce(o.on_disabled, 0) AS instances_on_disabled_images,
@@ -68,6 +80,7 @@ SELECT p.account_id, p.region,
 FROM places p
 LEFT JOIN settings s USING (account_id, region)
 LEFT JOIN owned_public op USING (account_id, region)
+LEFT JOIN outside x USING (account_id, region)
 LEFT JOIN on_images o USING (account_id, region)
 LEFT JOIN bin_totals b USING (account_id, region)
 ORDER BY p.account_id, p.region;

@@ -12,8 +12,8 @@ use super::fetch::{FetchError, FetchSettings, FetchStats, backoff};
 use super::whole::WholeBody;
 use crate::plan::Dataset;
 use crate::records::{
-    AccountSettings, AncestryLink, ImageCriterion, ImageReference, Instance, Records,
-    RecycleBinImage, Snapshot, Tag,
+    AccountSettings, AncestryLink, ImageCriterion, ImageReference, Instance, LaunchPermission,
+    Records, RecycleBinImage, Snapshot, Tag, UsageReport, UsageReportEntry,
 };
 
 /// DescribeImageReferences takes at most this many image ids per call.
@@ -57,7 +57,36 @@ pub enum DatasetRequest {
         image_ids: Vec<String>,
         stored: std::collections::HashSet<String>,
     },
+    /// The launch permissions of these owned images.
+    LaunchPermissions {
+        image_ids: Vec<String>,
+    },
+    /// The account's usage reports with their entries, after creating the reports
+    /// `create` asks for, if any.
+    UsageReports {
+        create: Option<CreateReports>,
+    },
 }
+
+/// Usage reports to create (a write, only when configured): one per image that has no
+/// pending or available report younger than [`REPORT_REFRESH`].
+#[derive(Debug, Clone)]
+pub struct CreateReports {
+    /// The owned images that are shared.
+    pub image_ids: Vec<String>,
+    /// Launch template versions each report checks.
+    pub version_depth: u32,
+    /// How long the partition waits for the reports it created to become available;
+    /// one still pending is kept as pending, and the next run reads it.
+    pub wait: std::time::Duration,
+    /// Makes each report's client token, so a retried call creates no second report.
+    pub run_id: i64,
+}
+
+/// A report younger than this is not made again: EC2's usage data lags a day.
+pub const REPORT_REFRESH: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+/// DescribeImageUsageReports takes at most this many report ids per call.
+const REPORT_IDS_PER_CALL: usize = 200;
 
 impl DatasetRequest {
     pub fn dataset(&self) -> Dataset {
@@ -68,6 +97,8 @@ impl DatasetRequest {
             DatasetRequest::RecycleBin => Dataset::RecycleBin,
             DatasetRequest::Settings => Dataset::Settings,
             DatasetRequest::Lineage { .. } => Dataset::Lineage,
+            DatasetRequest::LaunchPermissions { .. } => Dataset::LaunchPermissions,
+            DatasetRequest::UsageReports { .. } => Dataset::UsageReports,
         }
     }
 }
@@ -98,7 +129,7 @@ pub async fn fetch_dataset<E>(
                         Ok((page, $out.next_token))
                     }
                 },
-                &mut on_page,
+                counted(&mut on_page),
             )
             .await
         };
@@ -154,28 +185,50 @@ pub async fn fetch_dataset<E>(
         DatasetRequest::Lineage { image_ids, stored } => {
             lineage(client, image_ids, stored, settings, stats, on_page).await
         }
+        DatasetRequest::LaunchPermissions { image_ids } => {
+            let calls = image_ids
+                .clone()
+                .into_iter()
+                .map(|id| launch_permissions_of(client, id, settings));
+            per_image(
+                calls,
+                Vec::new(),
+                Records::LaunchPermissions,
+                stats,
+                &mut on_page,
+            )
+            .await
+        }
+        DatasetRequest::UsageReports { create } => {
+            if let Some(create) = create {
+                create_reports(client, create, settings, stats).await?;
+            }
+            let reports = usage_reports(client, settings, stats).await?;
+            stats.images += reports.len() as u64;
+            on_page(Records::UsageReports(reports), stats).map_err(FetchError::Sink)
+        }
     }
 }
 
-/// Pages of one call sequence, each page's call retried on its own.
-async fn paginate<E, F, Fut>(
+/// Pages of one call sequence, each page's call retried on its own, each page handed
+/// to `take` in order.
+async fn paginate<T, E, F, Fut>(
     operation: &'static str,
     settings: &FetchSettings,
     stats: &mut FetchStats,
     mut call: F,
-    on_page: &mut impl FnMut(Records, &FetchStats) -> Result<(), E>,
+    mut take: impl FnMut(T, &mut FetchStats) -> Result<(), E>,
 ) -> Result<(), FetchError<E>>
 where
     F: FnMut(Option<String>) -> Fut,
-    Fut: Future<Output = Result<(Records, Option<String>), ApiFailure>>,
+    Fut: Future<Output = Result<(T, Option<String>), ApiFailure>>,
 {
     let mut token: Option<String> = None;
     loop {
         let page = stats.pages + 1;
-        let (records, next) = with_retries(settings, stats, page, || call(token.clone())).await?;
+        let (items, next) = with_retries(settings, stats, page, || call(token.clone())).await?;
         stats.pages = page;
-        stats.images += records.len() as u64;
-        on_page(records, stats).map_err(FetchError::Sink)?;
+        take(items, stats).map_err(FetchError::Sink)?;
         match next {
             Some(next) if !next.is_empty() => {
                 if token.as_deref() == Some(next.as_str()) {
@@ -185,6 +238,16 @@ where
             }
             _ => return Ok(()),
         }
+    }
+}
+
+/// A page of records goes on, counted.
+fn counted<E>(
+    on_page: &mut impl FnMut(Records, &FetchStats) -> Result<(), E>,
+) -> impl FnMut(Records, &mut FetchStats) -> Result<(), E> + '_ {
+    move |records, stats| {
+        stats.images += records.len() as u64;
+        on_page(records, stats)
     }
 }
 
@@ -323,7 +386,7 @@ async fn references<E>(
 }
 
 /// GetImageAncestry for each copy without a stored chain, a few calls in flight; a
-/// stored chain is listed by a marker (position -1). Pages of about a thousand links.
+/// stored chain is listed by a marker (position -1).
 async fn lineage<E>(
     client: &aws_sdk_ec2::Client,
     image_ids: &[String],
@@ -332,32 +395,55 @@ async fn lineage<E>(
     stats: &mut FetchStats,
     mut on_page: impl FnMut(Records, &FetchStats) -> Result<(), E>,
 ) -> Result<(), FetchError<E>> {
-    let mut pending: Vec<AncestryLink> = Vec::new();
-    let mut asked = Vec::new();
-    for id in image_ids {
-        if stored.contains(id) {
-            pending.push(AncestryLink {
-                image_id: id.clone(),
-                position: -1,
-                ..AncestryLink::default()
-            });
-        } else {
-            asked.push(id.clone());
-        }
-    }
+    let (known, asked): (Vec<String>, Vec<String>) = image_ids
+        .iter()
+        .cloned()
+        .partition(|id| stored.contains(id));
+    let markers = known
+        .into_iter()
+        .map(|image_id| AncestryLink {
+            image_id,
+            position: -1,
+            ..AncestryLink::default()
+        })
+        .collect();
     let calls = asked
         .into_iter()
         .map(|id| ancestry_of(client, id, settings));
+    per_image(calls, markers, Records::Lineage, stats, &mut on_page).await
+}
+
+/// One call per image, a few in flight, in the order of `calls`; the records go on in
+/// pages of about a thousand after `first`. An image deregistered since its listing
+/// has nothing left to keep and is passed over.
+async fn per_image<T, E, Fut>(
+    calls: impl Iterator<Item = Fut>,
+    first: Vec<T>,
+    page: fn(Vec<T>) -> Records,
+    stats: &mut FetchStats,
+    on_page: &mut impl FnMut(Records, &FetchStats) -> Result<(), E>,
+) -> Result<(), FetchError<E>>
+where
+    Fut: Future<
+        Output = (
+            Result<Vec<T>, FetchError<std::convert::Infallible>>,
+            FetchStats,
+        ),
+    >,
+{
+    let mut pending = first;
     let mut calls = futures::stream::iter(calls).buffered(REFERENCE_CALLS_IN_FLIGHT);
     while let Some((fetched, call_stats)) = calls.next().await {
         stats.retries += call_stats.retries;
         stats.throttles += call_stats.throttles;
         stats.pages += 1;
         match fetched {
-            Ok(links) => pending.extend(links),
-            // Deregistered since its listing: it has no chain to keep.
+            Ok(records) => pending.extend(records),
             Err(FetchError::Api { failure, .. })
-                if failure.code.as_deref() == Some("InvalidAMIID.NotFound") => {}
+                if matches!(
+                    failure.code.as_deref(),
+                    Some("InvalidAMIID.NotFound" | "InvalidAMIID.Unavailable")
+                ) => {}
             Err(FetchError::Api {
                 failure, attempts, ..
             }) => {
@@ -377,12 +463,251 @@ async fn lineage<E>(
         }
         if pending.len() >= 1000 {
             stats.images += pending.len() as u64;
-            on_page(Records::Lineage(std::mem::take(&mut pending)), stats)
-                .map_err(FetchError::Sink)?;
+            on_page(page(std::mem::take(&mut pending)), stats).map_err(FetchError::Sink)?;
         }
     }
     stats.images += pending.len() as u64;
-    on_page(Records::Lineage(pending), stats).map_err(FetchError::Sink)
+    on_page(page(pending), stats).map_err(FetchError::Sink)
+}
+
+/// Who may launch one owned image.
+async fn launch_permissions_of(
+    client: &aws_sdk_ec2::Client,
+    image_id: String,
+    settings: &FetchSettings,
+) -> (
+    Result<Vec<LaunchPermission>, FetchError<std::convert::Infallible>>,
+    FetchStats,
+) {
+    let mut call_stats = FetchStats::default();
+    let fetched = with_retries(settings, &mut call_stats, 1, || {
+        send_checked!(
+            "ec2:DescribeImageAttribute",
+            client
+                .describe_image_attribute()
+                .image_id(image_id.clone())
+                .attribute(aws_sdk_ec2::types::ImageAttributeName::LaunchPermission)
+        )
+    })
+    .await
+    .map(|out| {
+        let mut grants: Vec<LaunchPermission> = out
+            .launch_permissions
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| {
+                let (grantee_type, grantee) = if let Some(group) = p.group {
+                    ("group", group.as_str().to_string())
+                } else if let Some(user) = p.user_id {
+                    ("user", user)
+                } else if let Some(org) = p.organization_arn {
+                    ("organization", org)
+                } else {
+                    ("organizational-unit", p.organizational_unit_arn?)
+                };
+                Some(LaunchPermission {
+                    image_id: image_id.clone(),
+                    grantee_type: grantee_type.to_string(),
+                    grantee,
+                })
+            })
+            .collect();
+        grants.sort_by(|a, b| (&a.grantee_type, &a.grantee).cmp(&(&b.grantee_type, &b.grantee)));
+        grants.dedup();
+        grants
+    });
+    (fetched, call_stats)
+}
+
+/// Creates the reports `create` asks for and waits, within its bound, until none of
+/// them is pending.
+async fn create_reports<E>(
+    client: &aws_sdk_ec2::Client,
+    create: &CreateReports,
+    settings: &FetchSettings,
+    stats: &mut FetchStats,
+) -> Result<(), FetchError<E>> {
+    let started = tokio::time::Instant::now();
+    let fresh_after = chrono::Utc::now() - REPORT_REFRESH;
+    let recent: std::collections::HashSet<String> = usage_reports(client, settings, stats)
+        .await?
+        .into_iter()
+        .filter(|r| matches!(r.state.as_deref(), Some("pending" | "available")))
+        .filter(|r| {
+            r.creation_time_ts
+                .as_deref()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .is_some_and(|t| t > fresh_after)
+        })
+        .filter_map(|r| r.image_id)
+        .collect();
+    let mut created = Vec::new();
+    for image_id in create.image_ids.iter().filter(|id| !recent.contains(*id)) {
+        let page = stats.pages + 1;
+        let token = format!("amiq-{}-{image_id}", create.run_id);
+        let out = with_retries(settings, stats, page, || {
+            send_checked!(
+                "ec2:CreateImageUsageReport",
+                client
+                    .create_image_usage_report()
+                    .image_id(image_id.clone())
+                    .resource_types(usage_resource_type("ec2:Instance", None))
+                    .resource_types(usage_resource_type(
+                        "ec2:LaunchTemplate",
+                        Some(create.version_depth)
+                    ))
+                    .client_token(token.clone())
+            )
+        })
+        .await?;
+        stats.pages = page;
+        created.extend(out.report_id);
+    }
+    tracing::debug!(created = created.len(), "usage reports created");
+    // Waits with growing pauses while any is pending, until the bound.
+    let mut pause = std::time::Duration::from_millis(200);
+    while !created.is_empty() {
+        let mut still = Vec::new();
+        for ids in created.chunks(REPORT_IDS_PER_CALL) {
+            let page = stats.pages + 1;
+            let out = with_retries(settings, stats, page, || {
+                send_checked!(
+                    "ec2:DescribeImageUsageReports",
+                    client
+                        .describe_image_usage_reports()
+                        .set_report_ids(Some(ids.to_vec()))
+                )
+            })
+            .await?;
+            stats.pages = page;
+            still.extend(
+                (out.image_usage_reports.unwrap_or_default().into_iter())
+                    .filter(|r| r.state.as_deref() == Some("pending"))
+                    .filter_map(|r| r.report_id),
+            );
+        }
+        created = still;
+        let left = create.wait.saturating_sub(started.elapsed());
+        if created.is_empty() || left.is_zero() {
+            break;
+        }
+        tokio::time::sleep(pause.min(left)).await;
+        pause = (pause * 2).min(std::time::Duration::from_secs(15));
+    }
+    if !created.is_empty() {
+        tracing::info!(
+            pending = created.len(),
+            "usage reports still pending; a later run reads them"
+        );
+    }
+    Ok(())
+}
+
+fn usage_resource_type(
+    resource_type: &str,
+    version_depth: Option<u32>,
+) -> aws_sdk_ec2::types::ImageUsageResourceTypeRequest {
+    use aws_sdk_ec2::types::{ImageUsageResourceTypeOptionRequest, ImageUsageResourceTypeRequest};
+    let request = ImageUsageResourceTypeRequest::builder().resource_type(resource_type);
+    match version_depth {
+        Some(depth) => request
+            .resource_type_options(
+                ImageUsageResourceTypeOptionRequest::builder()
+                    .option_name("version-depth")
+                    .option_values(depth.to_string())
+                    .build(),
+            )
+            .build(),
+        None => request.build(),
+    }
+}
+
+/// Every usage report of the account in the region, each available one with its
+/// entries.
+async fn usage_reports<E>(
+    client: &aws_sdk_ec2::Client,
+    settings: &FetchSettings,
+    stats: &mut FetchStats,
+) -> Result<Vec<UsageReport>, FetchError<E>> {
+    let mut reports = Vec::new();
+    paginate(
+        "ec2:DescribeImageUsageReports",
+        settings,
+        stats,
+        |token| {
+            let sent = send_checked!(
+                "ec2:DescribeImageUsageReports",
+                client
+                    .describe_image_usage_reports()
+                    .max_results(settings.max_results)
+                    .set_next_token(token)
+            );
+            async move {
+                let out = sent.await?;
+                Ok((out.image_usage_reports.unwrap_or_default(), out.next_token))
+            }
+        },
+        |page: Vec<_>, _: &mut FetchStats| {
+            reports.extend(page.into_iter().filter_map(usage_report));
+            Ok::<(), E>(())
+        },
+    )
+    .await?;
+    let mut entries: std::collections::HashMap<String, Vec<UsageReportEntry>> =
+        std::collections::HashMap::new();
+    if reports
+        .iter()
+        .any(|r| r.state.as_deref() == Some("available"))
+    {
+        paginate(
+            "ec2:DescribeImageUsageReportEntries",
+            settings,
+            stats,
+            |token| {
+                let sent = send_checked!(
+                    "ec2:DescribeImageUsageReportEntries",
+                    client
+                        .describe_image_usage_report_entries()
+                        .max_results(settings.max_results)
+                        .set_next_token(token)
+                );
+                async move {
+                    let out = sent.await?;
+                    Ok((
+                        out.image_usage_report_entries.unwrap_or_default(),
+                        out.next_token,
+                    ))
+                }
+            },
+            |page: Vec<_>, _: &mut FetchStats| {
+                for e in page {
+                    let (Some(report), Some(account_id), Some(resource_type)) =
+                        (e.report_id, e.account_id, e.resource_type)
+                    else {
+                        continue;
+                    };
+                    entries.entry(report).or_default().push(UsageReportEntry {
+                        account_id,
+                        resource_type,
+                        usage_count: e.usage_count.unwrap_or(0),
+                    });
+                }
+                Ok::<(), E>(())
+            },
+        )
+        .await?;
+    }
+    for report in &mut reports {
+        if report.state.as_deref() == Some("available") {
+            let mut found = entries.remove(&report.report_id).unwrap_or_default();
+            found.sort_by(|a, b| {
+                (&a.account_id, &a.resource_type).cmp(&(&b.account_id, &b.resource_type))
+            });
+            report.entries = Some(found);
+        }
+    }
+    reports.sort_by(|a, b| a.report_id.cmp(&b.report_id));
+    Ok(reports)
 }
 
 /// One image's chain of copies, as links.
@@ -499,7 +824,8 @@ async fn reference_batch(
                 Ok((Records::References(page), out.next_token))
             }
         },
-        &mut |records: Records, _: &FetchStats| {
+        |records: Records, stats: &mut FetchStats| {
+            stats.images += records.len() as u64;
             if let Records::References(r) = records {
                 found.extend(r);
             }
@@ -616,6 +942,23 @@ fn snapshot(s: aws_sdk_ec2::types::Snapshot) -> Option<Snapshot> {
         description: s.description,
         owner_id: s.owner_id,
         tags: tags(s.tags),
+    })
+}
+
+fn usage_report(r: aws_sdk_ec2::types::ImageUsageReport) -> Option<UsageReport> {
+    Some(UsageReport {
+        report_id: r.report_id?,
+        image_id: r.image_id,
+        state: r.state,
+        state_reason: r.state_reason,
+        creation_time_ts: time(r.creation_time),
+        expiration_time_ts: time(r.expiration_time),
+        account_ids: r.account_ids.filter(|a| !a.is_empty()),
+        resource_types: r
+            .resource_types
+            .map(|types| types.into_iter().filter_map(|t| t.resource_type).collect()),
+        entries: None,
+        tags: tags(r.tags),
     })
 }
 

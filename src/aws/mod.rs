@@ -11,7 +11,7 @@ mod images_xml;
 mod session;
 mod whole;
 
-pub use datasets::{DatasetRequest, fetch_dataset};
+pub use datasets::{CreateReports, DatasetRequest, REPORT_REFRESH, fetch_dataset};
 pub use default_chain::{Credentials, DefaultChain};
 pub use error::{ApiFailure, FailureKind};
 pub use fetch::{FetchError, FetchSettings, FetchStats, fetch_pages};

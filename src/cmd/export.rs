@@ -19,7 +19,7 @@ pub struct ExportArgs {
     pub to: Destination,
     /// current (the inventory now), history (every version), runs (the ledger), or a
     /// dataset's current records: references, instances, snapshots, recycle-bin, settings,
-    /// lineage.
+    /// lineage, launch-permissions, usage-reports.
     #[arg(long, value_enum, default_value_t = What::Current)]
     pub what: What,
     /// Partition columns, comma-separated: region, account.

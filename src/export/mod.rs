@@ -69,6 +69,10 @@ pub enum What {
     Settings,
     /// The `image_lineage` view: each owned copy's chain to its root.
     Lineage,
+    /// The `image_launch_permissions` view: who may launch each owned image.
+    LaunchPermissions,
+    /// The `image_usage_reports` view: usage reports with their entries.
+    UsageReports,
 }
 
 impl What {
@@ -84,6 +88,8 @@ impl What {
             What::RecycleBin => "recycle-bin",
             What::Settings => "settings",
             What::Lineage => "lineage",
+            What::LaunchPermissions => "launch-permissions",
+            What::UsageReports => "usage-reports",
         }
     }
 
@@ -98,6 +104,8 @@ impl What {
             What::RecycleBin => include_str!("../../sql/export/recycle_bin.sql"),
             What::Settings => include_str!("../../sql/export/settings.sql"),
             What::Lineage => include_str!("../../sql/export/lineage.sql"),
+            What::LaunchPermissions => include_str!("../../sql/export/launch_permissions.sql"),
+            What::UsageReports => include_str!("../../sql/export/usage_reports.sql"),
         }
     }
 }

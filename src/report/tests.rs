@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use amiq_image::{BlockDeviceMapping, EbsBlockDevice, Image};
 
 use crate::plan::Dataset;
-use crate::records::{ImageReference, Instance, Records, Snapshot, to_record_batch};
+use crate::records::{
+    ImageReference, Instance, LaunchPermission, Records, Snapshot, UsageReport, UsageReportEntry,
+    to_record_batch,
+};
 use crate::store::{
     PartitionRecord, PartitionStatus, RecordStage, Store, StoreSettings, staged_listing,
 };
@@ -115,6 +118,12 @@ fn verdicts_and_reclaimable_snapshots_follow_the_rules() {
         protected,
         // Its instance is terminated: that is no use.
         image("ami-terminated", A, &[]),
+        // Shared outside the synced accounts: used there, as a usage report counts.
+        image("ami-outside", A, &[]),
+        // Shared with an organization its only report does not cover: unknown.
+        image("ami-org", A, &[]),
+        // Shared outside; its newest report counts no use: idle.
+        image("ami-covered", A, &[]),
     ];
     merge_images(&store, dir.path(), run, A, "owned", &owned);
     merge_images(
@@ -136,6 +145,86 @@ fn verdicts_and_reclaimable_snapshots_follow_the_rules() {
         }]),
     );
     fail(&store, run, B, Dataset::References);
+    let grant = |image: &str, grantee_type: &str, grantee: &str| LaunchPermission {
+        image_id: image.into(),
+        grantee_type: grantee_type.into(),
+        grantee: grantee.into(),
+    };
+    const ORG: &str = "arn:aws:organizations::111111111111:organization/o-abc";
+    merge_records(
+        &store,
+        run,
+        A,
+        Records::LaunchPermissions(vec![
+            grant("ami-public", "group", "all"),
+            grant("ami-shared", "user", B),
+            grant("ami-outside", "user", "999999999999"),
+            grant("ami-org", "organization", ORG),
+            grant("ami-covered", "user", "888888888888"),
+        ]),
+    );
+    let entry = |account: &str, resource_type: &str, usage_count: i64| UsageReportEntry {
+        account_id: account.into(),
+        resource_type: resource_type.into(),
+        usage_count,
+    };
+    let report = |id: &str, image: &str, state: &str, created: &str, entries| UsageReport {
+        report_id: id.into(),
+        image_id: Some(image.into()),
+        state: Some(state.into()),
+        creation_time_ts: Some(created.into()),
+        resource_types: Some(vec!["ec2:Instance".into(), "ec2:LaunchTemplate".into()]),
+        entries,
+        ..UsageReport::default()
+    };
+    let mut org_report = report(
+        "r-org",
+        "ami-org",
+        "available",
+        "2026-12-01T00:00:00Z",
+        Some(vec![]),
+    );
+    org_report.account_ids = Some(vec!["999999999999".into()]);
+    merge_records(
+        &store,
+        run,
+        A,
+        Records::UsageReports(vec![
+            // Entries of synced accounts are their references' business, not the report's.
+            report(
+                "r-outside",
+                "ami-outside",
+                "available",
+                "2026-12-01T00:00:00Z",
+                Some(vec![
+                    entry("999999999999", "ec2:Instance", 2),
+                    entry(A, "ec2:LaunchTemplate", 5),
+                ]),
+            ),
+            org_report,
+            report(
+                "r-old",
+                "ami-covered",
+                "available",
+                "2026-11-01T00:00:00Z",
+                Some(vec![entry("888888888888", "ec2:Instance", 1)]),
+            ),
+            report(
+                "r-new",
+                "ami-covered",
+                "available",
+                "2026-12-01T00:00:00Z",
+                Some(vec![]),
+            ),
+            report(
+                "r-pending",
+                "ami-covered",
+                "pending",
+                "2026-12-02T00:00:00Z",
+                None,
+            ),
+        ]),
+    );
     // ami-template is a copy of ami-idle-1, which stays idle but says so.
     merge_records(
         &store,
@@ -207,7 +296,22 @@ fn verdicts_and_reclaimable_snapshots_follow_the_rules() {
             "ami-shared",
             "unknown: references of 222222222222 last failed",
         ),
-        ("ami-public", "unknown: public: any account may use it"),
+        (
+            "ami-public",
+            "unknown: public: any account may use it and no usage report covers it",
+        ),
+        (
+            "ami-outside",
+            "in use: 2 instance(s) outside the synced accounts in 999999999999 (usage report r-outside)",
+        ),
+        (
+            "ami-org",
+            "unknown: shared with organization arn:aws:organizations::111111111111:organization/o-abc and its usage report r-org does not cover it",
+        ),
+        (
+            "ami-covered",
+            "idle: no resource names it in 111111111111, 888888888888; usage report r-new counts no use elsewhere",
+        ),
         (
             "ami-protected",
             "idle: no resource names it in 111111111111",
@@ -338,9 +442,51 @@ fn posture_counts_instances_on_unusable_images_and_guardrail_changes() {
         ]),
     );
 
+    // Shared with an account and an OU outside the synced set, and with a synced one.
+    merge_records(
+        &store,
+        second,
+        A,
+        Records::LaunchPermissions(
+            [
+                ("ami-public", "group", "all"),
+                ("ami-public", "user", "999999999999"),
+                (
+                    "ami-public",
+                    "organizational-unit",
+                    "arn:aws:organizations::1:ou/o-a/ou-b",
+                ),
+                ("ami-public", "user", A),
+            ]
+            .into_iter()
+            .map(|(image, t, g)| LaunchPermission {
+                image_id: image.into(),
+                grantee_type: t.into(),
+                grantee: g.into(),
+            })
+            .collect(),
+        ),
+    );
+
     let posture = include_str!("../../sql/reports/posture.sql")
         .trim_end()
         .trim_end_matches(';');
+    let outside: (i64, i64) = store
+        .connection()
+        .query_row(
+            &format!(
+                "SELECT images_shared_outside, outside_grantees FROM ({posture})
+                 WHERE account_id = '{A}'"
+            ),
+            duckdb::params![
+                chrono::Utc::now().timestamp_micros(),
+                None::<String>,
+                None::<String>
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(outside, (1, 2));
     let row: (String, String, i64, i64, i64, i64, i64, i64, i64) = store
         .connection()
         .query_row(

@@ -62,6 +62,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../sql/migrations/0003_datasets.sql"),
         step: None,
     },
+    Migration {
+        version: 4,
+        name: "sharing",
+        sql: include_str!("../../sql/migrations/0004_sharing.sql"),
+        step: None,
+    },
 ];
 
 /// The schema this release writes.

@@ -14,7 +14,9 @@ use std::sync::Arc;
 use chrono::Utc;
 use tokio::sync::Semaphore;
 
-use crate::aws::{AccountSession, ClientSettings, DatasetRequest, FetchSettings, FetchStats};
+use crate::aws::{
+    AccountSession, ClientSettings, CreateReports, DatasetRequest, FetchSettings, FetchStats,
+};
 use crate::batch::{PageOrigin, to_record_batch};
 use crate::config::{AccountConfig, Regions, SyncConfig};
 use crate::plan::{Dataset, Listing, Partition, ResolvedAccount, Scope, plan};
@@ -115,7 +117,10 @@ pub async fn run_sync(
     let (run_id, mut asked_ids) = {
         let store = Store::open_write(&config.db, &store_settings)?;
         let run_id = store.begin_run(partitions.len() + unreachable.len())?;
-        (run_id, AskedIds::plan(&store, &partitions)?)
+        (
+            run_id,
+            AskedIds::plan(&store, &partitions, config.create_usage_reports)?,
+        )
     };
     tracing::info!(run_id, partitions = partitions.len(), "sync run started");
     progress.run_started(run_id, &partitions);
@@ -159,6 +164,8 @@ pub async fn run_sync(
         merger: merger.clone(),
         progress: progress.clone(),
         reference_version_depth: config.reference_version_depth,
+        create_usage_reports: config.create_usage_reports,
+        usage_report_wait: config.usage_report_wait,
     });
     let mut tasks = tokio::task::JoinSet::new();
     for (index, partition) in partitions.into_iter().enumerate() {
@@ -302,6 +309,8 @@ struct RunShared {
     merger: Arc<Merger>,
     progress: Arc<dyn Progress>,
     reference_version_depth: u32,
+    create_usage_reports: bool,
+    usage_report_wait: std::time::Duration,
 }
 
 /// What a partition's listing gives its merge.
@@ -367,24 +376,39 @@ async fn sync_partition(
             fetched.map(Fetched::Images)
         }
         (None, Listing::Dataset(dataset)) => {
+            let mut ids = ids;
             let request = match dataset {
                 Dataset::References => DatasetRequest::References {
-                    image_ids: ids.into_asked().0,
+                    image_ids: ids.take_asked().0,
                     version_depth: run.reference_version_depth,
                 },
                 Dataset::Lineage => {
-                    let (image_ids, stored) = ids.into_asked();
+                    let (image_ids, stored) = ids.take_asked();
                     DatasetRequest::Lineage { image_ids, stored }
                 }
+                Dataset::LaunchPermissions => DatasetRequest::LaunchPermissions {
+                    image_ids: ids.take_asked().0,
+                },
+                Dataset::UsageReports => DatasetRequest::UsageReports {
+                    create: run.create_usage_reports.then(|| CreateReports {
+                        image_ids: ids.take_asked().0,
+                        version_depth: run.reference_version_depth,
+                        wait: run.usage_report_wait,
+                        run_id,
+                    }),
+                },
                 Dataset::Instances => DatasetRequest::Instances,
                 Dataset::Snapshots => DatasetRequest::Snapshots,
                 Dataset::RecycleBin => DatasetRequest::RecycleBin,
                 Dataset::Settings => DatasetRequest::Settings,
                 Dataset::Images => unreachable!("images are listed by scope"),
             };
-            fetch_records(run, index, partition, session, &mut stats, &request)
-                .await
-                .map(Fetched::Records)
+            let fetched = fetch_records(
+                run, index, partition, session, &mut stats, &request, &mut ids,
+            )
+            .await;
+            ids.finish(fetched.as_ref().map(|_| ()).map_err(String::as_str));
+            fetched.map(Fetched::Records)
         }
     };
     // The fetch slot goes to the next partition while this one waits for the writer
@@ -477,7 +501,8 @@ async fn fetch(
     stage.finish().map_err(|e| e.to_string())
 }
 
-/// Reads every page of a dataset partition into a staging file.
+/// Reads every page of a dataset partition into a staging file, noting the shared
+/// images for a usage-reports partition that waits for them.
 async fn fetch_records(
     run: &RunShared,
     index: usize,
@@ -485,11 +510,17 @@ async fn fetch_records(
     session: &AccountSession,
     stats: &mut FetchStats,
     request: &DatasetRequest,
+    ids: &mut asked::Ids,
 ) -> Result<StagedRecords, String> {
     let client = session.ec2(&partition.region);
     let mut stage = RecordStage::create(run.staging_dir.as_deref(), request.dataset())
         .map_err(|e| e.to_string())?;
     crate::aws::fetch_dataset(&client, request, &run.fetch, stats, |records, stats| {
+        if let crate::records::Records::LaunchPermissions(grants) = &records {
+            for grant in grants {
+                ids.note_id(&grant.image_id);
+            }
+        }
         let batch =
             crate::records::to_record_batch(&partition.account_id, &partition.region, &records)
                 .map_err(|e| e.to_string())?;

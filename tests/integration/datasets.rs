@@ -161,15 +161,78 @@ fn assert_datasets_match(env: &Env, store: &Store) {
                 BTreeSet::from([expected]),
                 "settings of {account} in {region}"
             );
+
+            let mut grants = BTreeSet::new();
+            for id in ids(&env.truth(account, region, "owned")) {
+                for p in fake.launch_permissions(account, region, &id).unwrap() {
+                    grants.insert(format!("{id} {}", crate::support::grant(&p)));
+                }
+            }
+            let stored = strings(
+                store,
+                "SELECT image_id || ' ' || grantee_type || ' ' || grantee
+                 FROM image_launch_permissions WHERE account_id = ? AND region = ?",
+                &p,
+            );
+            assert_eq!(
+                stored, grants,
+                "launch permissions of {account} in {region}"
+            );
+
+            let reports: BTreeSet<String> = fake
+                .usage_reports(account, region)
+                .into_iter()
+                .map(|r| {
+                    format!(
+                        "{} {} {} {}",
+                        r.report_id,
+                        r.image_id,
+                        r.state,
+                        r.account_ids.join(",")
+                    )
+                })
+                .collect();
+            let stored = strings(
+                store,
+                "SELECT report_id || ' ' || image_id || ' ' || state || ' ' ||
+                        coalesce(array_to_string(account_ids, ','), '')
+                 FROM image_usage_reports WHERE account_id = ? AND region = ?",
+                &p,
+            );
+            assert_eq!(stored, reports, "usage reports of {account} in {region}");
+            let entries: BTreeSet<String> = fake
+                .usage_report_entries(account, region)
+                .into_iter()
+                .map(|e| {
+                    format!(
+                        "{} {} {} {} {}",
+                        e.report_id, e.image_id, e.account_id, e.resource_type, e.usage_count
+                    )
+                })
+                .collect();
+            let stored = strings(
+                store,
+                "SELECT report_id || ' ' || image_id || ' ' || used_by_account_id || ' ' ||
+                        resource_type || ' ' || usage_count
+                 FROM image_usage_report_entries WHERE account_id = ? AND region = ?",
+                &p,
+            );
+            assert_eq!(
+                stored, entries,
+                "usage report entries of {account} in {region}"
+            );
         }
     }
 }
 
 /// The verdicts a cleanup should give, judged from the endpoint's truth alone: an owned
 /// image is in use when a resource of its owner or of a synced account it is shared
-/// with names it, or a live instance of theirs runs it; otherwise unknown when it is
-/// public or one of those accounts' last references listing failed; otherwise idle.
-/// Also the snapshots that only idle images map.
+/// with names it, a live instance of theirs runs it, or its newest available usage
+/// report (of instances and launch templates) counts a use in an account outside the
+/// synced set; otherwise unknown when one of those accounts' last references listing
+/// failed, or when it is public or shared with an account, organization or OU outside
+/// the synced set that no such report covers; otherwise idle. Also the snapshots that
+/// only idle images map.
 fn expected_cleanup(
     env: &Env,
     failed_references: &[&str],
@@ -181,12 +244,16 @@ fn expected_cleanup(
     for owner in ACCOUNTS {
         for region in REGIONS {
             let owned = env.truth(owner, region, "owned");
+            let reports = fake.usage_reports(owner, region);
+            let entries = fake.usage_report_entries(owner, region);
             let mut by_snapshot: BTreeMap<String, Vec<bool>> = BTreeMap::new();
             for image in &owned {
                 let id = image.image_id.clone().unwrap();
+                let grants = fake.launch_permissions(owner, region, &id).unwrap();
                 let mut users = vec![owner];
                 for other in ACCOUNTS.iter().filter(|a| **a != owner) {
-                    if ids(&env.truth(other, region, "shared")).contains(&id) {
+                    let granted = grants.iter().any(|g| g.user_id.as_deref() == Some(*other));
+                    if granted || ids(&env.truth(other, region, "shared")).contains(&id) {
                         users.push(other);
                     }
                 }
@@ -205,11 +272,43 @@ fn expected_cleanup(
                                 .contains(&i.state_name.as_str())
                     })
                 });
-                let verdict = if named || running {
+                let report = reports
+                    .iter()
+                    .filter(|r| r.image_id == id && r.state == "available")
+                    .filter(|r| {
+                        ["ec2:Instance", "ec2:LaunchTemplate"]
+                            .iter()
+                            .all(|t| r.resource_types.iter().any(|x| x.resource_type == *t))
+                    })
+                    .max_by_key(|r| (r.creation_time.clone(), r.report_id.clone()));
+                let used_outside = report.is_some_and(|r| {
+                    entries.iter().any(|e| {
+                        e.report_id == r.report_id
+                            && e.usage_count > 0
+                            && !ACCOUNTS.contains(&e.account_id.as_str())
+                    })
+                });
+                // Who may use it outside: an account (None: everyone of a group,
+                // organization or OU).
+                let mut outside: Vec<Option<String>> = grants
+                    .iter()
+                    .filter(|g| g.group.is_none())
+                    .filter(|g| g.user_id.as_deref().is_none_or(|u| !ACCOUNTS.contains(&u)))
+                    .map(|g| g.user_id.clone())
+                    .collect();
+                if image.public == Some(true) {
+                    outside.push(None);
+                }
+                let uncovered = outside.iter().any(|who| match report {
+                    None => true,
+                    Some(r) => {
+                        !r.account_ids.is_empty()
+                            && !who.as_ref().is_some_and(|a| r.account_ids.contains(a))
+                    }
+                });
+                let verdict = if named || running || used_outside {
                     "in use"
-                } else if image.public == Some(true)
-                    || users.iter().any(|u| failed_references.contains(u))
-                {
+                } else if uncovered || users.iter().any(|u| failed_references.contains(u)) {
                     "unknown"
                 } else {
                     "idle"
@@ -412,6 +511,8 @@ fn assert_exports(env: &Env, store: &Store) {
         (What::RecycleBin, "recycle_bin_images"),
         (What::Settings, "account_settings"),
         (What::Lineage, "image_lineage"),
+        (What::LaunchPermissions, "image_launch_permissions"),
+        (What::UsageReports, "image_usage_reports"),
     ] {
         let to = env.dir.path().join("export");
         let done = export(
@@ -513,4 +614,88 @@ async fn an_image_gone_since_its_listing_is_left_out_of_references() {
         expected.sort();
         assert_eq!(found, expected, "{asked:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn created_usage_reports_decide_the_images_outside_accounts_left_unknown() {
+    let env = Env::start(small_catalog()).await;
+    let mut config = config(&env);
+    assert_eq!(env.sync(&config).await.status, RunStatus::Completed);
+    let uncovered = |store: &Store| -> usize {
+        strings(
+            store,
+            "SELECT image_id FROM image_cleanup_as_of(now())
+             WHERE verdict = 'unknown' AND why LIKE '%no usage report covers it%'",
+            &[],
+        )
+        .len()
+    };
+    assert!(
+        uncovered(&env.store()) > 0,
+        "images shared outside without a report are unknown"
+    );
+
+    config.create_usage_reports = true;
+    config.usage_report_wait = std::time::Duration::from_secs(60);
+    let outcome = env.sync(&config).await;
+    assert_eq!(
+        outcome.status,
+        RunStatus::Completed,
+        "{:?}",
+        outcome.failed().collect::<Vec<_>>()
+    );
+    let store = env.store();
+    assert_datasets_match(&env, &store);
+    // Every owned image with a launch permission now has an available report.
+    let mut created = 0;
+    for account in ACCOUNTS {
+        for region in REGIONS {
+            let reports = env.fake.usage_reports(account, region);
+            for id in ids(&env.truth(account, region, "owned")) {
+                if env
+                    .fake
+                    .launch_permissions(account, region, &id)
+                    .unwrap()
+                    .is_empty()
+                {
+                    continue;
+                }
+                created += 1;
+                assert!(
+                    reports
+                        .iter()
+                        .any(|r| r.image_id == id && r.state == "available"),
+                    "{account} {region} {id}: {reports:?}"
+                );
+            }
+        }
+    }
+    assert!(created > 0);
+    let (verdicts, reclaimable, _) = expected_cleanup(&env, &[]);
+    let (stored_verdicts, stored_reclaimable) = stored_cleanup(&store);
+    assert_eq!(stored_verdicts, verdicts);
+    assert_eq!(stored_reclaimable, reclaimable);
+    assert_eq!(uncovered(&store), 0, "every outside user is covered now");
+    let used_outside = strings(
+        &store,
+        "SELECT image_id FROM image_cleanup_as_of(now()) WHERE outside_instances > 0",
+        &[],
+    );
+    assert!(!used_outside.is_empty(), "some images are used outside");
+    drop(store);
+
+    // Reports younger than a day are not made again.
+    let count = |env: &Env| -> usize {
+        ACCOUNTS
+            .iter()
+            .flat_map(|a| {
+                REGIONS
+                    .iter()
+                    .map(move |r| env.fake.usage_reports(a, r).len())
+            })
+            .sum()
+    };
+    let before = count(&env);
+    assert_eq!(env.sync(&config).await.status, RunStatus::Completed);
+    assert_eq!(count(&env), before);
 }

@@ -317,6 +317,22 @@ fn record_keys(env: &Env, dataset: Dataset, account: &str, region: &str) -> BTre
             .into_iter()
             .map(|(image, position, _)| format!("{image} {position}"))
             .collect(),
+        Dataset::LaunchPermissions => env
+            .truth(account, region, "owned")
+            .into_iter()
+            .filter_map(|i| i.image_id)
+            .flat_map(|id| {
+                fake.launch_permissions(account, region, &id)
+                    .unwrap()
+                    .into_iter()
+                    .map(move |p| format!("{id} {}", crate::support::grant(&p)))
+            })
+            .collect(),
+        Dataset::UsageReports => fake
+            .usage_reports(account, region)
+            .into_iter()
+            .map(|r| r.report_id)
+            .collect(),
         Dataset::Images => unreachable!("images are compared by scope"),
     }
 }

@@ -11,7 +11,8 @@
 //! keeps those indices, recomputed whenever its entries change.
 //!
 //! Beside the catalogs, each enabled region keeps one `Estate` per configured account:
-//! what the account has there besides images (see `estate`).
+//! what the account has there besides images (see `estate`). The world also knows the
+//! outsiders its images may be shared with (see `sharing`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -19,6 +20,8 @@ use super::config::{AMAZON_OWNER_ID, FakeConfig, FakeResources, MARKETPLACE_OWNE
 use super::dice::{Dice, mix};
 use super::estate::{self, Estate};
 use super::generate::{Places, revision_seed, ssm_candidate, traits};
+use super::sharing::{self, Outsiders};
+use super::usage_reports;
 
 /// What kind of publisher owns a catalog; decides the families of images in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +142,13 @@ pub(crate) struct World {
     pub unknown_member_rate: f64,
     /// See [`FakeResources::recycle_bin_rate`].
     pub recycle_bin_rate: f64,
+    /// The accounts and organizations outside the configured set images are shared
+    /// with (see `sharing`).
+    pub outsiders: Outsiders,
+    /// See [`FakeResources::usage_report_pending_polls`].
+    pub usage_report_pending_polls: u32,
+    /// See [`FakeResources::usage_reports_on_wall_clock`].
+    pub usage_reports_on_wall_clock: bool,
     /// Mutations so far: the fake's clock. Mutation `n` happens on day `n` after
     /// [`crate::timestamp::instant::Y2025_10`], when everything generated at the start
     /// had already happened, so times stay deterministic and never run backwards.
@@ -196,6 +206,8 @@ impl World {
                 .collect(),
             amazon: (amazon, config.amazon_per_region as u32),
         };
+        let taken: Vec<&str> = owners.iter().map(|o| o.id.as_str()).collect();
+        let outsiders = Outsiders::generate(config.seed, &taken, resources);
         let mut world = World {
             seed: config.seed,
             owners,
@@ -203,6 +215,9 @@ impl World {
             places,
             unknown_member_rate: config.unknown_member_rate,
             recycle_bin_rate: resources.recycle_bin_rate,
+            outsiders,
+            usage_report_pending_polls: resources.usage_report_pending_polls,
+            usage_reports_on_wall_clock: resources.usage_reports_on_wall_clock,
             clock: 0,
         };
         for (ordinal, region) in config.regions.iter().enumerate() {
@@ -253,6 +268,8 @@ impl World {
             };
             world.regions[position].estates = estates;
         }
+        // Reports count every estate's resources: made once all are.
+        usage_reports::generate(&mut world, resources.usage_report_rate);
         world
     }
 
@@ -291,7 +308,8 @@ impl World {
     }
 
     /// Modifies, deregisters and adds about `churn / 3` of every catalog each, then lets
-    /// every estate follow (see `estate::mutate`).
+    /// every estate follow (see `estate::mutate`), outside sharing change (see
+    /// `sharing::mutate`) and usage reports expire or fail (see `usage_reports::follow`).
     pub(crate) fn mutate(&mut self, churn: f64, seed: u64) -> MutationSummary {
         let mut summary = MutationSummary::default();
         let churn = churn.clamp(0.0, 1.5);
@@ -331,6 +349,8 @@ impl World {
         self.regions = regions;
         self.clock += 1;
         estate::mutate(self, &removed, churn, seed);
+        sharing::mutate(self, churn, seed);
+        usage_reports::follow(self);
         summary
     }
 

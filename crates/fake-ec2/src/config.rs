@@ -49,8 +49,9 @@ pub struct FakeRegion {
 pub struct Faults {
     /// Seeds the per-request draw, so a run with faults is reproducible.
     pub seed: u64,
-    /// Fraction of requests of the paginated EC2 calls (DescribeImages and the calls
-    /// about what references images) answered 503 `RequestLimitExceeded`.
+    /// Fraction of requests of the faulted EC2 calls (DescribeImages, the calls about
+    /// what references images, DescribeImageAttribute and the AMI usage report calls)
+    /// answered 503 `RequestLimitExceeded`.
     pub throttle_rate: f64,
     /// Fraction answered 500 `InternalError`.
     pub server_error_rate: f64,
@@ -111,9 +112,10 @@ impl FakeConfig {
 
 /// What the accounts have besides images, in each enabled region: the resources that
 /// reference images (instances, launch templates, SSM parameters, Image Builder
-/// recipes), snapshots and the Recycle Bin. The defaults give every account a few of
-/// each in every region, so a small world has every case; a benchmark world sets them
-/// (a resource is a few numbers, the rest is derived from seeds when it is described).
+/// recipes), snapshots, the Recycle Bin, sharing beyond the configured accounts and
+/// AMI usage reports. The defaults give every account a few of each in every region,
+/// so a small world has every case; a benchmark world sets them (a resource is a few
+/// numbers, the rest is derived from seeds when it is described).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FakeResources {
     /// Instances, launched from the account's own images, images shared with it,
@@ -134,6 +136,27 @@ pub struct FakeResources {
     /// Share of the images a mutation deregisters that go to the Recycle Bin (a
     /// retention rule covers them).
     pub recycle_bin_rate: f64,
+    /// Share of an account's available images also shared with one to three accounts
+    /// outside the configured set (drawn from a pool of `external_accounts`). It
+    /// changes no configured account's listings; mutations share and unshare more.
+    pub external_share_rate: f64,
+    /// Share of an account's available images shared with an organization or an
+    /// organizational unit outside the configured set.
+    pub external_organization_share_rate: f64,
+    /// How many accounts outside the configured set images are shared with: a small
+    /// pool, so that several images share the same outside accounts.
+    pub external_accounts: usize,
+    /// Share of the images shared with outside accounts that already have an
+    /// available AMI usage report, created a day before the world's time, so that a
+    /// read-only sync sees reports.
+    pub usage_report_rate: f64,
+    /// How many DescribeImageUsageReports answers show a new report `pending` before
+    /// it is `available` (0: available at once).
+    pub usage_report_pending_polls: u32,
+    /// Whether a report made through CreateImageUsageReport carries the wall clock's
+    /// time, as EC2's do (so a client's "younger than a day" holds), rather than the
+    /// world's day. The reports the world starts with carry the world's time.
+    pub usage_reports_on_wall_clock: bool,
 }
 
 impl Default for FakeResources {
@@ -146,6 +169,12 @@ impl Default for FakeResources {
             orphan_snapshots_per_account_region: 3,
             recycle_bin_per_account_region: 2,
             recycle_bin_rate: 0.5,
+            external_share_rate: 0.05,
+            external_organization_share_rate: 0.01,
+            external_accounts: 8,
+            usage_report_rate: 0.3,
+            usage_report_pending_polls: 1,
+            usage_reports_on_wall_clock: true,
         }
     }
 }

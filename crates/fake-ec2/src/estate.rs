@@ -1,6 +1,7 @@
 //! What an account has in a region besides its images: instances, launch templates, SSM
 //! parameters, Image Builder recipes, snapshots that outlived their images, its Recycle
-//! Bin and its image settings. Compact like the catalogs: a resource is a few numbers
+//! Bin, its image settings, what mutations did to its images' sharing outside the
+//! configured accounts, and its AMI usage reports. Compact like the catalogs: a resource is a few numbers
 //! (a serial, the image it names, a state), and everything a call shows of it is
 //! derived from seeds when it is described.
 //!
@@ -21,8 +22,10 @@ use super::parameters::Parameter;
 use super::recipes::Recipe;
 use super::recycle_bin::BinEntry;
 use super::settings::SettingsRevisions;
+use super::sharing::OutsideChange;
 use super::snapshots::{DATA_DEVICE, ORPHAN_BASE, Slot, SnapshotKey};
 use super::timestamp::instant;
+use super::usage_reports::Report;
 
 const DAY: i64 = 86_400;
 
@@ -76,6 +79,13 @@ pub(crate) struct Estate {
     /// The retention period of the account's Recycle Bin rule for images here.
     pub retention_days: u32,
     pub settings: SettingsRevisions,
+    /// What mutations did to the outside sharing of the account's images, ascending by
+    /// image index (see `sharing`).
+    pub outside: Vec<OutsideChange>,
+    /// The account's AMI usage reports here, ascending by serial; expired ones are
+    /// deleted by the next mutation.
+    pub usage_reports: Vec<Report>,
+    pub next_report: u32,
 }
 
 impl Estate {
@@ -182,6 +192,14 @@ impl Estate {
             }
             Err(_) => false,
         }
+    }
+
+    /// What mutations did to the outside sharing of the account's image at `index`.
+    pub(crate) fn outside_change(&self, index: u32) -> Option<&OutsideChange> {
+        self.outside
+            .binary_search_by_key(&index, |c| c.index)
+            .ok()
+            .map(|at| &self.outside[at])
     }
 
     pub(crate) fn in_recycle_bin(&self, index: u32) -> bool {
@@ -454,7 +472,7 @@ impl Picker<'_> {
 
 /// A count of `len * share`, rounded up or down at random so that small estates change
 /// too, in proportion.
-fn portion(dice: &mut Dice, len: usize, share: f64) -> usize {
+pub(crate) fn portion(dice: &mut Dice, len: usize, share: f64) -> usize {
     let exact = len as f64 * share;
     let whole = exact.floor();
     whole as usize + usize::from(dice.chance(exact - whole))

@@ -94,6 +94,7 @@ pub(crate) enum ResourceKind {
     LaunchTemplate,
     Snapshot,
     Volume,
+    ImageUsageReport,
 }
 
 impl ResourceKind {
@@ -103,6 +104,7 @@ impl ResourceKind {
             ResourceKind::LaunchTemplate => "lt-",
             ResourceKind::Snapshot => "snap-",
             ResourceKind::Volume => "vol-",
+            ResourceKind::ImageUsageReport => "amiur-",
         }
     }
 
@@ -112,6 +114,7 @@ impl ResourceKind {
             ResourceKind::LaunchTemplate => 0x006c_7470,
             ResourceKind::Snapshot => 0x0073_6e61,
             ResourceKind::Volume => 0x0076_6f6c,
+            ResourceKind::ImageUsageReport => 0x616d_6975,
         }
     }
 }
@@ -221,6 +224,7 @@ mod tests {
             ResourceKind::LaunchTemplate,
             ResourceKind::Snapshot,
             ResourceKind::Volume,
+            ResourceKind::ImageUsageReport,
         ];
         for kind in kinds {
             let id = resource_id(5, kind, block);

@@ -6,12 +6,15 @@
 //! GetImageAncestry, DescribeRegions, the calls about what references an account's images
 //! (DescribeImageReferences, DescribeInstanceImageMetadata, DescribeSnapshots,
 //! ListImagesInRecycleBin, GetAllowedImagesSettings, GetImageBlockPublicAccessState),
-//! STS AssumeRole and GetCallerIdentity, plus three control actions for other
-//! processes (`AmiqMutate`, `AmiqStats` and `AmiqSetFaults`). It also tells the truth:
-//! [`FakeEc2::describe`] returns what DescribeImages would, [`FakeEc2::image_ancestry`]
-//! what GetImageAncestry would, [`FakeEc2::snapshots`],
-//! [`FakeEc2::image_references`] and the like what the other calls would, so tests
-//! compare a sync or a cleanup against it.
+//! DescribeImageAttribute (launch permissions, sharing included beyond the configured
+//! accounts), the AMI usage report calls (CreateImageUsageReport,
+//! DescribeImageUsageReports, DescribeImageUsageReportEntries), STS AssumeRole and
+//! GetCallerIdentity, plus three control actions for other processes (`AmiqMutate`,
+//! `AmiqStats` and `AmiqSetFaults`). It also tells the truth: [`FakeEc2::describe`]
+//! returns what DescribeImages would, [`FakeEc2::image_ancestry`] what GetImageAncestry
+//! would, [`FakeEc2::snapshots`], [`FakeEc2::image_references`],
+//! [`FakeEc2::launch_permissions`], [`FakeEc2::usage_reports`] and the like what the
+//! other calls would, so tests compare a sync or a cleanup against it.
 //!
 //! Code map:
 //! - `config`: what world to fake; `catalog`: its compact state and mutations;
@@ -20,10 +23,18 @@
 //! - `describe_images`: the semantics; `filter`: filter matching; `token`: NextToken;
 //!   `ancestry`: GetImageAncestry, an image's chain of copies (`generate` draws which
 //!   image a copy came from).
+//! - `sharing`: who may launch an account's image: the configured accounts
+//!   (`generate::shared_with`, which the listings follow) and, drawn from a small pool
+//!   of outsiders, accounts, organizations and OUs outside the configured set, which no
+//!   listing sees; `image_attribute`: DescribeImageAttribute, the owner's view of them
+//!   and of a few members DescribeImages renders.
 //! - `estate`: what an account has in a region besides images, generated and mutated:
 //!   `instances`, `launch_templates`, `parameters`, `recipes`, `snapshots`,
 //!   `recycle_bin`, `settings`, each with its call (`references` is
-//!   DescribeImageReferences); `paging`: their pages and tokens.
+//!   DescribeImageReferences), what mutations did to its images' outside sharing, and
+//!   its AMI usage reports (`usage_reports`: creating and describing them, pending to
+//!   available to deleted; `usage_entries`: what a report counts, and the entries
+//!   call); `paging`: their pages and tokens.
 //! - `server`: HTTP, dispatch, injected faults and `UnauthorizedOperation`; `caller`:
 //!   identity from SigV4 headers; `sts`, `regions`, `control`: the other actions;
 //!   `xml`: the wire format.
@@ -31,10 +42,14 @@
 //! Architecture invariants: no image is stored, only a 12-byte entry per image (and, per
 //! Amazon catalog, which images its public SSM parameters resolve to); a resource is a
 //! few numbers (the image it names by owner and index, a serial, a state), and the
-//! snapshots of registered images are not stored at all; every rendered value is a
+//! snapshots of registered images are not stored at all; outside sharing is drawn from
+//! the image's coordinates, only what mutations changed is kept; a usage report is a few
+//! numbers plus the entries it fixed when it became available; every rendered value is a
 //! pure function of seeds, the catalogs and the estates; nothing here knows the SDK or
 //! DuckDB, and it uses no amiq crate but `amiq-image` (the shape as plain data): the fake
-//! is a second opinion on EC2, with its own filter names, id rules and messages.
+//! is a second opinion on EC2, with its own filter names, id rules and messages. Only
+//! CreateImageUsageReport and DescribeImageUsageReports (whose answers move pending
+//! reports on) change the world outside of [`FakeEc2::mutate`]; the truth API never does.
 
 mod ancestry;
 mod caller;
@@ -48,6 +63,7 @@ mod families;
 mod filter;
 mod generate;
 mod ids;
+mod image_attribute;
 mod instances;
 mod launch_templates;
 mod paging;
@@ -59,15 +75,18 @@ mod regions;
 mod request;
 mod server;
 mod settings;
+mod sharing;
 mod snapshots;
 mod stats;
 mod sts;
 mod timestamp;
 mod token;
+mod usage_entries;
+mod usage_reports;
 mod xml;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub use ancestry::{ImageAncestryEntry, MAX_ANCESTRY_ENTRIES};
 pub use catalog::MutationSummary;
@@ -91,8 +110,15 @@ pub use settings::{
     AllowedImagesSettings, ImageBlockPublicAccess, ImageCriterion, ScanResultCondition,
     WatermarkCondition,
 };
+pub use sharing::LaunchPermission;
 pub use snapshots::{SNAPSHOTS_MAX_RESULTS, Snapshot};
 pub use stats::FakeStats;
+pub use usage_entries::{USAGE_REPORTS_COUNT_OWNER, UsageReportEntry};
+pub use usage_reports::{
+    DEFAULT_USAGE_REPORT_VERSION_DEPTH, MAX_PENDING_USAGE_REPORTS, MAX_USAGE_REPORT_CLIENT_TOKEN,
+    MIN_USAGE_REPORTS_MAX_RESULTS, USAGE_REPORT_MAX_IDS, USAGE_REPORT_RETENTION_DAYS, UsageReport,
+    UsageReportResourceType,
+};
 
 use amiq_image::Image;
 use caller::Caller;
@@ -138,12 +164,13 @@ impl FakeEc2 {
     /// allows and the owner did; instances remember their deregistered image; about
     /// `churn / 3` of the instances change state, are terminated or launched; launch
     /// templates get versions, parameters and recipes newer images; settings flip now
-    /// and then. Deterministic for a seed and the same prior state.
+    /// and then; about `churn / 3` of the images shared outside the configured accounts
+    /// are unshared, as many others shared, and the outsiders' use of `churn / 3` of
+    /// them changes; pending usage reports on deregistered images fail, and reports 30
+    /// days old are deleted (mutation `n` is day `n`). Deterministic for a seed and the
+    /// same prior state.
     pub fn mutate(&self, churn: f64, seed: u64) -> MutationSummary {
-        self.world
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .mutate(churn, seed)
+        self.world_mut().mutate(churn, seed)
     }
 
     /// Replaces the injected faults; requests already running keep the old ones.
@@ -267,6 +294,62 @@ impl FakeEc2 {
         references::usage(&self.world(), account, region, version_depth)
     }
 
+    /// The truth: the launch permissions DescribeImageAttribute (`launchPermission`)
+    /// returns to `caller` in `region` for `image_id`: `group=all` if the image is
+    /// public, the configured accounts it is shared with, then the outside accounts,
+    /// organization and OU. Only the owner may ask (`AuthFailure` for another account).
+    pub fn launch_permissions(
+        &self,
+        caller: &str,
+        region: &str,
+        image_id: &str,
+    ) -> Result<Vec<LaunchPermission>, ApiError> {
+        let world = self.world();
+        let request = image_attribute::AttributeRequest {
+            image_id: Some(image_id.to_string()),
+            attribute: Some("launchPermission".into()),
+            dry_run: false,
+        };
+        let answer =
+            image_attribute::answer(&world, &Caller::new(&world, caller), region, &request)?;
+        match answer.attribute {
+            image_attribute::Attribute::LaunchPermissions(permissions) => Ok(permissions),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// The images `account` owns in `region` that are shared beyond the configured
+    /// accounts (with outside account ids, an organization or an OU), in catalog order,
+    /// each with those launch permissions only (not `group=all` nor the configured
+    /// accounts): what a test needs to check a sharing posture report.
+    pub fn shared_outside(
+        &self,
+        account: &str,
+        region: &str,
+    ) -> Vec<(String, Vec<LaunchPermission>)> {
+        sharing::shared_outside(&self.world(), account, region)
+    }
+
+    /// The accounts outside the configured set that images may be shared with (the
+    /// pool [`FakeResources::external_accounts`] sizes), fixed by the seed.
+    pub fn external_accounts(&self) -> Vec<String> {
+        self.world().outsiders.accounts.clone()
+    }
+
+    /// The truth: what DescribeImageUsageReports returns to `caller` in `region` (all
+    /// pages, no filters), without counting a poll: a pending report stays pending.
+    pub fn usage_reports(&self, caller: &str, region: &str) -> Vec<UsageReport> {
+        let world = self.world();
+        usage_reports::all(&world, &Caller::new(&world, caller), region)
+    }
+
+    /// The truth: what DescribeImageUsageReportEntries returns to `caller` in `region`
+    /// (all pages, no filters): the entries of every available report, by report.
+    pub fn usage_report_entries(&self, caller: &str, region: &str) -> Vec<UsageReportEntry> {
+        let world = self.world();
+        usage_entries::all(&world, &Caller::new(&world, caller), region)
+    }
+
     pub fn stats(&self) -> FakeStats {
         self.counters.snapshot()
     }
@@ -278,6 +361,12 @@ impl FakeEc2 {
 
     fn world(&self) -> RwLockReadGuard<'_, World> {
         self.world.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// For the calls that change the world: CreateImageUsageReport, and
+    /// DescribeImageUsageReports, whose answers move pending reports on.
+    fn world_mut(&self) -> RwLockWriteGuard<'_, World> {
+        self.world.write().unwrap_or_else(|e| e.into_inner())
     }
 
     fn faults(&self) -> Faults {

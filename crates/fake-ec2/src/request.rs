@@ -117,6 +117,22 @@ impl Params {
         numbers
     }
 
+    /// The numbers N of the keys `{prefix}.N` and `{prefix}.N.…`, ascending: the members
+    /// of a list of structures, whichever of their fields are given.
+    pub(crate) fn indices(&self, prefix: &str) -> Vec<u32> {
+        let mut numbers: Vec<u32> = self
+            .pairs
+            .keys()
+            .filter_map(|k| {
+                let rest = k.strip_prefix(prefix)?.strip_prefix('.')?;
+                rest.split('.').next()?.parse().ok()
+            })
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        numbers
+    }
+
     /// `MaxResults`, if given.
     pub(crate) fn max_results(&self) -> Result<Option<i32>, ApiError> {
         match self.get("MaxResults") {
@@ -254,6 +270,18 @@ mod tests {
         let mut params = Params::default();
         params.extend_from_form(b"IncludeDisabled=maybe");
         assert!(params.describe_request().is_err());
+    }
+
+    #[test]
+    fn indices_name_the_members_of_a_list_of_structures() {
+        let mut params = Params::default();
+        params.extend_from_form(
+            b"ResourceType.2.ResourceType=ec2%3AInstance&ResourceType.10.ResourceTypeOption.1.OptionName=version-depth\
+              &ResourceTypes.3.ResourceType=x&ResourceType.x.ResourceType=y",
+        );
+        assert_eq!(params.indices("ResourceType"), [2, 10]);
+        assert_eq!(params.indices("ResourceType.10.ResourceTypeOption"), [1]);
+        assert!(params.indices("Filter").is_empty());
     }
 
     #[test]

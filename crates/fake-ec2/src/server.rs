@@ -1,7 +1,10 @@
 //! The HTTP front end: one endpoint for EC2, STS and the control actions, dispatched on
-//! `Action`, with the configured faults injected into DescribeImages, GetImageAncestry
-//! and the calls about what references images, and `UnauthorizedOperation` for the
-//! accounts and actions the faults name.
+//! `Action`, with the configured faults injected into DescribeImages, GetImageAncestry,
+//! the calls about what references images, DescribeImageAttribute and the AMI usage
+//! report calls, and `UnauthorizedOperation` for the accounts and actions the faults
+//! name. CreateImageUsageReport and DescribeImageUsageReports change the world (a
+//! report is created, pending reports move on) and take it for writing; the other
+//! calls only read it.
 
 use std::io;
 use std::net::SocketAddr;
@@ -19,12 +22,13 @@ use tokio::task::JoinHandle;
 
 use super::FakeEc2;
 use super::caller::{Caller, CredentialScope};
+use super::catalog::World;
 use super::dice::{Dice, mix};
 use super::request::{ApiError, Params};
 use super::stats::Counters;
 use super::{
-    ancestry, control, describe_images, instances, recycle_bin, references, regions, settings,
-    snapshots, sts, xml,
+    ancestry, control, describe_images, image_attribute, instances, recycle_bin, references,
+    regions, settings, snapshots, sts, usage_entries, usage_reports, xml,
 };
 
 /// A running fake endpoint. Dropping it leaves the server running until the runtime
@@ -83,7 +87,7 @@ enum Service {
 /// The EC2 calls answered through the fault path: throttling, server errors, resets,
 /// damaged pages and spoiled tokens (for the calls that page), failing regions,
 /// latency.
-const FAULTED: [&str; 8] = [
+const FAULTED: [&str; 12] = [
     "DescribeImages",
     "DescribeImageReferences",
     "GetImageAncestry",
@@ -92,6 +96,10 @@ const FAULTED: [&str; 8] = [
     "ListImagesInRecycleBin",
     "GetAllowedImagesSettings",
     "GetImageBlockPublicAccessState",
+    "DescribeImageAttribute",
+    "CreateImageUsageReport",
+    "DescribeImageUsageReports",
+    "DescribeImageUsageReportEntries",
 ];
 
 async fn handle(
@@ -268,7 +276,6 @@ async fn faulted(fake: Arc<FakeEc2>, request: Request) -> Response {
     let id = request_id.clone();
     // A page renders up to a thousand images or resources: keep it off the async workers.
     let answer = tokio::task::spawn_blocking(move || {
-        let world = worker.world();
         let spoil = |token: Option<String>| match token {
             Some(_) if bad_token => {
                 Counters::bump(&worker.counters.bad_tokens);
@@ -278,49 +285,28 @@ async fn faulted(fake: Arc<FakeEc2>, request: Request) -> Response {
         };
         let region = scope.region.as_str();
         let (mut body, count) = match action.as_str() {
-            "DescribeImages" => {
-                let request = params.describe_request()?;
-                let page = describe_images::page(&world, &caller, region, &request)?;
-                let token = spoil(page.next_token);
-                let body = xml::describe_images_response(&id, &page.images, token.as_deref());
-                (body, page.images.len())
+            "CreateImageUsageReport" => {
+                let request = usage_reports::CreateRequest::from_params(&params)?;
+                let report =
+                    usage_reports::create(&mut worker.world_mut(), &caller, region, &request)?;
+                (usage_reports::write_created(&id, &report), 0)
             }
-            "DescribeImageReferences" => {
-                let request = references::ReferencesRequest::from_params(&params)?;
-                let mut page = references::page(&world, &caller, region, &request)?;
+            "DescribeImageUsageReports" => {
+                let request = usage_reports::ReportQuery::from_params(&params)?;
+                let mut page =
+                    usage_reports::describe(&mut worker.world_mut(), &caller, region, &request)?;
                 page.next_token = spoil(page.next_token);
-                (references::write(&id, &page), 0)
+                (usage_reports::write(&id, &page), 0)
             }
-            "DescribeInstanceImageMetadata" => {
-                let request = instances::MetadataRequest::from_params(&params)?;
-                let mut page = instances::page(&world, &caller, region, &request)?;
-                page.next_token = spoil(page.next_token);
-                (instances::write(&id, &page), 0)
-            }
-            "DescribeSnapshots" => {
-                let request = snapshots::SnapshotsRequest::from_params(&params)?;
-                let mut page = snapshots::page(&world, &caller, region, &request)?;
-                page.next_token = spoil(page.next_token);
-                (snapshots::write(&id, &page), 0)
-            }
-            "ListImagesInRecycleBin" => {
-                let request = recycle_bin::BinRequest::from_params(&params)?;
-                let mut page = recycle_bin::page(&world, &caller, region, &request)?;
-                page.next_token = spoil(page.next_token);
-                (recycle_bin::write(&id, &page), 0)
-            }
-            "GetImageAncestry" => {
-                let request = ancestry::AncestryRequest::from_params(&params)?;
-                let entries = ancestry::answer(&world, &caller, region, &request)?;
-                (ancestry::write(&id, &entries), 0)
-            }
-            "GetAllowedImagesSettings" => {
-                let settings = settings::allowed_for(&world, &caller, region)?;
-                (settings::write_allowed(&id, &settings), 0)
-            }
-            _ => {
-                let settings = settings::block_for(&world, &caller, region)?;
-                (settings::write_block(&id, &settings), 0)
+            action => {
+                let call = Call {
+                    action,
+                    params: &params,
+                    caller: &caller,
+                    region,
+                    request_id: &id,
+                };
+                call.answer(&worker.world(), &spoil)?
             }
         };
         if garbled {
@@ -350,6 +336,90 @@ async fn faulted(fake: Arc<FakeEc2>, request: Request) -> Response {
         Counters::add(&fake.counters.images_served, count as u64);
     }
     xml_response(StatusCode::OK, &request_id, Body::from(body), None)
+}
+
+/// One request of a faulted call that only reads the world.
+struct Call<'a> {
+    action: &'a str,
+    params: &'a Params,
+    caller: &'a Caller,
+    region: &'a str,
+    request_id: &'a str,
+}
+
+impl Call<'_> {
+    /// The answer's body and, for DescribeImages, the number of images in it; `spoil`
+    /// replaces a page's NextToken when a bad token was drawn.
+    fn answer(
+        &self,
+        world: &World,
+        spoil: &dyn Fn(Option<String>) -> Option<String>,
+    ) -> Result<(String, usize), ApiError> {
+        let Call {
+            params,
+            caller,
+            region,
+            request_id: id,
+            ..
+        } = *self;
+        Ok(match self.action {
+            "DescribeImages" => {
+                let request = params.describe_request()?;
+                let page = describe_images::page(world, caller, region, &request)?;
+                let token = spoil(page.next_token);
+                let body = xml::describe_images_response(id, &page.images, token.as_deref());
+                (body, page.images.len())
+            }
+            "DescribeImageReferences" => {
+                let request = references::ReferencesRequest::from_params(params)?;
+                let mut page = references::page(world, caller, region, &request)?;
+                page.next_token = spoil(page.next_token);
+                (references::write(id, &page), 0)
+            }
+            "DescribeInstanceImageMetadata" => {
+                let request = instances::MetadataRequest::from_params(params)?;
+                let mut page = instances::page(world, caller, region, &request)?;
+                page.next_token = spoil(page.next_token);
+                (instances::write(id, &page), 0)
+            }
+            "DescribeSnapshots" => {
+                let request = snapshots::SnapshotsRequest::from_params(params)?;
+                let mut page = snapshots::page(world, caller, region, &request)?;
+                page.next_token = spoil(page.next_token);
+                (snapshots::write(id, &page), 0)
+            }
+            "ListImagesInRecycleBin" => {
+                let request = recycle_bin::BinRequest::from_params(params)?;
+                let mut page = recycle_bin::page(world, caller, region, &request)?;
+                page.next_token = spoil(page.next_token);
+                (recycle_bin::write(id, &page), 0)
+            }
+            "GetImageAncestry" => {
+                let request = ancestry::AncestryRequest::from_params(params)?;
+                let entries = ancestry::answer(world, caller, region, &request)?;
+                (ancestry::write(id, &entries), 0)
+            }
+            "DescribeImageAttribute" => {
+                let request = image_attribute::AttributeRequest::from_params(params)?;
+                let answer = image_attribute::answer(world, caller, region, &request)?;
+                (image_attribute::write(id, &answer), 0)
+            }
+            "DescribeImageUsageReportEntries" => {
+                let request = usage_reports::ReportQuery::from_params(params)?;
+                let mut page = usage_entries::page(world, caller, region, &request)?;
+                page.next_token = spoil(page.next_token);
+                (usage_entries::write(id, &page), 0)
+            }
+            "GetAllowedImagesSettings" => {
+                let settings = settings::allowed_for(world, caller, region)?;
+                (settings::write_allowed(id, &settings), 0)
+            }
+            _ => {
+                let settings = settings::block_for(world, caller, region)?;
+                (settings::write_block(id, &settings), 0)
+            }
+        })
+    }
 }
 
 /// Sends the headers (with the full Content-Length) and half the body, then fails the

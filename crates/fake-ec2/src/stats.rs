@@ -10,7 +10,9 @@ pub struct FakeStats {
     pub describe_images_requests: u64,
     /// Requests of the other calls that go through the fault path (DescribeSnapshots,
     /// DescribeImageReferences, DescribeInstanceImageMetadata, ListImagesInRecycleBin,
-    /// GetAllowedImagesSettings, GetImageBlockPublicAccessState).
+    /// GetAllowedImagesSettings, GetImageBlockPublicAccessState, GetImageAncestry,
+    /// DescribeImageAttribute, CreateImageUsageReport, DescribeImageUsageReports,
+    /// DescribeImageUsageReportEntries).
     pub resource_requests: u64,
     /// Answered 403 `UnauthorizedOperation`.
     pub unauthorized: u64,

@@ -286,3 +286,19 @@ pub fn lineage_truth(env: &Env, account: &str, region: &str) -> BTreeSet<(String
         })
         .collect()
 }
+
+/// A launch permission as the store keys it: its grantee's type and the grantee.
+pub fn grant(p: &amiq_fake_ec2::LaunchPermission) -> String {
+    match (
+        &p.group,
+        &p.user_id,
+        &p.organization_arn,
+        &p.organizational_unit_arn,
+    ) {
+        (Some(group), ..) => format!("group {group}"),
+        (_, Some(user), ..) => format!("user {user}"),
+        (_, _, Some(org), _) => format!("organization {org}"),
+        (_, _, _, Some(ou)) => format!("organizational-unit {ou}"),
+        _ => panic!("a launch permission names a grantee"),
+    }
+}
