@@ -480,3 +480,68 @@ async fn the_snapshots_dataset_stores_what_moto_describes() {
         assert_eq!(got, expected, "{account}");
     }
 }
+
+/// The launch-permissions dataset of two accounts stores, for each owned image, what
+/// moto's DescribeImageAttribute launchPermission returns: accounts (synced or not),
+/// everyone, an organization and an OU.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_launch_permissions_dataset_stores_what_moto_describes() {
+    let (_moto, url) = start_moto();
+    let accounts = ["111111111111", "222222222222"];
+    let truth: BTreeMap<String, BTreeMap<String, Vec<Value>>> =
+        prepare("moto_launch_permissions.py", &url, &accounts);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = SyncConfig {
+        regions: Regions::Listed(vec!["us-east-1".into()]),
+        scopes: vec![amiq::plan::Scope::Owned],
+        datasets: vec![
+            amiq::plan::Dataset::Images,
+            amiq::plan::Dataset::LaunchPermissions,
+        ],
+        ..moto_config(&url, dir.path().join("moto.duckdb"), &accounts)
+    };
+    let outcome = amiq::sync::run_sync(&config, Arc::new(LogLines), std::future::pending())
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.status,
+        RunStatus::Completed,
+        "{:?}",
+        outcome.partitions
+    );
+    let store = Store::open_read(&config.db, &StoreSettings::default()).unwrap();
+    for account in accounts {
+        let expected: BTreeSet<String> = truth[account]
+            .iter()
+            .flat_map(|(image, grants)| {
+                grants.iter().map(move |g| {
+                    let (kind, who) = [
+                        ("Group", "group"),
+                        ("UserId", "user"),
+                        ("OrganizationArn", "organization"),
+                        ("OrganizationalUnitArn", "organizational-unit"),
+                    ]
+                    .into_iter()
+                    .find_map(|(member, kind)| g.get(member)?.as_str().map(|v| (kind, v)))
+                    .unwrap_or_else(|| panic!("a grant names a grantee: {g}"));
+                    format!("{image} {kind} {who}")
+                })
+            })
+            .collect();
+        assert_eq!(expected.len(), 5, "{account}: {expected:?}");
+        let mut stmt = store
+            .connection()
+            .prepare(
+                "SELECT image_id || ' ' || grantee_type || ' ' || grantee
+                 FROM image_launch_permissions WHERE account_id = ?",
+            )
+            .unwrap();
+        let stored: BTreeSet<String> = stmt
+            .query_map([account], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(stored, expected, "{account}");
+    }
+}
