@@ -541,28 +541,54 @@ async fn create_reports<E>(
         })
         .filter_map(|r| r.image_id)
         .collect();
+    let asked: Vec<String> = (create.image_ids.iter())
+        .filter(|id| !recent.contains(*id))
+        .cloned()
+        .collect();
+    let calls = asked
+        .into_iter()
+        .map(|image_id| create_report(client, image_id, create, settings));
+    let mut calls = futures::stream::iter(calls).buffered(REFERENCE_CALLS_IN_FLIGHT);
     let mut created = Vec::new();
-    for image_id in create.image_ids.iter().filter(|id| !recent.contains(*id)) {
-        let page = stats.pages + 1;
-        let token = format!("amiq-{}-{image_id}", create.run_id);
-        let out = with_retries(settings, stats, page, || {
-            send_checked!(
-                "ec2:CreateImageUsageReport",
-                client
-                    .create_image_usage_report()
-                    .image_id(image_id.clone())
-                    .resource_types(usage_resource_type("ec2:Instance", None))
-                    .resource_types(usage_resource_type(
-                        "ec2:LaunchTemplate",
-                        Some(create.version_depth)
-                    ))
-                    .client_token(token.clone())
-            )
-        })
-        .await?;
-        stats.pages = page;
-        created.extend(out.report_id);
+    while let Some((made, call_stats)) = calls.next().await {
+        stats.retries += call_stats.retries;
+        stats.throttles += call_stats.throttles;
+        stats.pages += 1;
+        match made {
+            Ok(report) => created.extend(report),
+            // Deregistered since its listing: nothing to report on.
+            Err(FetchError::Api { failure, .. })
+                if matches!(
+                    failure.code.as_deref(),
+                    Some("InvalidAMIID.NotFound" | "InvalidAMIID.Unavailable")
+                ) => {}
+            // The account's quota of pending reports: the reports that exist are still
+            // read, and a later run makes the rest.
+            Err(FetchError::Api { failure, .. })
+                if failure.code.as_deref() == Some("ResourceLimitExceeded") =>
+            {
+                tracing::warn!(error = %failure, "cannot create more usage reports now");
+                break;
+            }
+            Err(FetchError::Api {
+                failure, attempts, ..
+            }) => {
+                return Err(FetchError::Api {
+                    failure,
+                    page: stats.pages,
+                    attempts,
+                });
+            }
+            Err(FetchError::RepeatedToken { operation, .. }) => {
+                return Err(FetchError::RepeatedToken {
+                    operation,
+                    page: stats.pages,
+                });
+            }
+            Err(FetchError::Sink(never)) => match never {},
+        }
     }
+    drop(calls);
     tracing::debug!(created = created.len(), "usage reports created");
     // Waits with growing pauses while any is pending, until the bound.
     let mut pause = std::time::Duration::from_millis(200);
@@ -601,6 +627,38 @@ async fn create_reports<E>(
         );
     }
     Ok(())
+}
+
+/// One CreateImageUsageReport: instances and launch templates in every account.
+async fn create_report(
+    client: &aws_sdk_ec2::Client,
+    image_id: String,
+    create: &CreateReports,
+    settings: &FetchSettings,
+) -> (
+    Result<Option<String>, FetchError<std::convert::Infallible>>,
+    FetchStats,
+) {
+    let mut call_stats = FetchStats::default();
+    // The same token on a retry: EC2 makes no second report.
+    let token = format!("amiq-{}-{image_id}", create.run_id);
+    let made = with_retries(settings, &mut call_stats, 1, || {
+        send_checked!(
+            "ec2:CreateImageUsageReport",
+            client
+                .create_image_usage_report()
+                .image_id(image_id.clone())
+                .resource_types(usage_resource_type("ec2:Instance", None))
+                .resource_types(usage_resource_type(
+                    "ec2:LaunchTemplate",
+                    Some(create.version_depth)
+                ))
+                .client_token(token.clone())
+        )
+    })
+    .await
+    .map(|out| out.report_id);
+    (made, call_stats)
 }
 
 fn usage_resource_type(
