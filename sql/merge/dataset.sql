@@ -10,9 +10,9 @@
 -- One row per key (a record listed twice, on two pages, with two contents: the one
 -- with the lower hash, so that the choice does not depend on the order of the rows).
 CREATE OR REPLACE TEMP TABLE staged_keys AS
-SELECT DISTINCT ON (record_key) record_key, content_hash
+SELECT record_key, min(content_hash) AS content_hash
 FROM staged_records
-ORDER BY record_key, content_hash;
+GROUP BY record_key;
 
 CREATE OR REPLACE TEMP TABLE open_keys AS
 SELECT t.record_key, t.content_hash

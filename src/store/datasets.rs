@@ -13,7 +13,8 @@ use crate::records;
 
 /// One partition's records merged into `{table}`; see the file.
 const DATASET_SQL: &str = include_str!("../../sql/merge/dataset.sql");
-/// A lineage listing's markers replaced by the chains the store holds; see the file.
+/// A lineage listing with its markers replaced by the chains the store holds; see the
+/// file.
 const LINEAGE_CARRY_SQL: &str = include_str!("../../sql/merge/lineage_carry.sql");
 
 /// A completed dataset partition's records, staged in a Parquet file like a listing of
@@ -128,25 +129,42 @@ impl Store {
         }
         let schema = records::schema(staged.dataset);
         let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-        let columns = columns.join(", ");
-        // Typed as the table is, then filled from the staging file.
-        conn.execute_batch(&format!(
-            "CREATE OR REPLACE TEMP TABLE staged_records AS
-             SELECT {columns} FROM {table} LIMIT 0"
-        ))?;
-        conn.execute(
-            &format!("INSERT INTO staged_records SELECT {columns} FROM read_parquet(?)"),
-            [staged.path().to_string_lossy().as_ref()],
-        )?;
         conn.execute(
             "CREATE OR REPLACE TEMP TABLE dataset_args AS
              SELECT ?::BIGINT AS run_id, ?::VARCHAR AS account_id, ?::VARCHAR AS region",
             params![record.run_id, record.account_id, record.region],
         )?;
-        if staged.dataset == Dataset::Lineage {
-            let carried: Vec<String> = columns.split(", ").map(|c| format!("t.{c}")).collect();
-            conn.execute_batch(&LINEAGE_CARRY_SQL.replace("{columns}", &carried.join(", ")))?;
-        }
+        // The staging file read in place, typed as the table is: a temporary table
+        // filled with more than a row group's records in the merge's transaction read
+        // back empty (DuckDB's transaction-local storage), so none is made.
+        let mut types = conn.prepare(
+            "SELECT column_name, data_type FROM duckdb_columns()
+             WHERE table_name = ? AND NOT internal",
+        )?;
+        let types: std::collections::HashMap<String, String> = types
+            .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let typed: Vec<String> = columns
+            .iter()
+            .map(|c| format!("CAST({c} AS {}) AS {c}", types[*c]))
+            .collect();
+        let file = format!(
+            "read_parquet('{}')",
+            staged.path().to_string_lossy().replace('\'', "''")
+        );
+        let listed = format!("SELECT {} FROM {file}", typed.join(", "));
+        let staged_sql = if staged.dataset == Dataset::Lineage {
+            let carried: Vec<String> = columns.iter().map(|c| format!("t.{c}")).collect();
+            LINEAGE_CARRY_SQL
+                .replace("{listed}", &listed)
+                .replace("{file}", &file)
+                .replace("{columns}", &carried.join(", "))
+        } else {
+            listed
+        };
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE TEMP VIEW staged_records AS {staged_sql}"
+        ))?;
         conn.execute_batch(&merge_sql(staged.dataset))?;
         let counts =
             conn.query_row("SELECT added, changed, gone FROM dataset_counts", [], |r| {
@@ -157,7 +175,7 @@ impl Store {
                 })
             })?;
         conn.execute_batch(
-            "DROP TABLE staged_records; DROP TABLE staged_keys; DROP TABLE open_keys;
+            "DROP VIEW staged_records; DROP TABLE staged_keys; DROP TABLE open_keys;
              DROP TABLE dataset_counts; DROP TABLE dataset_args;",
         )?;
         record_merged(conn, record, counts)
@@ -224,6 +242,31 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap()
+    }
+
+    #[test]
+    fn a_partition_of_more_records_than_a_row_group_is_stored_whole() {
+        // DuckDB's row groups hold 122,880 rows; a partition of more once read back
+        // as nothing from a temporary table filled in the merge's transaction.
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::open_write(&dir.path().join("t.duckdb"), &StoreSettings::default()).unwrap();
+        let many: Vec<Snapshot> = (0..250_000)
+            .map(|i| snapshot(&format!("snap-{i:08}"), 8))
+            .collect();
+        let counts = merge(&store, many.clone());
+        assert_eq!((counts.added, counts.changed, counts.gone), (250_000, 0, 0));
+        let stored: i64 = store
+            .connection()
+            .query_row(
+                "SELECT count(*) FROM snapshots_history WHERE valid_to IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(stored, 250_000);
+        let again = merge(&store, many);
+        assert_eq!((again.added, again.changed, again.gone), (0, 0, 0));
     }
 
     #[test]
