@@ -2,16 +2,13 @@
 -- deregistration would free, each snapshot counted once however many idle images map
 -- it, at the snapshots' own tiers and as if all were at each rate.
 -- Parameters: as-of (epoch microseconds), account, region, rate, archive_rate.
-WITH args AS (
-    SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS t, ?::VARCHAR AS only_account,
-           ?::VARCHAR AS only_region, ?::DOUBLE AS rate, ?::DOUBLE AS archive_rate
-), images AS MATERIALIZED (
+WITH images AS MATERIALIZED (
     -- Only the columns read below, so that the snapshot lists are never built.
     SELECT c.image_id, c.verdict, c.deregistration_protection, c.freed_snapshots,
            c.freed_gib, c.freed_archive_gib, c.freed_sized_by_volume
-    FROM image_cleanup_as_of((SELECT t FROM args)) c, args a
-    WHERE (a.only_account IS NULL OR c.account_id = a.only_account)
-      AND (a.only_region IS NULL OR c.region = a.only_region)
+    FROM image_cleanup_as_of(make_timestamp($1::BIGINT)::TIMESTAMPTZ) c
+    WHERE ($2::VARCHAR IS NULL OR c.account_id = $2::VARCHAR)
+      AND ($3::VARCHAR IS NULL OR c.region = $3::VARCHAR)
 ), verdicts AS (
     -- Every verdict, with none too.
     SELECT k.verdict, k.rank, count(i.image_id) AS images,
@@ -30,10 +27,10 @@ SELECT v.verdict, v.images, v.protected AS deregistration_protected,
        CASE WHEN v.verdict = 'idle' THEN r.snapshots END AS reclaimable_snapshots,
        CASE WHEN v.verdict = 'idle' THEN round(r.gib, 2) END AS reclaimable_gib,
        CASE WHEN v.verdict = 'idle'
-            THEN round((r.gib - r.archive_gib) * a.rate + r.archive_gib * a.archive_rate, 2)
+            THEN round((r.gib - r.archive_gib) * $4::DOUBLE + r.archive_gib * $5::DOUBLE, 2)
        END AS monthly_usd_as_stored,
-       CASE WHEN v.verdict = 'idle' THEN round(r.gib * a.rate, 2) END AS monthly_usd_at_standard_rate,
-       CASE WHEN v.verdict = 'idle' THEN round(r.gib * a.archive_rate, 2) END AS monthly_usd_at_archive_rate,
+       CASE WHEN v.verdict = 'idle' THEN round(r.gib * $4::DOUBLE, 2) END AS monthly_usd_at_standard_rate,
+       CASE WHEN v.verdict = 'idle' THEN round(r.gib * $5::DOUBLE, 2) END AS monthly_usd_at_archive_rate,
        CASE WHEN v.verdict = 'idle' THEN r.sized_by_volume END AS sized_by_volume
-FROM verdicts v, reclaimable r, args a
+FROM verdicts v, reclaimable r
 ORDER BY v.rank;
