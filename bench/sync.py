@@ -245,8 +245,8 @@ def partitions(args):
               f"second run {statistics.median(seconds):.2f} s")
 
 
-# Every dataset but launch-permissions, whose one call per owned image is measured on
-# its own (`--launch-permissions`): usage reports are read, not created.
+# Every dataset but launch-permissions (one DescribeImageAttribute per owned image, a
+# million calls a run here); usage reports are read, not created.
 DATASETS = ["images", "references", "instances", "snapshots", "recycle-bin", "settings", "lineage",
             "usage-reports"]
 
