@@ -527,6 +527,14 @@ async fn create_reports<E>(
     settings: &FetchSettings,
     stats: &mut FetchStats,
 ) -> Result<(), FetchError<E>> {
+    if create.image_ids.is_empty() {
+        // Nothing is shared, or nothing is known: this run and the store have no launch
+        // permission of this account and region.
+        tracing::info!(
+            "no owned image here has a launch permission (as the launch-permissions dataset last saw), so no usage report is created"
+        );
+        return Ok(());
+    }
     let started = tokio::time::Instant::now();
     let fresh_after = chrono::Utc::now() - REPORT_REFRESH;
     let recent: std::collections::HashSet<String> = usage_reports(client, settings, stats)
