@@ -359,20 +359,7 @@ async fn references<E>(
         stats.throttles += batch_stats.throttles;
         stats.pages += batch_stats.pages;
         if let Err(e) = fetched {
-            return Err(match e {
-                FetchError::Api {
-                    failure, attempts, ..
-                } => FetchError::Api {
-                    failure,
-                    page: stats.pages + 1,
-                    attempts,
-                },
-                FetchError::RepeatedToken { operation, .. } => FetchError::RepeatedToken {
-                    operation,
-                    page: stats.pages,
-                },
-                FetchError::Sink(never) => match never {},
-            });
+            return Err(at_page(e, stats.pages));
         }
         stats.images += found.len() as u64;
         pending.extend(found);
@@ -439,27 +426,8 @@ where
         stats.pages += 1;
         match fetched {
             Ok(records) => pending.extend(records),
-            Err(FetchError::Api { failure, .. })
-                if matches!(
-                    failure.code.as_deref(),
-                    Some("InvalidAMIID.NotFound" | "InvalidAMIID.Unavailable")
-                ) => {}
-            Err(FetchError::Api {
-                failure, attempts, ..
-            }) => {
-                return Err(FetchError::Api {
-                    failure,
-                    page: stats.pages,
-                    attempts,
-                });
-            }
-            Err(FetchError::RepeatedToken { operation, .. }) => {
-                return Err(FetchError::RepeatedToken {
-                    operation,
-                    page: stats.pages,
-                });
-            }
-            Err(FetchError::Sink(never)) => match never {},
+            Err(FetchError::Api { failure, .. }) if image_gone(&failure) => {}
+            Err(e) => return Err(at_page(e, stats.pages - 1)),
         }
         if pending.len() >= 1000 {
             stats.images += pending.len() as u64;
@@ -565,11 +533,7 @@ async fn create_reports<E>(
         match made {
             Ok(report) => created.extend(report),
             // Deregistered since its listing: nothing to report on.
-            Err(FetchError::Api { failure, .. })
-                if matches!(
-                    failure.code.as_deref(),
-                    Some("InvalidAMIID.NotFound" | "InvalidAMIID.Unavailable")
-                ) => {}
+            Err(FetchError::Api { failure, .. }) if image_gone(&failure) => {}
             // The account's quota of pending reports: the reports that exist are still
             // read, and a later run makes the rest.
             Err(FetchError::Api { failure, .. })
@@ -578,22 +542,7 @@ async fn create_reports<E>(
                 tracing::warn!(error = %failure, "cannot create more usage reports now");
                 break;
             }
-            Err(FetchError::Api {
-                failure, attempts, ..
-            }) => {
-                return Err(FetchError::Api {
-                    failure,
-                    page: stats.pages,
-                    attempts,
-                });
-            }
-            Err(FetchError::RepeatedToken { operation, .. }) => {
-                return Err(FetchError::RepeatedToken {
-                    operation,
-                    page: stats.pages,
-                });
-            }
-            Err(FetchError::Sink(never)) => match never {},
+            Err(e) => return Err(at_page(e, stats.pages - 1)),
         }
     }
     drop(calls);
@@ -851,8 +800,35 @@ async fn references_of(
 }
 
 fn is_gone<E>(fetched: &Result<(), FetchError<E>>) -> bool {
-    matches!(fetched, Err(FetchError::Api { failure, .. })
-        if failure.code.as_deref() == Some("InvalidAMIID.NotFound"))
+    matches!(fetched, Err(FetchError::Api { failure, .. }) if image_gone(failure))
+}
+
+/// Whether a call failed because its image is no longer there (deregistered since its
+/// listing): nothing can name it, and it has nothing left to keep.
+fn image_gone(failure: &ApiFailure) -> bool {
+    matches!(
+        failure.code.as_deref(),
+        Some("InvalidAMIID.NotFound" | "InvalidAMIID.Unavailable")
+    )
+}
+
+/// A failed call of a partition made of many calls, as the partition's failure: an API
+/// failure at the page after `done` pages, a repeated token at the last page.
+fn at_page<E>(e: FetchError<std::convert::Infallible>, done: u32) -> FetchError<E> {
+    match e {
+        FetchError::Api {
+            failure, attempts, ..
+        } => FetchError::Api {
+            failure,
+            page: done + 1,
+            attempts,
+        },
+        FetchError::RepeatedToken { operation, .. } => FetchError::RepeatedToken {
+            operation,
+            page: done,
+        },
+        FetchError::Sink(never) => match never {},
+    }
 }
 
 /// The references to one call's ids, every page of it.
