@@ -2,6 +2,8 @@
 //! CreateImageUsageReport, DescribeImageUsageReports and DescribeImageUsageReportEntries
 //! serialised by `aws-sdk-ec2`, answers parsed by it and equal to the fake's truth.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -9,14 +11,13 @@ use amiq_fake_ec2::{
     DescribeRequest, FakeConfig, FakeEc2, FakeHandle, FakeRegion, FakeResources, Faults,
     LaunchPermission, UsageReport, UsageReportEntry, UsageReportResourceType,
 };
-use aws_credential_types::Credentials;
 use aws_sdk_ec2::config::retry::RetryConfig;
-use aws_sdk_ec2::config::{BehaviorVersion, Region};
-use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_ec2::types::{
     Filter, ImageAttributeName, ImageUsageResourceTypeOptionRequest, ImageUsageResourceTypeRequest,
 };
+
+use common::{assumed, ec2, error_code, static_keys};
 
 const A: &str = "111111111111";
 const B: &str = "222222222222";
@@ -57,58 +58,6 @@ async fn start() -> (Arc<FakeEc2>, FakeHandle) {
     let fake = FakeEc2::with_resources(config(), resources());
     let handle = fake.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
     (fake, handle)
-}
-
-fn static_keys() -> Credentials {
-    Credentials::new("AKIDSTATICTEST", "secret", None, None, "test")
-}
-
-fn ec2(
-    handle: &FakeHandle,
-    region: &str,
-    credentials: Credentials,
-    retry: RetryConfig,
-) -> aws_sdk_ec2::Client {
-    let config = aws_sdk_ec2::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(handle.url())
-        .region(Region::new(region.to_string()))
-        .credentials_provider(credentials)
-        .retry_config(retry)
-        .build();
-    aws_sdk_ec2::Client::from_conf(config)
-}
-
-/// Credentials for `account`, through AssumeRole as a sync gets them.
-async fn assumed(handle: &FakeHandle, account: &str) -> Credentials {
-    let config = aws_sdk_sts::Config::builder()
-        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
-        .endpoint_url(handle.url())
-        .region(aws_sdk_sts::config::Region::new(REGION))
-        .credentials_provider(static_keys())
-        .build();
-    let out = aws_sdk_sts::Client::from_conf(config)
-        .assume_role()
-        .role_arn(format!("arn:aws:iam::{account}:role/amiq-reader"))
-        .role_session_name("usage-test")
-        .send()
-        .await
-        .unwrap();
-    let c = out.credentials().unwrap();
-    Credentials::new(
-        c.access_key_id(),
-        c.secret_access_key(),
-        Some(c.session_token().to_string()),
-        None,
-        "assumed",
-    )
-}
-
-fn error_code<T, E: ProvideErrorMetadata, R>(result: Result<T, SdkError<E, R>>) -> Option<String> {
-    match result {
-        Ok(_) => None,
-        Err(error) => error.code().map(String::from),
-    }
 }
 
 /// A timestamp the SDK read, written back as text.

@@ -1,6 +1,8 @@
 //! The fake EC2 endpoint as the real SDKs see it: requests serialised by `aws-sdk-ec2` and
 //! `aws-sdk-sts`, responses parsed by them, and the answers equal to the fake's truth.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -9,8 +11,7 @@ use amiq_fake_ec2::{
 };
 use aws_credential_types::Credentials;
 use aws_sdk_ec2::config::retry::RetryConfig;
-use aws_sdk_ec2::config::{BehaviorVersion, Region};
-use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::error::SdkError;
 use aws_sdk_ec2::operation::describe_images::DescribeImagesError;
 use aws_sdk_ec2::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_ec2::types::{
@@ -18,6 +19,8 @@ use aws_sdk_ec2::types::{
     ResourceTypeOption, ResourceTypeRequest,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use common::{assumed, ec2, error_code, failure, static_keys, sts};
 
 const A: &str = "111111111111";
 const B: &str = "222222222222";
@@ -47,36 +50,6 @@ async fn start() -> (Arc<FakeEc2>, FakeHandle) {
     let fake = FakeEc2::new(config());
     let handle = fake.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
     (fake, handle)
-}
-
-fn static_keys() -> Credentials {
-    Credentials::new("AKIDSTATICTEST", "secret", None, None, "test")
-}
-
-fn ec2(
-    handle: &FakeHandle,
-    region: &str,
-    credentials: Credentials,
-    retry: RetryConfig,
-) -> aws_sdk_ec2::Client {
-    let config = aws_sdk_ec2::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(handle.url())
-        .region(Region::new(region.to_string()))
-        .credentials_provider(credentials)
-        .retry_config(retry)
-        .build();
-    aws_sdk_ec2::Client::from_conf(config)
-}
-
-fn sts(handle: &FakeHandle, credentials: Credentials) -> aws_sdk_sts::Client {
-    let config = aws_sdk_sts::Config::builder()
-        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
-        .endpoint_url(handle.url())
-        .region(aws_sdk_sts::config::Region::new("us-east-1"))
-        .credentials_provider(credentials)
-        .build();
-    aws_sdk_sts::Client::from_conf(config)
 }
 
 /// Every image of `Owners=self`, paginated at 1000 by the SDK's paginator.
@@ -633,42 +606,6 @@ async fn unknown_members_are_sent_where_the_truth_has_them() {
 // ---------------------------------------------------------------------------------------
 // The calls about what references images: each pages to its truth, refuses what EC2
 // refuses, fails as faults say, and follows mutations.
-
-/// Credentials for `account`, through AssumeRole as a sync gets them.
-async fn assumed(handle: &FakeHandle, account: &str) -> Credentials {
-    let out = sts(handle, static_keys())
-        .assume_role()
-        .role_arn(format!("arn:aws:iam::{account}:role/amiq-cleanup"))
-        .role_session_name("cleanup-test")
-        .send()
-        .await
-        .unwrap();
-    let c = out.credentials().unwrap();
-    Credentials::new(
-        c.access_key_id(),
-        c.secret_access_key(),
-        Some(c.session_token().to_string()),
-        None,
-        "assumed",
-    )
-}
-
-/// The error code and message of any failed call, as a client reads them.
-fn failure<T, E: ProvideErrorMetadata, R>(
-    result: Result<T, SdkError<E, R>>,
-) -> (Option<String>, Option<String>) {
-    match result {
-        Ok(_) => (None, None),
-        Err(error) => (
-            error.code().map(String::from),
-            error.message().map(String::from),
-        ),
-    }
-}
-
-fn error_code<T, E: ProvideErrorMetadata, R>(result: Result<T, SdkError<E, R>>) -> Option<String> {
-    failure(result).0
-}
 
 type Pairs = Option<Vec<(Option<String>, Option<String>)>>;
 
