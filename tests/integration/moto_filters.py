@@ -9,22 +9,10 @@ answer is {"ids": [sorted image ids]} or {"error": "<what moto said>"}.
 import json
 import sys
 
-import boto3
+from moto_session import ec2_client
 
 endpoint, account, region = sys.argv[1:4]
-BASE = dict(endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing")
-sts = boto3.client("sts", region_name=region, **BASE)
-creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/Inventory", RoleSessionName="filters")[
-    "Credentials"
-]
-ec2 = boto3.client(
-    "ec2",
-    region_name=region,
-    endpoint_url=endpoint,
-    aws_access_key_id=creds["AccessKeyId"],
-    aws_secret_access_key=creds["SecretAccessKey"],
-    aws_session_token=creds["SessionToken"],
-)
+ec2 = ec2_client(endpoint, account, region, session_name="filters")
 answers = []
 for q in json.load(sys.stdin):
     try:

@@ -12,28 +12,16 @@ shared with an organization and an OU, one not shared. Prints
 import json
 import sys
 
-import boto3
+from moto_session import ec2_client
 
 endpoint, accounts = sys.argv[1], sys.argv[2:]
 REGION = "us-east-1"
-BASE = dict(endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing")
 ORG = "arn:aws:organizations::123456789012:organization/o-abcdefghij"
 OU = "arn:aws:organizations::123456789012:ou/o-abcdefghij/ou-ab12-cdef3456"
 
 
 def session(account):
-    sts = boto3.client("sts", region_name=REGION, **BASE)
-    creds = sts.assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/Inventory", RoleSessionName="prepare"
-    )["Credentials"]
-    return boto3.client(
-        "ec2",
-        region_name=REGION,
-        endpoint_url=endpoint,
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-    )
+    return ec2_client(endpoint, account, REGION)
 
 
 truth = {}

@@ -11,26 +11,14 @@ us-east-1, each snapshotted (one twice), with tags on some; prints
 import json
 import sys
 
-import boto3
+from moto_session import ec2_client
 
 endpoint, accounts = sys.argv[1], sys.argv[2:]
 REGION = "us-east-1"
-BASE = dict(endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
 def session(account):
-    sts = boto3.client("sts", region_name=REGION, **BASE)
-    creds = sts.assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/Inventory", RoleSessionName="prepare"
-    )["Credentials"]
-    return boto3.client(
-        "ec2",
-        region_name=REGION,
-        endpoint_url=endpoint,
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-    )
+    return ec2_client(endpoint, account, REGION)
 
 
 truth = {}
