@@ -187,8 +187,8 @@ pub async fn fetch_dataset<E>(
         }
         DatasetRequest::LaunchPermissions { image_ids } => {
             let calls = image_ids
-                .clone()
-                .into_iter()
+                .iter()
+                .cloned()
                 .map(|id| launch_permissions_of(client, id, settings));
             per_image(
                 calls,
