@@ -86,9 +86,26 @@ pub(crate) struct Estate {
     /// deleted by the next mutation.
     pub usage_reports: Vec<Report>,
     pub next_report: u32,
+    /// Where each image's instances are in `instances`, built when first asked for
+    /// (DescribeImageReferences asks about ten images a call) and dropped by `mutate`.
+    pub instances_by_image: std::sync::OnceLock<HashMap<ImageRef, Vec<u32>>>,
 }
 
 impl Estate {
+    /// The positions in `instances` of the instances launched from `image`, ascending.
+    pub(crate) fn instances_of(&self, image: ImageRef) -> &[u32] {
+        self.instances_by_image
+            .get_or_init(|| {
+                let mut by_image: HashMap<ImageRef, Vec<u32>> = HashMap::new();
+                for (at, instance) in self.instances.iter().enumerate() {
+                    by_image.entry(instance.image).or_default().push(at as u32);
+                }
+                by_image
+            })
+            .get(&image)
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// The estate `account` starts with in `region`, whose catalogs are all generated.
     pub(crate) fn generate(
         world: &World,
@@ -633,6 +650,7 @@ impl Follow<'_> {
         gone: &HashMap<ImageRef, u32>,
         churn: f64,
     ) {
+        estate.instances_by_image = std::sync::OnceLock::new();
         estate
             .instances
             .retain(|i| i.state != InstanceState::Terminated);

@@ -274,6 +274,7 @@ fn collect(
     account: &Owner,
     estate: &Estate,
     scope: &Scope,
+    only: Option<&[ImageRef]>,
     wanted: impl Fn(ImageRef) -> Option<String>,
 ) -> HashMap<ImageRef, Vec<ImageReference>> {
     let mut found: HashMap<ImageRef, Vec<ImageReference>> = HashMap::new();
@@ -287,7 +288,21 @@ fn collect(
         }
     };
     if let Some(states) = &scope.instances {
-        for instance in &estate.instances {
+        // Asked about a few images, only their instances are looked at, in estate order.
+        let positions: Vec<u32> = match only {
+            Some(images) => {
+                let mut at: Vec<u32> = images
+                    .iter()
+                    .flat_map(|image| estate.instances_of(*image))
+                    .copied()
+                    .collect();
+                at.sort_unstable();
+                at.dedup();
+                at
+            }
+            None => (0..estate.instances.len() as u32).collect(),
+        };
+        for instance in positions.iter().map(|at| &estate.instances[*at as usize]) {
             let reported =
                 instance.state != InstanceState::Terminated && states.contains(&instance.state);
             if reported {
@@ -404,7 +419,8 @@ pub(crate) fn page(
     ) {
         (Some(estate), Some(account)) => {
             let ids: HashMap<ImageRef, &String> = images.iter().map(|(r, id)| (*r, id)).collect();
-            let mut found = collect(world, region, account, estate, &scope, |image| {
+            let asked: Vec<ImageRef> = images.iter().map(|(r, _)| *r).collect();
+            let mut found = collect(world, region, account, estate, &scope, Some(&asked), |image| {
                 ids.get(&image).map(|id| id.to_string())
             });
             images
@@ -521,7 +537,7 @@ pub(crate) fn usage(
         super::ids::image_id(world.seed, super::ids::ImageKind::Machine, key)
     };
     let mut references = match region.estate(caller.ordinal) {
-        Some(estate) => collect(world, region, owner, estate, &scope, |image| {
+        Some(estate) => collect(world, region, owner, estate, &scope, None, |image| {
             (image.owner == owner.ordinal && catalog.get(image.index).is_some())
                 .then(|| image_id(image.index))
         }),

@@ -124,3 +124,30 @@ fn a_snapshot_in_use_is_never_deleted() {
         }
     }
 }
+
+#[test]
+fn the_instances_of_an_image_are_found_by_index_before_and_after_mutations() {
+    let mut world = world();
+    let scan = |estate: &Estate| {
+        let mut by_image: HashMap<ImageRef, Vec<u32>> = HashMap::new();
+        for (at, instance) in estate.instances.iter().enumerate() {
+            by_image.entry(instance.image).or_default().push(at as u32);
+        }
+        by_image
+    };
+    for seed in 0..3 {
+        let estate = &world.regions[0].estates[0];
+        let expected = scan(estate);
+        assert!(!expected.is_empty());
+        for (image, positions) in &expected {
+            assert_eq!(estate.instances_of(*image), positions.as_slice());
+        }
+        let missing = ImageRef {
+            owner: 0,
+            index: u32::MAX,
+        };
+        assert!(estate.instances_of(missing).is_empty());
+        // Built before the mutation, the index must not outlive it.
+        world.mutate(0.9, seed);
+    }
+}
