@@ -19,7 +19,8 @@ use crate::records::{
 /// DescribeImageReferences takes at most this many image ids per call.
 const REFERENCE_IDS_PER_CALL: usize = 10;
 /// Reference calls of one partition in flight at once: enough to hide latency, few
-/// enough that one large owner leaves the account's throttling budget to the others.
+/// enough that one large owner leaves the account's throttling budget to the others
+/// (what that budget means for a large owner: docs/decisions/0010-cleanup-at-scale.md).
 const REFERENCE_CALLS_IN_FLIGHT: usize = 4;
 
 /// Sends a call (the SDK's fluent builder) with the check that its response is whole,

@@ -87,7 +87,9 @@ pub(crate) struct Estate {
     pub usage_reports: Vec<Report>,
     pub next_report: u32,
     /// Where each image's instances are in `instances`, built when first asked for
-    /// (DescribeImageReferences asks about ten images a call) and dropped by `mutate`.
+    /// (DescribeImageReferences asks about ten images a call: a scan per call made the
+    /// endpoint the benchmark's bottleneck, docs/decisions/0010-cleanup-at-scale.md) and
+    /// dropped by `mutate`.
     pub instances_by_image: std::sync::OnceLock<HashMap<ImageRef, Vec<u32>>>,
 }
 
