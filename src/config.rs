@@ -41,6 +41,25 @@ pub struct AccountConfig {
     pub profile: Option<String>,
 }
 
+/// Every account of an AWS Organization, as the `[organization]` table gives it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationConfig {
+    /// The role assumed in every member account: arn:aws:iam::<id>:role/<role_name>.
+    pub role_name: String,
+    /// The external id the members' role trust policies ask for.
+    pub external_id: Option<String>,
+    /// A role assumed to call Organizations (in the management or a delegated
+    /// administrator account); the base credentials when absent.
+    pub management_role_arn: Option<String>,
+    /// Only the accounts under these OUs (or roots), at any depth.
+    #[serde(default)]
+    pub include_ous: Vec<String>,
+    /// Accounts left out.
+    #[serde(default)]
+    pub exclude_accounts: Vec<String>,
+}
+
 /// The file as written. Every field is optional so flags can supply what is missing.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,6 +73,7 @@ struct FileConfig {
     usage_report_wait_secs: Option<u64>,
     endpoint_url: Option<String>,
     accounts: Option<Vec<AccountConfig>>,
+    organization: Option<OrganizationConfig>,
     concurrency: Option<usize>,
     max_attempts: Option<u32>,
     page_timeout_secs: Option<u64>,
@@ -116,7 +136,11 @@ pub struct SyncConfig {
     /// How long a run waits for the usage reports it created to become available.
     pub usage_report_wait: Duration,
     pub endpoint_url: Option<String>,
+    /// The accounts named in the config; with `organization`, they win over the
+    /// discovered entries of the same accounts.
     pub accounts: Vec<AccountConfig>,
+    /// Every active account of an organization, discovered at the start of each run.
+    pub organization: Option<OrganizationConfig>,
     /// Partitions fetched at once.
     pub concurrency: usize,
     /// Attempts per page before the partition fails (throttling, 5xx, connection faults).
@@ -165,6 +189,7 @@ impl Default for SyncConfig {
             usage_report_wait: Duration::from_secs(300),
             endpoint_url: None,
             accounts: vec![AccountConfig::default()],
+            organization: None,
             concurrency: 8,
             max_attempts: 8,
             page_timeout: Duration::from_secs(60),
@@ -320,10 +345,16 @@ fn build(file: FileConfig, o: &Overrides, origin: &str) -> Result<SyncConfig, Co
         .map(Duration::from_secs)
         .unwrap_or(defaults.usage_report_wait);
 
-    let accounts = file
-        .accounts
-        .unwrap_or_else(|| vec![AccountConfig::default()]);
-    if accounts.is_empty() {
+    let organization = file.organization;
+    if let Some(org) = &organization {
+        check_organization(org).map_err(invalid)?;
+    }
+    // With an organization, no [[accounts]] means no account besides its members.
+    let accounts = file.accounts.unwrap_or_else(|| match organization {
+        Some(_) => Vec::new(),
+        None => vec![AccountConfig::default()],
+    });
+    if accounts.is_empty() && organization.is_none() {
         return Err(invalid(
             "key `accounts`: the list is empty; add an [[accounts]] table or remove the key to use the default credentials".into(),
         ));
@@ -410,6 +441,7 @@ fn build(file: FileConfig, o: &Overrides, origin: &str) -> Result<SyncConfig, Co
         usage_report_wait,
         endpoint_url,
         accounts,
+        organization,
         concurrency,
         max_attempts,
         page_timeout,
@@ -420,6 +452,51 @@ fn build(file: FileConfig, o: &Overrides, origin: &str) -> Result<SyncConfig, Co
         schedule: file.schedule,
         base_credentials: None,
     })
+}
+
+/// The `[organization]` table's values, each checked against what AWS accepts.
+fn check_organization(org: &OrganizationConfig) -> Result<(), String> {
+    let iam_name = |s: &str| {
+        (1..=64).contains(&s.len())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+    };
+    if !iam_name(&org.role_name) {
+        return Err(format!(
+            "organization.role_name: {:?} is not an IAM role name (1 to 64 letters, digits and +=,.@_-); give the name only, e.g. \"AmiInventory\"",
+            org.role_name
+        ));
+    }
+    if let Some(arn) = &org.management_role_arn {
+        crate::plan::account_of_role_arn(arn).ok_or_else(|| {
+            format!(
+                "organization.management_role_arn: {arn:?} is not a role ARN like arn:aws:iam::111111111111:role/Name"
+            )
+        })?;
+    }
+    for ou in &org.include_ous {
+        let valid = |rest: &str| {
+            !rest.is_empty()
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        };
+        let ok =
+            ou.strip_prefix("ou-").is_some_and(valid) || ou.strip_prefix("r-").is_some_and(valid);
+        if !ok {
+            return Err(format!(
+                "organization.include_ous: {ou:?} is not an OU or root id like \"ou-ab12-34cd5678\" or \"r-ab12\""
+            ));
+        }
+    }
+    for account in &org.exclude_accounts {
+        if !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(format!(
+                "organization.exclude_accounts: {account:?} is not a 12-digit account id"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn parse_regions(names: &[String]) -> Result<Regions, String> {
@@ -516,6 +593,46 @@ profile = "dev"
         };
         let c = build(file, &o, "x").unwrap();
         assert_eq!(c.datasets, vec![Dataset::References, Dataset::Settings]);
+    }
+
+    #[test]
+    fn an_organization_replaces_the_default_account() {
+        let c = parse(
+            "[organization]\nrole_name = \"AmiInventory\"\nexternal_id = \"x\"\ninclude_ous = [\"ou-ab12-34cd5678\", \"r-ab12\"]\nexclude_accounts = [\"444455556666\"]\nmanagement_role_arn = \"arn:aws:iam::123456789012:role/OrgReader\"",
+        )
+        .unwrap();
+        assert!(c.accounts.is_empty());
+        let org = c.organization.unwrap();
+        assert_eq!(org.role_name, "AmiInventory");
+        assert_eq!(org.include_ous.len(), 2);
+        assert_eq!(org.exclude_accounts, ["444455556666"]);
+        let c = parse(
+            "[organization]\nrole_name = \"R\"\n[[accounts]]\nrole_arn = \"arn:aws:iam::111111111111:role/Other\"",
+        )
+        .unwrap();
+        assert_eq!(c.accounts.len(), 1);
+        for (text, key) in [
+            (
+                "[organization]\nrole_name = \"arn:aws:iam::1:role/R\"",
+                "organization.role_name",
+            ),
+            (
+                "[organization]\nrole_name = \"R\"\ninclude_ous = [\"Production\"]",
+                "organization.include_ous",
+            ),
+            (
+                "[organization]\nrole_name = \"R\"\nexclude_accounts = [\"12\"]",
+                "organization.exclude_accounts",
+            ),
+            (
+                "[organization]\nrole_name = \"R\"\nmanagement_role_arn = \"x\"",
+                "organization.management_role_arn",
+            ),
+            ("[organization]\nrole = \"R\"", "role"),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.contains(key), "{text}: {err}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod default_chain;
 mod error;
 mod fetch;
 mod images_xml;
+pub mod organization;
 mod session;
 mod whole;
 

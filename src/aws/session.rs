@@ -119,6 +119,17 @@ impl AccountSession {
         aws_sdk_ec2::Client::from_conf(conf)
     }
 
+    /// An Organizations client. Organizations answers in us-east-1 whatever the
+    /// account's regions; throttling is retried by the SDK (ten attempts), as discovery
+    /// counts no retries of its own.
+    pub fn organizations(&self) -> aws_sdk_organizations::Client {
+        let conf = aws_sdk_organizations::config::Builder::from(&self.config)
+            .region(Region::new("us-east-1"))
+            .retry_config(RetryConfig::standard().with_max_attempts(10))
+            .build();
+        aws_sdk_organizations::Client::from_conf(conf)
+    }
+
     /// Every region the account knows, with whether it is enabled for the account.
     pub async fn regions(&self) -> Result<Vec<(String, bool)>, ApiFailure> {
         let home = self

@@ -70,15 +70,42 @@ pub async fn run_sync(
         attempt_timeout: config.page_timeout,
         base_credentials: config.base_credentials.clone(),
     };
+    let mut unreachable = Vec::new();
+    let accounts = match &config.organization {
+        None => config.accounts.clone(),
+        Some(org) => match crate::aws::organization::discover(org, &client_settings).await {
+            Ok(members) => {
+                for (id, name, state) in &members.skipped {
+                    tracing::info!(account = %id, name = %name, state = %state,
+                        "organization member skipped: it is not active");
+                }
+                tracing::info!(
+                    accounts = members.active.len(),
+                    skipped = members.skipped.len(),
+                    "organization accounts discovered"
+                );
+                crate::aws::organization::with_members(&config.accounts, members.active)
+            }
+            Err(e) => {
+                // The named accounts still sync; the run records why the rest could not.
+                unreachable.push((
+                    "organization".to_string(),
+                    "global".to_string(),
+                    "organization".to_string(),
+                    format!("cannot list the organization's accounts: {e}"),
+                ));
+                config.accounts.clone()
+            }
+        },
+    };
     let (sessions, resolved, failed_accounts) =
-        resolve_accounts(&config.accounts, &client_settings, &config.regions).await;
+        resolve_accounts(&accounts, &client_settings, &config.regions).await;
 
     let listed = match &config.regions {
         Regions::Listed(list) => Some(list.as_slice()),
         Regions::All => None,
     };
     let partitions = plan(&resolved, listed, &config.scopes, &config.datasets);
-    let mut unreachable = Vec::new();
     for (index, account, reason) in &failed_accounts {
         let name = account
             .name
@@ -263,8 +290,16 @@ async fn resolve_accounts(
     let mut sessions = Vec::new();
     let mut resolved = Vec::new();
     let mut failed = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (index, (account, attempt)) in accounts.iter().zip(attempts).enumerate() {
         match attempt {
+            // An account reached twice (named, and found in the organization) is
+            // synced once, as its first entry says.
+            Ok((session, _)) if !seen.insert(session.account_id.clone()) => {
+                tracing::info!(account = %session.account_id,
+                    "account listed twice; its first entry is used");
+                sessions.push(None);
+            }
             Ok((session, known)) => {
                 resolved.push(ResolvedAccount {
                     id: session.account_id.clone(),

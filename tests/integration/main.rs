@@ -15,5 +15,6 @@ mod disk;
 mod faults;
 mod hostile_input;
 mod moto;
+mod organization;
 mod support;
 mod sync;

@@ -9,7 +9,7 @@
 //! DescribeImageAttribute (launch permissions, sharing included beyond the configured
 //! accounts), the AMI usage report calls (CreateImageUsageReport,
 //! DescribeImageUsageReports, DescribeImageUsageReportEntries), STS AssumeRole and
-//! GetCallerIdentity, plus three control actions for other processes (`AmiqMutate`,
+//! GetCallerIdentity, AWS Organizations' listing calls over its JSON protocol, plus three control actions for other processes (`AmiqMutate`,
 //! `AmiqStats` and `AmiqSetFaults`). It also tells the truth: [`FakeEc2::describe`]
 //! returns what DescribeImages would, [`FakeEc2::image_ancestry`] what GetImageAncestry
 //! would, [`FakeEc2::snapshots`], [`FakeEc2::image_references`],
@@ -37,6 +37,7 @@
 //!   call); `paging`: their pages and tokens.
 //! - `server`: HTTP, dispatch, injected faults and `UnauthorizedOperation`; `caller`:
 //!   identity from SigV4 headers; `sts`, `regions`, `control`: the other actions;
+//!   `organizations`: the configured accounts as an organization (JSON protocol);
 //!   `xml`: the wire format.
 //!
 //! Architecture invariants: no image is stored, only a 12-byte entry per image (and, per
@@ -66,6 +67,7 @@ mod ids;
 mod image_attribute;
 mod instances;
 mod launch_templates;
+mod organizations;
 mod paging;
 mod parameters;
 mod recipes;
@@ -100,6 +102,7 @@ pub use instances::{
     INSTANCE_METADATA_MAX_RESULTS, ImageMetadata, InstanceImageMetadata, InstanceOperator,
 };
 pub use launch_templates::{DEFAULT_VERSION_DEPTH, MAX_VERSION_DEPTH};
+pub use organizations::{Member, Organization, OrganizationalUnit};
 pub use recycle_bin::{RECYCLE_BIN_MAX_IDS, RECYCLE_BIN_MAX_RESULTS, RecycleBinImage};
 pub use references::{
     ImageReference, ImageUsage, MAX_REFERENCED_IMAGE_IDS, MIN_REFERENCES_MAX_RESULTS,
@@ -216,6 +219,12 @@ impl FakeEc2 {
             dry_run: false,
         };
         ancestry::answer(&world, &Caller::new(&world, caller), region, &request)
+    }
+
+    /// The organization served through AWS Organizations: the configured accounts (the
+    /// first is the management account) in a tree of OUs, and members that are not active.
+    pub fn organization(&self) -> Organization {
+        Organization::of(&self.world())
     }
 
     /// The truth: what DescribeImageReferences with `IncludeAllResourceTypes` returns to

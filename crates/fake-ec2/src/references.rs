@@ -420,9 +420,15 @@ pub(crate) fn page(
         (Some(estate), Some(account)) => {
             let ids: HashMap<ImageRef, &String> = images.iter().map(|(r, id)| (*r, id)).collect();
             let asked: Vec<ImageRef> = images.iter().map(|(r, _)| *r).collect();
-            let mut found = collect(world, region, account, estate, &scope, Some(&asked), |image| {
-                ids.get(&image).map(|id| id.to_string())
-            });
+            let mut found = collect(
+                world,
+                region,
+                account,
+                estate,
+                &scope,
+                Some(&asked),
+                |image| ids.get(&image).map(|id| id.to_string()),
+            );
             images
                 .iter()
                 .flat_map(|(image, _)| found.remove(image).unwrap_or_default())

@@ -27,8 +27,8 @@ use super::dice::{Dice, mix};
 use super::request::{ApiError, Params};
 use super::stats::Counters;
 use super::{
-    ancestry, control, describe_images, image_attribute, instances, recycle_bin, references,
-    regions, settings, snapshots, sts, usage_entries, usage_reports, xml,
+    ancestry, control, describe_images, image_attribute, instances, organizations, recycle_bin,
+    references, regions, settings, snapshots, sts, usage_entries, usage_reports, xml,
 };
 
 /// A running fake endpoint. Dropping it leaves the server running until the runtime
@@ -110,6 +110,22 @@ async fn handle(
 ) -> Response {
     let n = Counters::bump(&fake.counters.requests);
     let request_id = request_id(n);
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.strip_prefix(organizations::TARGET_PREFIX));
+    if let Some(operation) = target {
+        let scope = headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(CredentialScope::from_authorization);
+        let answered = authenticated(&scope).and_then(|scope| {
+            let world = fake.world();
+            let caller = Caller::from_access_key(&world, &scope.access_key);
+            organizations::answer(&world, &caller, operation, &body)
+        });
+        return json_response(answered, &request_id);
+    }
     let mut params = Params::default();
     if let Some(query) = uri.query() {
         params.extend_from_form(query.as_bytes());
@@ -463,6 +479,29 @@ fn error_response(service: Service, error: &ApiError, request_id: &str) -> Respo
     };
     let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
     xml_response(status, request_id, Body::from(body), None)
+}
+
+/// An answer of the JSON protocol (Organizations): the body, or the error as the
+/// protocol spells it (`__type` and the `x-amzn-ErrorType` header).
+fn json_response(answered: Result<String, ApiError>, request_id: &str) -> Response {
+    let (status, body, error_type) = match answered {
+        Ok(body) => (StatusCode::OK, body, None),
+        Err(e) => (
+            StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+            serde_json::json!({"__type": e.code, "message": e.message}).to_string(),
+            Some(e.code),
+        ),
+    };
+    let mut response = Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, "application/x-amz-json-1.1")
+        .header("x-amzn-requestid", request_id);
+    if let Some(code) = error_type {
+        response = response.header("x-amzn-ErrorType", code);
+    }
+    response
+        .body(Body::from(body))
+        .unwrap_or_else(|_| Response::new(Body::empty()))
 }
 
 fn xml_response(

@@ -1,0 +1,171 @@
+//! Every account of an organization, discovered through the fake's AWS Organizations:
+//! the active members are synced through the organization's role, the others are
+//! skipped, OUs and exclusions narrow the set, a named account wins over its discovered
+//! entry, and a refused listing fails only itself.
+
+use std::collections::BTreeSet;
+
+use amiq::config::{AccountConfig, OrganizationConfig, Regions};
+use amiq::store::PartitionStatus;
+use amiq_fake_ec2::{FakeConfig, Organization};
+
+use crate::support::{A, B, Env, small_catalog};
+
+const C: &str = "333333333333";
+const D: &str = "444444444444";
+
+fn catalog() -> FakeConfig {
+    let mut catalog = small_catalog();
+    catalog.accounts = vec![A.into(), B.into(), C.into(), D.into()];
+    catalog.owned_per_account_region = 20;
+    catalog
+}
+
+fn organization_config(env: &Env, org: OrganizationConfig) -> amiq::config::SyncConfig {
+    let mut config = env.config(&["owned"]);
+    config.regions = Regions::Listed(vec!["us-east-1".into()]);
+    config.accounts = Vec::new();
+    config.organization = Some(org);
+    config
+}
+
+fn org(role_name: &str) -> OrganizationConfig {
+    OrganizationConfig {
+        role_name: role_name.into(),
+        ..OrganizationConfig::default()
+    }
+}
+
+/// The accounts the run's ledger lists, with their names.
+fn synced(env: &Env) -> BTreeSet<(String, String)> {
+    let store = env.store();
+    let mut stmt = store
+        .connection()
+        .prepare(
+            "SELECT DISTINCT account_id, account_name FROM sync_partitions WHERE scope = 'owned'",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// The active members of `org` under `parents` (the root, or OUs at any depth),
+/// as (id, name).
+fn active_under(org: &Organization, parents: &[&str]) -> BTreeSet<(String, String)> {
+    let mut within: BTreeSet<String> = parents.iter().map(|p| p.to_string()).collect();
+    loop {
+        let more: Vec<String> = org
+            .units
+            .iter()
+            .filter(|u| within.contains(&u.parent_id) && !within.contains(&u.id))
+            .map(|u| u.id.clone())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        within.extend(more);
+    }
+    org.members
+        .iter()
+        .filter(|m| m.status == "ACTIVE")
+        .filter(|m| parents.contains(&org.root_id.as_str()) || within.contains(&m.parent_id))
+        .map(|m| (m.id.clone(), m.name.clone()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_active_member_is_synced_through_the_organization_role() {
+    let env = Env::start(catalog()).await;
+    let truth = env.fake.organization();
+    assert!(truth.members.iter().any(|m| m.status == "SUSPENDED"));
+    assert!(truth.members.iter().any(|m| m.status == "PENDING_CLOSURE"));
+    let mut settings = org("AmiInventory");
+    settings.exclude_accounts = vec![D.into()];
+    let outcome = env.sync(&organization_config(&env, settings)).await;
+    assert!(
+        outcome.failed().next().is_none(),
+        "{:?}",
+        outcome.failed().collect::<Vec<_>>()
+    );
+    let mut expected = active_under(&truth, &[truth.root_id.as_str()]);
+    expected.retain(|(id, _)| id != D);
+    assert_eq!(expected.len(), 3);
+    assert_eq!(synced(&env), expected);
+    // What each member owns was listed whole.
+    let store = env.store();
+    for (id, _) in &expected {
+        let truth = env.truth(id, "us-east-1", "owned");
+        let n = crate::support::count(
+            &store,
+            &format!(
+                "SELECT count(*) FROM image_views_as_of('infinity'::TIMESTAMPTZ) WHERE viewer_account_id = '{id}' AND scope = 'owned'"
+            ),
+        );
+        assert_eq!(n as usize, truth.len(), "{id}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn include_ous_narrow_to_the_accounts_under_them_at_any_depth() {
+    let env = Env::start(catalog()).await;
+    let truth = env.fake.organization();
+    let production = truth.units.iter().find(|u| u.name == "Production").unwrap();
+    // Payments sits under Production: its members are included too.
+    assert!(
+        truth
+            .units
+            .iter()
+            .any(|u| u.parent_id == production.id && u.name == "Payments")
+    );
+    let mut settings = org("AmiInventory");
+    settings.include_ous = vec![production.id.clone()];
+    let outcome = env.sync(&organization_config(&env, settings)).await;
+    assert!(outcome.failed().next().is_none());
+    let expected = active_under(&truth, &[production.id.as_str()]);
+    assert_eq!(expected.len(), 2, "{expected:?}");
+    assert_eq!(synced(&env), expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_named_account_wins_and_a_refused_listing_fails_only_the_organization() {
+    let env = Env::start(catalog()).await;
+    let named = AccountConfig {
+        name: Some("special".into()),
+        role_arn: Some(format!("arn:aws:iam::{B}:role/Other")),
+        ..AccountConfig::default()
+    };
+    let mut config = organization_config(&env, org("AmiInventory"));
+    config.accounts = vec![named.clone()];
+    let outcome = env.sync(&config).await;
+    assert!(outcome.failed().next().is_none());
+    let accounts = synced(&env);
+    assert_eq!(accounts.len(), 4, "{accounts:?}");
+    assert!(accounts.contains(&(B.to_string(), "special".to_string())));
+
+    // Organizations answers only its management account: through a member's role the
+    // listing is refused, and only the named account is synced.
+    let mut settings = org("AmiInventory");
+    settings.management_role_arn = Some(format!("arn:aws:iam::{C}:role/OrgReader"));
+    let mut config = organization_config(&env, settings);
+    config.db = env.dir.path().join("refused.duckdb");
+    config.accounts = vec![named];
+    let outcome = env.sync(&config).await;
+    let failed: Vec<_> = outcome.failed().collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].scope, "organization");
+    assert_eq!(failed[0].status, PartitionStatus::Failed);
+    let error = failed[0].error.as_deref().unwrap();
+    assert!(
+        error.contains("organizations:ListAccounts") && error.contains("AccessDenied"),
+        "{error}"
+    );
+    let ok: BTreeSet<&str> = outcome
+        .partitions
+        .iter()
+        .filter(|p| p.status == PartitionStatus::Completed)
+        .map(|p| p.account_id.as_str())
+        .collect();
+    assert_eq!(ok, BTreeSet::from([B]));
+}
