@@ -126,6 +126,17 @@ CREATE OR REPLACE VIEW account_settings AS
 SELECT * FROM account_settings_as_of('infinity'::TIMESTAMPTZ);
 
 
+-- The organization's member accounts and where each sits in its tree of OUs, as the
+-- last listing of the organization before t found them (`[organization]`).
+CREATE OR REPLACE MACRO accounts_as_of(t) AS TABLE
+SELECT member_account_id AS account_id, name, email, status, joined_method, joined_time_ts,
+       parent_id, parent_name, ou_path, ou_path_ids, account_id AS listed_by,
+       valid_from AS seen_since
+FROM accounts_history
+WHERE valid_from <= t AND (valid_to IS NULL OR valid_to > t);
+CREATE OR REPLACE VIEW accounts AS
+SELECT * FROM accounts_as_of('infinity'::TIMESTAMPTZ);
+
 -- GetImageAncestry: each owned copy's chain to its root, position 0 the image itself.
 CREATE OR REPLACE MACRO image_lineage_as_of(t) AS TABLE
 SELECT account_id, region, image_id, position, ancestor_image_id, ancestor_creation_date,

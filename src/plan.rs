@@ -54,6 +54,9 @@ pub enum Dataset {
     /// DescribeImageUsageReports and their entries: which accounts, outside the synced
     /// set too, use an owned image that is shared (and, when asked, new reports).
     UsageReports,
+    /// The organization's member accounts with their OUs (AWS Organizations): listed
+    /// once a run when `[organization]` is configured, never named by the user.
+    Accounts,
 }
 
 impl Dataset {
@@ -82,6 +85,7 @@ impl Dataset {
             Dataset::Lineage => "lineage",
             Dataset::LaunchPermissions => "launch-permissions",
             Dataset::UsageReports => "usage-reports",
+            Dataset::Accounts => "accounts",
         }
     }
 
@@ -89,6 +93,7 @@ impl Dataset {
     pub fn of_scope(scope: &str) -> Option<Dataset> {
         Dataset::ALL
             .into_iter()
+            .chain([Dataset::Accounts])
             .find(|d| *d != Dataset::Images && d.name() == scope)
     }
 }

@@ -100,6 +100,32 @@ pub struct Snapshot {
     pub tags: Option<Vec<Tag>>,
 }
 
+/// One member account of the organization (ListAccountsForParent, walked from the
+/// root), with where it sits in the tree.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OrgAccount {
+    pub member_account_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`, ... (the account's state).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub joined_method: Option<String>,
+    /// RFC 3339, UTC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub joined_time_ts: Option<String>,
+    /// The root or OU it is directly under.
+    pub parent_id: String,
+    pub parent_name: String,
+    /// Names from the root down to its parent: `Root/Production/Payments`.
+    pub ou_path: String,
+    /// The same path by id: `r-ab12/ou-ab12-11111111/ou-ab12-22222222`.
+    pub ou_path_ids: String,
+}
+
 /// One deregistered image kept in the Recycle Bin (ListImagesInRecycleBin).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RecycleBinImage {
@@ -223,6 +249,7 @@ pub enum Records {
     Instances(Vec<Instance>),
     Snapshots(Vec<Snapshot>),
     RecycleBin(Vec<RecycleBinImage>),
+    Accounts(Vec<OrgAccount>),
     Settings(Vec<AccountSettings>),
     Lineage(Vec<AncestryLink>),
     LaunchPermissions(Vec<LaunchPermission>),
@@ -236,6 +263,7 @@ impl Records {
             Records::Instances(r) => r.len(),
             Records::Snapshots(r) => r.len(),
             Records::RecycleBin(r) => r.len(),
+            Records::Accounts(r) => r.len(),
             Records::Settings(r) => r.len(),
             Records::Lineage(r) => r.len(),
             Records::LaunchPermissions(r) => r.len(),
@@ -279,6 +307,11 @@ impl Keyed for AccountSettings {
         String::new()
     }
 }
+impl Keyed for OrgAccount {
+    fn key(&self) -> String {
+        self.member_account_id.clone()
+    }
+}
 impl Keyed for LaunchPermission {
     fn key(&self) -> String {
         format!("{} {} {}", self.image_id, self.grantee_type, self.grantee)
@@ -307,6 +340,7 @@ pub fn table(dataset: Dataset) -> &'static str {
         Dataset::Lineage => "lineage_history",
         Dataset::LaunchPermissions => "launch_permissions_history",
         Dataset::UsageReports => "usage_reports_history",
+        Dataset::Accounts => "accounts_history",
     }
 }
 
@@ -372,6 +406,18 @@ pub fn schema(dataset: Dataset) -> SchemaRef {
             ("description", Utf8),
             ("owner_id", Utf8),
             ("tags", tags()),
+        ],
+        Dataset::Accounts => vec![
+            ("member_account_id", Utf8),
+            ("name", Utf8),
+            ("email", Utf8),
+            ("status", Utf8),
+            ("joined_method", Utf8),
+            ("joined_time_ts", utc_timestamp()),
+            ("parent_id", Utf8),
+            ("parent_name", Utf8),
+            ("ou_path", Utf8),
+            ("ou_path_ids", Utf8),
         ],
         Dataset::RecycleBin => vec![
             ("image_id", Utf8),
@@ -491,6 +537,7 @@ pub fn to_record_batch(
         Records::Instances(r) => decoder.serialize(&rows(account_id, region, r))?,
         Records::Snapshots(r) => decoder.serialize(&rows(account_id, region, r))?,
         Records::RecycleBin(r) => decoder.serialize(&rows(account_id, region, r))?,
+        Records::Accounts(r) => decoder.serialize(&rows(account_id, region, r))?,
         Records::Settings(r) => decoder.serialize(&rows(account_id, region, r))?,
         Records::Lineage(r) => decoder.serialize(&rows(account_id, region, r))?,
         Records::LaunchPermissions(r) => decoder.serialize(&rows(account_id, region, r))?,
@@ -509,6 +556,7 @@ impl Records {
             Records::Instances(_) => Dataset::Instances,
             Records::Snapshots(_) => Dataset::Snapshots,
             Records::RecycleBin(_) => Dataset::RecycleBin,
+            Records::Accounts(_) => Dataset::Accounts,
             Records::Settings(_) => Dataset::Settings,
             Records::Lineage(_) => Dataset::Lineage,
             Records::LaunchPermissions(_) => Dataset::LaunchPermissions,
@@ -601,7 +649,8 @@ mod tests {
 
     #[test]
     fn every_dataset_but_images_has_a_schema_and_an_empty_page_a_batch() {
-        for dataset in Dataset::ALL.into_iter().filter(|d| *d != Dataset::Images) {
+        let every = Dataset::ALL.into_iter().chain([Dataset::Accounts]);
+        for dataset in every.filter(|d| *d != Dataset::Images) {
             let empty = match dataset {
                 Dataset::References => Records::References(vec![]),
                 Dataset::Instances => Records::Instances(vec![]),
@@ -611,6 +660,7 @@ mod tests {
                 Dataset::Lineage => Records::Lineage(vec![]),
                 Dataset::LaunchPermissions => Records::LaunchPermissions(vec![]),
                 Dataset::UsageReports => Records::UsageReports(vec![]),
+                Dataset::Accounts => Records::Accounts(vec![]),
                 Dataset::Images => unreachable!(),
             };
             let batch = to_record_batch("1", "r", &empty).unwrap();

@@ -1,24 +1,39 @@
-//! The accounts of an AWS Organization: ListAccounts, or, under the configured OUs, the
-//! tree walked with ListOrganizationalUnitsForParent and ListAccountsForParent. Each
-//! active account becomes an account to sync through `role_name`; the others are
-//! skipped, and said to be.
+//! The accounts of an AWS Organization: its tree walked from each root with
+//! ListOrganizationalUnitsForParent and ListAccountsForParent, so that every account
+//! comes with its OU path. Each active account (under `include_ous`, when given) becomes
+//! an account to sync through `role_name`; the others are skipped, and said to be.
 
 use std::collections::{BTreeMap, HashSet};
 
 use aws_sdk_organizations::types::{Account, AccountState, AccountStatus};
+use aws_smithy_types::date_time::Format;
 
-use super::error::ApiFailure;
+use super::error::{ApiFailure, FailureKind};
 use super::session::{AccountSession, ClientSettings};
 use crate::config::{AccountConfig, OrganizationConfig};
+use crate::records::OrgAccount;
 
 /// What discovery found.
 #[derive(Debug, Default)]
 pub struct Members {
-    /// The active accounts, by id, to sync through the organization's role.
+    /// The account whose credentials listed the organization.
+    pub listed_by: String,
+    /// Every member account with its place in the tree, in account id order.
+    pub accounts: Vec<OrgAccount>,
+    /// The active accounts to sync through the organization's role.
     pub active: Vec<AccountConfig>,
     /// Accounts not synced because of their state (suspended, closing): (id, name,
     /// state).
     pub skipped: Vec<(String, String, String)>,
+}
+
+/// Where an account or OU sits: its parent, and the path from the root by name and id.
+#[derive(Debug, Clone)]
+struct Place {
+    parent_id: String,
+    parent_name: String,
+    names: Vec<String>,
+    ids: Vec<String>,
 }
 
 /// Lists the organization's accounts with the base credentials, or through
@@ -33,76 +48,122 @@ pub async fn discover(
     };
     let session = AccountSession::connect(&caller, settings).await?;
     let client = session.organizations();
-    let mut found: BTreeMap<String, Account> = BTreeMap::new();
-    if org.include_ous.is_empty() {
-        let mut pages = client.list_accounts().into_paginator().send();
+    let mut parents: Vec<Place> = Vec::new();
+    let mut roots = client.list_roots().into_paginator().send();
+    while let Some(page) = roots.next().await {
+        let page = page.map_err(|e| ApiFailure::from_sdk("organizations:ListRoots", &e))?;
+        for root in page.roots.unwrap_or_default() {
+            let (Some(id), name) = (root.id, root.name.unwrap_or_else(|| "Root".into())) else {
+                continue;
+            };
+            parents.push(Place {
+                parent_id: id.clone(),
+                parent_name: name.clone(),
+                names: vec![name],
+                ids: vec![id],
+            });
+        }
+    }
+    let mut found: BTreeMap<String, (Account, Place)> = BTreeMap::new();
+    let mut walked = HashSet::new();
+    while let Some(place) = parents.pop() {
+        let parent = place.parent_id.clone();
+        if !walked.insert(parent.clone()) {
+            continue;
+        }
+        let mut pages = client
+            .list_accounts_for_parent()
+            .parent_id(&parent)
+            .into_paginator()
+            .send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| ApiFailure::from_sdk("organizations:ListAccounts", &e))?;
+            let page = page.map_err(|e| {
+                ApiFailure::from_sdk(
+                    &format!("organizations:ListAccountsForParent ({parent})"),
+                    &e,
+                )
+            })?;
             for account in page.accounts.unwrap_or_default() {
                 if let Some(id) = account.id.clone() {
-                    found.insert(id, account);
+                    found.insert(id, (account, place.clone()));
                 }
             }
         }
-    } else {
-        // Every account at any depth under the OUs; an OU named twice (or under another
-        // named one) is walked once.
-        let mut walked = HashSet::new();
-        let mut parents: Vec<String> = org.include_ous.clone();
-        while let Some(parent) = parents.pop() {
-            if !walked.insert(parent.clone()) {
-                continue;
-            }
-            let mut pages = client
-                .list_accounts_for_parent()
-                .parent_id(&parent)
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| {
-                    ApiFailure::from_sdk(
-                        &format!("organizations:ListAccountsForParent ({parent})"),
-                        &e,
-                    )
-                })?;
-                for account in page.accounts.unwrap_or_default() {
-                    if let Some(id) = account.id.clone() {
-                        found.insert(id, account);
-                    }
-                }
-            }
-            let mut pages = client
-                .list_organizational_units_for_parent()
-                .parent_id(&parent)
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| {
-                    ApiFailure::from_sdk(
-                        &format!("organizations:ListOrganizationalUnitsForParent ({parent})"),
-                        &e,
-                    )
-                })?;
-                for unit in page.organizational_units.unwrap_or_default() {
-                    if let Some(id) = unit.id {
-                        parents.push(id);
-                    }
-                }
+        let mut pages = client
+            .list_organizational_units_for_parent()
+            .parent_id(&parent)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                ApiFailure::from_sdk(
+                    &format!("organizations:ListOrganizationalUnitsForParent ({parent})"),
+                    &e,
+                )
+            })?;
+            for unit in page.organizational_units.unwrap_or_default() {
+                let Some(id) = unit.id else { continue };
+                let name = unit.name.unwrap_or_else(|| id.clone());
+                let mut child = Place {
+                    parent_id: id.clone(),
+                    parent_name: name.clone(),
+                    names: place.names.clone(),
+                    ids: place.ids.clone(),
+                };
+                child.names.push(name);
+                child.ids.push(id);
+                parents.push(child);
             }
         }
     }
-    Ok(members(org, found.into_values()))
+    if let Some(missing) = org.include_ous.iter().find(|ou| !walked.contains(*ou)) {
+        return Err(ApiFailure {
+            kind: FailureKind::Permanent,
+            code: None,
+            message: format!(
+                "organization.include_ous: {missing} is not a root or OU of the organization \
+                 (ListOrganizationalUnitsForParent never named it); check the id"
+            ),
+        });
+    }
+    let mut members = members(org, found.into_values());
+    members.listed_by = session.account_id;
+    Ok(members)
 }
 
-/// The accounts to sync and the ones skipped, in account id order.
-fn members(org: &OrganizationConfig, accounts: impl Iterator<Item = Account>) -> Members {
+/// Every account as a record; the accounts to sync and the ones skipped, in account
+/// id order.
+fn members(org: &OrganizationConfig, accounts: impl Iterator<Item = (Account, Place)>) -> Members {
     let mut out = Members::default();
     let mut names = HashSet::new();
-    for account in accounts {
+    for (account, place) in accounts {
         let Some(id) = account.id.clone() else {
             continue;
         };
-        if org.exclude_accounts.contains(&id) {
+        out.accounts.push(OrgAccount {
+            member_account_id: id.clone(),
+            name: account.name.clone(),
+            email: account.email.clone(),
+            status: account
+                .state
+                .as_ref()
+                .map(|s| s.as_str().to_string())
+                .or_else(|| account.status.as_ref().map(|s| s.as_str().to_string())),
+            joined_method: account
+                .joined_method
+                .as_ref()
+                .map(|m| m.as_str().to_string()),
+            joined_time_ts: account
+                .joined_timestamp
+                .and_then(|t| t.fmt(Format::DateTime).ok()),
+            parent_id: place.parent_id.clone(),
+            parent_name: place.parent_name.clone(),
+            ou_path: place.names.join("/"),
+            ou_path_ids: place.ids.join("/"),
+        });
+        let included =
+            org.include_ous.is_empty() || place.ids.iter().any(|p| org.include_ous.contains(p));
+        if org.exclude_accounts.contains(&id) || !included {
             continue;
         }
         let name = account.name.clone().unwrap_or_else(|| id.clone());
@@ -167,13 +228,20 @@ mod tests {
         name: &str,
         state: Option<AccountState>,
         status: Option<AccountStatus>,
-    ) -> Account {
-        Account::builder()
+    ) -> (Account, Place) {
+        let account = Account::builder()
             .id(id)
             .name(name)
             .set_state(state)
             .set_status(status)
-            .build()
+            .build();
+        let place = Place {
+            parent_id: "ou-ab12-11111111".into(),
+            parent_name: "Production".into(),
+            names: vec!["Root".into(), "Production".into()],
+            ids: vec!["r-ab12".into(), "ou-ab12-11111111".into()],
+        };
+        (account, place)
     }
 
     fn org() -> OrganizationConfig {

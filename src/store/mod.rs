@@ -68,6 +68,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../sql/migrations/0004_sharing.sql"),
         step: None,
     },
+    Migration {
+        version: 5,
+        name: "accounts",
+        sql: include_str!("../../sql/migrations/0005_accounts.sql"),
+        step: None,
+    },
 ];
 
 /// The schema this release writes.

@@ -71,10 +71,16 @@ pub async fn run_sync(
         base_credentials: config.base_credentials.clone(),
     };
     let mut unreachable = Vec::new();
+    let listed_at = Utc::now();
+    let mut organization = None;
     let accounts = match &config.organization {
         None => config.accounts.clone(),
         Some(org) => match crate::aws::organization::discover(org, &client_settings).await {
-            Ok(members) => {
+            Ok(mut members) => {
+                organization = Some((
+                    members.listed_by.clone(),
+                    std::mem::take(&mut members.accounts),
+                ));
                 for (id, name, state) in &members.skipped {
                     tracing::info!(account = %id, name = %name, state = %state,
                         "organization member skipped: it is not active");
@@ -90,8 +96,8 @@ pub async fn run_sync(
                 // The named accounts still sync; the run records why the rest could not.
                 unreachable.push((
                     "organization".to_string(),
-                    "global".to_string(),
-                    "organization".to_string(),
+                    ORGANIZATION_REGION.to_string(),
+                    Dataset::Accounts.to_string(),
                     format!("cannot list the organization's accounts: {e}"),
                 ));
                 config.accounts.clone()
@@ -169,6 +175,13 @@ pub async fn run_sync(
         record.finished_at = Some(Utc::now());
         record.error = Some(reason);
         merger.record_failure(record.clone()).await?;
+        progress.partition_finished(None, &record);
+        records.push(record);
+    }
+
+    if let Some((listed_by, members)) = organization {
+        let record =
+            store_organization(run_id, &merger, config, &listed_by, members, listed_at).await;
         progress.partition_finished(None, &record);
         records.push(record);
     }
@@ -259,6 +272,65 @@ pub async fn run_sync(
     };
     progress.run_finished(&outcome);
     Ok(outcome)
+}
+
+/// The ledger's region of the organization's listing: Organizations is global.
+const ORGANIZATION_REGION: &str = "global";
+
+/// Stores the organization's member accounts as the run's `accounts` partition of the
+/// account that listed them.
+async fn store_organization(
+    run_id: i64,
+    merger: &Merger,
+    config: &SyncConfig,
+    listed_by: &str,
+    members: Vec<crate::records::OrgAccount>,
+    started_at: chrono::DateTime<Utc>,
+) -> PartitionRecord {
+    let mut record = PartitionRecord::started(
+        run_id,
+        listed_by,
+        listed_by,
+        ORGANIZATION_REGION,
+        Dataset::Accounts.name(),
+        false,
+    );
+    record.started_at = started_at;
+    record.pages = 1;
+    record.images = members.len() as u64;
+    let records = crate::records::Records::Accounts(members);
+    let staged = crate::records::to_record_batch(listed_by, ORGANIZATION_REGION, &records)
+        .map_err(|e| StoreError::Stage {
+            path: config.staging_dir.clone().unwrap_or_default(),
+            message: e.to_string(),
+        })
+        .and_then(|batch| {
+            let mut stage = RecordStage::create(config.staging_dir.as_deref(), Dataset::Accounts)?;
+            stage.write(&batch)?;
+            stage.finish()
+        });
+    let merged = match staged {
+        Ok(staged) => merger.merge_records(staged, record.clone()).await,
+        Err(e) => Err(e),
+    };
+    record.finished_at = Some(Utc::now());
+    match merged {
+        Ok(counts) => {
+            record.added = Some(counts.added);
+            record.changed = Some(counts.changed);
+            record.gone = Some(counts.gone);
+        }
+        Err(e) => {
+            record.status = PartitionStatus::Failed;
+            record.error = Some(format!(
+                "merge failed, nothing of this partition was stored: {e}"
+            ));
+            if let Err(e) = merger.record_failure(record.clone()).await {
+                tracing::error!(error = %e, "cannot record the failed organization listing");
+            }
+        }
+    }
+    record
 }
 
 type AccountResolution = (
@@ -437,6 +509,7 @@ async fn sync_partition(
                 Dataset::RecycleBin => DatasetRequest::RecycleBin,
                 Dataset::Settings => DatasetRequest::Settings,
                 Dataset::Images => unreachable!("images are listed by scope"),
+                Dataset::Accounts => unreachable!("the organization is listed once a run"),
             };
             let fetched = fetch_records(
                 run, index, partition, session, &mut stats, &request, &mut ids,

@@ -333,6 +333,12 @@ fn record_keys(env: &Env, dataset: Dataset, account: &str, region: &str) -> BTre
             .into_iter()
             .map(|r| r.report_id)
             .collect(),
+        Dataset::Accounts => fake
+            .organization()
+            .members
+            .into_iter()
+            .map(|m| m.id)
+            .collect(),
         Dataset::Images => unreachable!("images are compared by scope"),
     }
 }

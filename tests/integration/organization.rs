@@ -154,11 +154,11 @@ async fn a_named_account_wins_and_a_refused_listing_fails_only_the_organization(
     let outcome = env.sync(&config).await;
     let failed: Vec<_> = outcome.failed().collect();
     assert_eq!(failed.len(), 1, "{failed:?}");
-    assert_eq!(failed[0].scope, "organization");
+    assert_eq!(failed[0].scope, "accounts");
     assert_eq!(failed[0].status, PartitionStatus::Failed);
     let error = failed[0].error.as_deref().unwrap();
     assert!(
-        error.contains("organizations:ListAccounts") && error.contains("AccessDenied"),
+        error.contains("organizations:ListRoots") && error.contains("AccessDenied"),
         "{error}"
     );
     let ok: BTreeSet<&str> = outcome
@@ -168,4 +168,106 @@ async fn a_named_account_wins_and_a_refused_listing_fails_only_the_organization(
         .map(|p| p.account_id.as_str())
         .collect();
     assert_eq!(ok, BTreeSet::from([B]));
+}
+
+type AccountRow = (String, String, String, String, String);
+
+/// The members as the store holds them at `at` (a SQL instant): (id, name, status,
+/// parent, path of ids).
+fn stored_accounts(env: &Env, at: &str) -> BTreeSet<AccountRow> {
+    let store = env.store();
+    let mut stmt = store
+        .connection()
+        .prepare(&format!(
+            "SELECT account_id, name, status, parent_id, ou_path_ids FROM accounts_as_of({at})"
+        ))
+        .unwrap();
+    stmt.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// The same, from the endpoint's truth: each path walked up from the member's parent.
+fn true_accounts(org: &Organization) -> BTreeSet<AccountRow> {
+    org.members
+        .iter()
+        .map(|m| {
+            let mut path = vec![m.parent_id.clone()];
+            while let Some(unit) = org.units.iter().find(|u| &u.id == path.last().unwrap()) {
+                path.push(unit.parent_id.clone());
+            }
+            path.reverse();
+            (
+                m.id.clone(),
+                m.name.clone(),
+                m.status.clone(),
+                m.parent_id.clone(),
+                path.join("/"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_accounts_table_keeps_joins_leaves_and_moves_and_a_missing_role_fails_one_account() {
+    let env = Env::start(catalog()).await;
+    let config = organization_config(&env, org("AmiInventory"));
+    let first = env.fake.organization();
+    let outcome = env.sync(&config).await;
+    assert!(outcome.failed().next().is_none());
+    assert_eq!(
+        stored_accounts(&env, "'infinity'::TIMESTAMPTZ"),
+        true_accounts(&first)
+    );
+
+    // One member leaves, one joins (with no role to assume), one moves to another OU.
+    env.fake.mutate(0.0, 1);
+    let second = env.fake.organization();
+    assert_ne!(true_accounts(&first), true_accounts(&second));
+    let outcome = env.sync(&config).await;
+    assert_eq!(
+        stored_accounts(&env, "'infinity'::TIMESTAMPTZ"),
+        true_accounts(&second)
+    );
+    assert_eq!(stored_accounts(&env, "run_time(1)"), true_accounts(&first));
+
+    let newcomer = second
+        .members
+        .iter()
+        .find(|m| m.name == "newcomer")
+        .unwrap();
+    let failed: Vec<_> = outcome.failed().collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].account_name, "newcomer");
+    let error = failed[0].error.as_deref().unwrap();
+    assert!(
+        error.contains(&format!("arn:aws:iam::{}:role/AmiInventory", newcomer.id))
+            && error.contains("AccessDenied")
+            && !error.contains('\n'),
+        "{error}"
+    );
+    // The other members were synced, the run's listing of the organization too.
+    let completed: BTreeSet<&str> = outcome
+        .partitions
+        .iter()
+        .filter(|p| p.status == PartitionStatus::Completed)
+        .map(|p| p.scope.as_str())
+        .collect();
+    assert_eq!(completed, BTreeSet::from(["accounts", "owned"]));
+    let store = env.store();
+    let versions = |id: &str| {
+        crate::support::count(
+            &store,
+            &format!("SELECT count(*) FROM accounts_history WHERE member_account_id = '{id}'"),
+        )
+    };
+    assert_eq!(
+        versions(D),
+        2,
+        "the account that moved has a version per OU"
+    );
+    assert_eq!(versions(A), 1);
 }

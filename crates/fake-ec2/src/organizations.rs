@@ -4,6 +4,11 @@
 //! the first of them, in a small tree of organizational units, beside members that are
 //! suspended or closing (they own no images here). Pages are short by default, as the
 //! reference allows ("fewer results than the maximum even when there are more").
+//!
+//! After the first mutation the organization has changed as organizations do: the
+//! closing member has left, a new active member has joined (an account with no role for
+//! the inventory: AssumeRole into it is refused), and the last configured account has
+//! moved to another OU.
 
 use serde_json::{Value, json};
 
@@ -127,9 +132,29 @@ impl Organization {
                 joined: joined(i as u64),
             })
             .collect();
-        for (n, status) in ["SUSPENDED", "PENDING_CLOSURE"].into_iter().enumerate() {
-            // Ids no configured account has.
-            let mut draw = mix(seed, &[salt::MEMBER, 1_000 + n as u64]);
+        let changed = world.clock > 0;
+        if changed && members.len() > 1 {
+            let last = members.len() - 1;
+            let moved = if members[last].parent_id == units[2].id {
+                0
+            } else {
+                2
+            };
+            members[last].parent_id = units[moved].id.clone();
+        }
+        let outsiders: &[&str] = if changed {
+            &["SUSPENDED", "ACTIVE"]
+        } else {
+            &["SUSPENDED", "PENDING_CLOSURE"]
+        };
+        for (n, status) in outsiders.iter().copied().enumerate() {
+            // Ids no configured account has; the newcomer's is not the closing member's.
+            let slot = if status == "ACTIVE" {
+                1_010
+            } else {
+                1_000 + n as u64
+            };
+            let mut draw = mix(seed, &[salt::MEMBER, slot]);
             let id = loop {
                 let id = format!("9{:011}", draw % 100_000_000_000);
                 if !accounts.contains(&id.as_str()) {
@@ -138,11 +163,14 @@ impl Organization {
                 draw = mix(draw, &[1]);
             };
             members.push(Member {
-                name: format!("retired-{}", n + 1),
+                name: match status {
+                    "ACTIVE" => "newcomer".to_string(),
+                    _ => format!("retired-{}", n + 1),
+                },
                 email: format!("aws+{id}@example.com"),
                 status: status.into(),
                 parent_id: units[1].id.clone(),
-                joined: joined(1_000 + n as u64),
+                joined: joined(slot),
                 id,
             });
         }
@@ -449,6 +477,45 @@ mod tests {
                 .iter()
                 .all(|u| u.id.starts_with(&format!("ou-{}-", &org.root_id[2..])))
         );
+    }
+
+    #[test]
+    fn after_a_mutation_one_member_has_left_one_joined_and_one_moved() {
+        let mut w = world(4);
+        let before = Organization::of(&w);
+        w.mutate(0.0, 1);
+        let after = Organization::of(&w);
+        let ids =
+            |o: &Organization| -> Vec<String> { o.members.iter().map(|m| m.id.clone()).collect() };
+        let left: Vec<_> = before
+            .members
+            .iter()
+            .filter(|m| !ids(&after).contains(&m.id))
+            .collect();
+        let joined: Vec<_> = after
+            .members
+            .iter()
+            .filter(|m| !ids(&before).contains(&m.id))
+            .collect();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].status, "PENDING_CLOSURE");
+        assert_eq!(joined.len(), 1);
+        assert_eq!(
+            (joined[0].status.as_str(), joined[0].name.as_str()),
+            ("ACTIVE", "newcomer")
+        );
+        let moved: Vec<_> = after
+            .members
+            .iter()
+            .filter(|m| {
+                before
+                    .members
+                    .iter()
+                    .any(|b| b.id == m.id && b.parent_id != m.parent_id)
+            })
+            .collect();
+        assert_eq!(moved.len(), 1);
+        assert_eq!(moved[0].id, "000000000004");
     }
 
     #[test]
