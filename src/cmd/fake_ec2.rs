@@ -37,6 +37,10 @@ pub struct FakeEc2Args {
     /// Latency added to every page of the EC2 calls, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
+    /// How long the sessions STS AssumeRole hands out last, in seconds (default: an
+    /// hour); a request signed with an expired session is refused with ExpiredToken.
+    #[arg(long)]
+    pub session_seconds: Option<u64>,
     /// Fraction of DescribeImages requests throttled (RequestLimitExceeded).
     #[arg(long, default_value_t = 0.0)]
     pub throttle_rate: f64,
@@ -117,6 +121,7 @@ pub async fn run(args: &FakeEc2Args) -> ExitCode {
             bad_token_rate: args.bad_token_rate,
             garbled_rate: args.garbled_rate,
             page_latency: Duration::from_millis(args.latency_ms),
+            session_lifetime: args.session_seconds.map(Duration::from_secs),
             ..Faults::default()
         },
         unknown_member_rate: args.unknown_member_rate,

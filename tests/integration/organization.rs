@@ -271,3 +271,54 @@ async fn the_accounts_table_keeps_joins_leaves_and_moves_and_a_missing_role_fail
     );
     assert_eq!(versions(A), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_are_assumed_once_per_account_and_renewed_when_they_expire_mid_run() {
+    let env = Env::start(catalog()).await;
+    let mut config = organization_config(&env, org("AmiInventory"));
+    config.scopes = vec!["owned".parse().unwrap(), "shared".parse().unwrap()];
+    config.regions = Regions::Listed(vec!["us-east-1".into(), "eu-west-1".into()]);
+    let before = env.fake.stats().sessions;
+    let outcome = env.sync(&config).await;
+    assert!(outcome.failed().next().is_none());
+    // 4 accounts x 2 regions x 2 scopes, and the organization's listing: one session
+    // per account however many partitions it has.
+    assert_eq!(outcome.partitions.len(), 17);
+    assert_eq!(env.fake.stats().sessions - before, 4);
+
+    // Sessions of 12 s, which the SDK renews 10 s before they end, on a run of about
+    // 6 s: each account's session is renewed during the run, and no request goes out
+    // with an expired one.
+    env.fake.set_faults(amiq_fake_ec2::Faults {
+        session_lifetime: Some(std::time::Duration::from_secs(12)),
+        page_latency: std::time::Duration::from_millis(1500),
+        ..Default::default()
+    });
+    config.max_results = 5;
+    config.concurrency = 16;
+    let before = env.fake.stats();
+    let started = std::time::Instant::now();
+    let outcome = env.sync(&config).await;
+    let took = started.elapsed();
+    let after = env.fake.stats();
+    assert!(
+        outcome.failed().next().is_none(),
+        "{:?}",
+        outcome.failed().collect::<Vec<_>>()
+    );
+    assert!(
+        took.as_secs() >= 4,
+        "the run must outlive a session: {took:?}"
+    );
+    let sessions = after.sessions - before.sessions;
+    let requests = after.requests - before.requests;
+    assert!(sessions > 4, "sessions were renewed: {sessions}");
+    assert!(
+        sessions * 5 < requests,
+        "not one per call: {sessions} of {requests}"
+    );
+    assert_eq!(
+        after.expired, before.expired,
+        "no request used an expired session"
+    );
+}

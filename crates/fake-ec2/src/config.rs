@@ -72,6 +72,9 @@ pub struct Faults {
     /// `(account id, Action)` pairs answered 403 `UnauthorizedOperation`, as when the
     /// account's role lacks `ec2:<Action>`; any EC2 action can be named.
     pub unauthorized: Vec<(String, String)>,
+    /// How long the sessions AssumeRole hands out last (one hour when `None`); a
+    /// request signed with an expired one is refused with `ExpiredToken`.
+    pub session_lifetime: Option<Duration>,
 }
 
 /// A region that answers every EC2 call with a 500 or 503.

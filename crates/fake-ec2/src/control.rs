@@ -50,7 +50,7 @@ pub(crate) fn stats(fake: &FakeEc2) -> String {
 
 /// `Action=AmiqSetFaults&ThrottleRate=0.1&ServerErrorRate=0&ResetRate=0&BadTokenRate=0&GarbledRate=0&PageLatencyMs=5
 /// &Seed=1&FailingRegion.1=eu-west-1&FailingRegion.2=us-east-1/222222222222
-/// &Unauthorized.1=222222222222/DescribeSnapshots`: replaces every fault (absent
+/// &Unauthorized.1=222222222222/DescribeSnapshots&SessionSeconds=30`: replaces every fault (absent
 /// parameters mean none). `Unauthorized.N` is `<account id>/<Action>`.
 pub(crate) fn set_faults(fake: &FakeEc2, params: &Params) -> Result<String, ApiError> {
     let faults = Faults {
@@ -61,6 +61,10 @@ pub(crate) fn set_faults(fake: &FakeEc2, params: &Params) -> Result<String, ApiE
         bad_token_rate: number(params, "BadTokenRate", 0.0)?,
         garbled_rate: number(params, "GarbledRate", 0.0)?,
         page_latency: Duration::from_millis(number(params, "PageLatencyMs", 0)?),
+        session_lifetime: match number(params, "SessionSeconds", 0)? {
+            0 => None,
+            seconds => Some(Duration::from_secs(seconds)),
+        },
         failing_regions: params
             .list("FailingRegion")
             .into_iter()

@@ -110,6 +110,21 @@ async fn handle(
 ) -> Response {
     let n = Counters::bump(&fake.counters.requests);
     let request_id = request_id(n);
+    let session = headers
+        .get("x-amz-security-token")
+        .and_then(|v| v.to_str().ok());
+    if let Some(error) = sts::expired(session) {
+        Counters::bump(&fake.counters.expired);
+        if headers.contains_key("x-amz-target") {
+            return json_response(Err(error), &request_id);
+        }
+        // STS and EC2 word errors alike but wrap them differently; GetCallerIdentity is
+        // the only STS call made with a session.
+        let sts = uri.query().is_some_and(|q| q.contains("GetCallerIdentity"))
+            || body.windows(17).any(|w| w == b"GetCallerIdentity");
+        let service = if sts { Service::Sts } else { Service::Ec2 };
+        return error_response(service, &error, &request_id);
+    }
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
@@ -161,7 +176,15 @@ async fn handle(
         "AssumeRole" => authenticated(&scope).and_then(|scope| {
             let world = fake.world();
             let caller = Caller::from_access_key(&world, &scope.access_key);
-            sts::assume_role(&world, &caller, &params, &request_id)
+            let lifetime = fake
+                .faults()
+                .session_lifetime
+                .unwrap_or(Duration::from_secs(3600));
+            let answer = sts::assume_role(&world, &caller, &params, lifetime, &request_id);
+            if answer.is_ok() {
+                Counters::bump(&fake.counters.sessions);
+            }
+            answer
         }),
         "GetCallerIdentity" => authenticated(&scope).map(|scope| {
             let caller = Caller::from_access_key(&fake.world(), &scope.access_key);

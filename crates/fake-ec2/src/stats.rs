@@ -30,6 +30,10 @@ pub struct FakeStats {
     pub bad_tokens: u64,
     /// Pages sent damaged (see `Faults::garbled_rate`).
     pub garbled: u64,
+    /// STS AssumeRole calls answered with a session.
+    pub sessions: u64,
+    /// Requests refused because their session had expired.
+    pub expired: u64,
 }
 
 /// The live counters behind [`FakeStats`].
@@ -46,6 +50,8 @@ pub(crate) struct Counters {
     pub resets: AtomicU64,
     pub bad_tokens: AtomicU64,
     pub garbled: AtomicU64,
+    pub sessions: AtomicU64,
+    pub expired: AtomicU64,
 }
 
 impl Counters {
@@ -72,6 +78,8 @@ impl Counters {
             resets: get(&self.resets),
             bad_tokens: get(&self.bad_tokens),
             garbled: get(&self.garbled),
+            sessions: get(&self.sessions),
+            expired: get(&self.expired),
         }
     }
 }

@@ -25,6 +25,7 @@ pub(crate) fn assume_role(
     world: &World,
     caller: &Caller,
     params: &Params,
+    lifetime: std::time::Duration,
     request_id: &str,
 ) -> Result<String, ApiError> {
     let arn = params.get("RoleArn").unwrap_or_default();
@@ -49,8 +50,14 @@ pub(crate) fn assume_role(
         ));
     }
     let session = params.get("RoleSessionName").unwrap_or("amiq");
-    let expiration = (chrono::Utc::now() + chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%SZ");
-    let token = STANDARD.encode(format!("amiq-fake-session:{account}:{role}:{session}"));
+    let expires = chrono::Utc::now()
+        + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::hours(1));
+    let expiration = expires.format("%Y-%m-%dT%H:%M:%SZ");
+    let token = format!(
+        "{}.{}",
+        expires.timestamp(),
+        STANDARD.encode(format!("amiq-fake-session:{account}:{role}:{session}"))
+    );
 
     let mut out = String::with_capacity(1024);
     out.push_str(DECLARATION);
@@ -127,7 +134,8 @@ pub(crate) fn principal(caller: &Caller, access_key: &str, session_token: Option
     let account = &caller.account;
     let session = session_token
         .and_then(|t| t.strip_prefix("AmiqFakeSessionToken/"))
-        .and_then(|t| STANDARD.decode(t).ok())
+        .and_then(|t| t.split_once('.'))
+        .and_then(|(_, t)| STANDARD.decode(t).ok())
         .and_then(|bytes| String::from_utf8(bytes).ok());
     let assumed = session.as_deref().and_then(|s| {
         let mut parts = s.strip_prefix("amiq-fake-session:")?.splitn(3, ':');
@@ -141,6 +149,24 @@ pub(crate) fn principal(caller: &Caller, access_key: &str, session_token: Option
         }
         None => format!("arn:aws:iam::{account}:user/amiq-fake"),
     }
+}
+
+/// The refusal of a request signed with a session this endpoint handed out that has
+/// expired, as STS words it; none for other credentials or a live session.
+pub(crate) fn expired(session_token: Option<&str>) -> Option<ApiError> {
+    let expires: i64 = session_token?
+        .strip_prefix("AmiqFakeSessionToken/")?
+        .split_once('.')?
+        .0
+        .parse()
+        .ok()?;
+    (chrono::Utc::now().timestamp() >= expires).then(|| {
+        ApiError::new(
+            400,
+            "ExpiredToken",
+            "The security token included in the request is expired",
+        )
+    })
 }
 
 fn response_metadata(out: &mut String, request_id: &str) {
@@ -172,5 +198,45 @@ mod tests {
         ] {
             assert_eq!(parse_role_arn(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_session_is_refused_once_it_has_expired() {
+        let world = crate::catalog::World::new(&crate::config::FakeConfig {
+            seed: 1,
+            accounts: vec!["111111111111".into(), "222222222222".into()],
+            regions: vec![],
+            owned_per_account_region: 0,
+            amazon_per_region: 0,
+            marketplace_per_region: 0,
+            faults: Default::default(),
+            unknown_member_rate: 0.0,
+        });
+        let caller = Caller::new(&world, "111111111111");
+        let mut params = Params::default();
+        params.extend_from_form(b"RoleArn=arn:aws:iam::222222222222:role/R&RoleSessionName=s");
+        let token = |lifetime: u64| {
+            let xml = assume_role(
+                &world,
+                &caller,
+                &params,
+                std::time::Duration::from_secs(lifetime),
+                "r",
+            )
+            .unwrap();
+            let start = xml.find("<SessionToken>").unwrap() + "<SessionToken>".len();
+            let end = xml.find("</SessionToken>").unwrap();
+            xml[start..end].to_string()
+        };
+        let live = token(3600);
+        assert!(expired(Some(&live)).is_none());
+        assert_eq!(
+            principal(&caller, "ASIAFAKE222222222222", Some(&live)),
+            "arn:aws:sts::111111111111:assumed-role/R/s"
+        );
+        let ended = token(0);
+        assert_eq!(expired(Some(&ended)).unwrap().code, "ExpiredToken");
+        assert!(expired(Some("someone-elses-token")).is_none());
+        assert!(expired(None).is_none());
     }
 }
