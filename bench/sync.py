@@ -11,6 +11,7 @@ Each part can run alone:
     python3 bench/sync.py compare old=/tmp/amiq-old new=target/release/amiq [--rounds 3] [--fake /tmp/amiq-old]
     python3 bench/sync.py partitions [--owned 20] [old=/tmp/amiq-old new=target/release/amiq]
     python3 bench/sync.py datasets [--images 1000000 --instances 100000 --launch-templates 2000]
+    python3 bench/sync.py organization [--accounts 1000 --latency-ms 50 --concurrency 64]
 
 Build first: cargo build --release (the binary is target/release/amiq, or under
 CARGO_TARGET_DIR when it is set).
@@ -245,6 +246,74 @@ def partitions(args):
               f"second run {statistics.median(seconds):.2f} s")
 
 
+SEVENTEEN_REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2",
+                     "eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1", "ap-northeast-1",
+                     "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
+                     "ca-central-1", "sa-east-1"]
+
+
+def fake_account_ids(n):
+    """The account ids `amiq fake-ec2 --accounts n` configures (src/cmd/fake_ec2.rs)."""
+    return [str(111111111111 * (i + 1)) if i < 9 else f"{100_000_000_000 + i:012d}" for i in range(n)]
+
+
+def organization(args):
+    """Every account of an organization: `--accounts` members discovered through
+    Organizations, each in 17 regions, owned and shared listings of about `--owned`
+    images, plus the amazon catalog once per region. A first run into an empty store,
+    an unchanged second run, then (with `--latency-ms`) a run against the bound that
+    latency and concurrency set: every call's latency spread over the concurrent slots."""
+    regions = SEVENTEEN_REGIONS
+    with tempfile.TemporaryDirectory() as tmp:
+        def config_for(url, db, concurrency):
+            path = os.path.join(tmp, "org.toml")
+            with open(path, "w") as f:
+                f.write("\n".join([
+                    f'db = "{db}"', f"regions = {json.dumps(regions)}",
+                    'scopes = ["owned", "shared", "amazon"]', f'endpoint_url = "{url}"',
+                    f"concurrency = {concurrency}", "max_attempts = 20",
+                    "[organization]", 'role_name = "Inventory"']) + "\n")
+            return path
+
+        def ledger(db):
+            out = subprocess.run(
+                [AMIQ, "query", "--db", db, "--format", "csv",
+                 "SELECT run_id, count(*) AS partitions, sum(pages) AS pages, sum(images) AS images, "
+                 "count(*) FILTER (WHERE status = 'failed') AS failed FROM sync_partitions GROUP BY 1 ORDER BY 1"],
+                check=True, stdout=subprocess.PIPE, text=True).stdout
+            return out.strip()
+
+        fake = Fake(accounts=args.accounts, regions=",".join(regions), owned=args.owned,
+                    amazon=args.amazon, marketplace=0)
+        try:
+            db = os.path.join(tmp, "org.duckdb")
+            config = config_for(fake.url, db, args.concurrency)
+            first = run_amiq_sync(config)
+            print(f"{args.accounts} accounts x {len(regions)} regions, first run: {first.seconds:.1f} s, "
+                  f"peak RSS {first.rss_mb:.0f} MB, CPU {first.cpu_seconds:.1f} s", flush=True)
+            second = run_amiq_sync(config)
+            print(f"second run (unchanged): {second.seconds:.1f} s, peak RSS {second.rss_mb:.0f} MB, "
+                  f"CPU {second.cpu_seconds:.1f} s", flush=True)
+            print(ledger(db))
+            print(f"store: {os.path.getsize(db) / 2**20:.0f} MiB")
+        finally:
+            fake.stop()
+        if args.latency_ms:
+            fake = Fake(accounts=args.accounts, regions=",".join(regions), owned=args.owned,
+                        amazon=args.amazon, marketplace=0, latency_ms=args.latency_ms)
+            try:
+                db = os.path.join(tmp, "latency.duckdb")
+                config = config_for(fake.url, db, args.concurrency)
+                run = run_amiq_sync(config)
+                pages = int(ledger(db).splitlines()[1].split(",")[2])
+                bound = pages * args.latency_ms / 1000 / args.concurrency
+                print(f"{args.latency_ms} ms per page, concurrency {args.concurrency}: {run.seconds:.1f} s, "
+                      f"peak RSS {run.rss_mb:.0f} MB; bound {pages} pages x {args.latency_ms} ms / "
+                      f"{args.concurrency} = {bound:.1f} s: {run.seconds / bound:.2f}x")
+            finally:
+                fake.stop()
+
+
 # Every dataset but launch-permissions (one DescribeImageAttribute per owned image, a
 # million calls a run here); usage reports are read, not created.
 DATASETS = ["images", "references", "instances", "snapshots", "recycle-bin", "settings", "lineage",
@@ -354,6 +423,12 @@ def main():
     pa.add_argument("builds", nargs="*", metavar="NAME=PATH", help="amiq binaries to alternate (default: this build)")
     pa.add_argument("--owned", type=int, default=20)
     pa.add_argument("--rounds", type=int, default=3)
+    o = sub.add_parser("organization", help="every account of an organization: 1,000 accounts x 17 regions")
+    o.add_argument("--accounts", type=int, default=1000)
+    o.add_argument("--owned", type=int, default=20)
+    o.add_argument("--amazon", type=int, default=200)
+    o.add_argument("--concurrency", type=int, default=64)
+    o.add_argument("--latency-ms", type=int, default=50, help="0: no run with latency")
     d = sub.add_parser("datasets", help="every dataset against images only, and report cleanup")
     d.add_argument("--images", type=int, default=1_000_000)
     d.add_argument("--accounts", type=int, default=4)
@@ -367,6 +442,7 @@ def main():
     if not os.path.exists(AMIQ):
         sys.exit(f"{AMIQ} is missing: run cargo build --release first")
     {"throughput": throughput, "history": history, "latency": latency, "compare": compare,
+     "organization": organization,
      "partitions": partitions, "datasets": datasets}[args.what](args)
 
 

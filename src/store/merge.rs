@@ -1,6 +1,6 @@
 //! Merging a completed partition into the history, atomically.
 
-use duckdb::params;
+use duckdb::{OptionalExt, params};
 
 use super::ledger::{PartitionRecord, PartitionStatus, insert_partition};
 use super::stage::ColumnsWithValues;
@@ -126,10 +126,26 @@ impl Store {
         record: &PartitionRecord,
     ) -> duckdb::Result<MergeCounts> {
         let conn = &self.conn;
-        if staged.rows == 0 && !self.has_open_sightings(record)? {
-            // An empty listing where nothing was listed before changes nothing but the
-            // ledger. Many partitions of a many-account sync are such (a scope with no
-            // images in a region), and the full merge costs tens of milliseconds each.
+        let key = format!("{}|{}|{}", record.account_id, record.region, record.scope);
+        let epoch = region_epoch(conn, &record.region)?;
+        let last: Option<(Option<i64>, i64)> = conn
+            .query_row(
+                "SELECT listing_hash, region_epoch FROM listing_state WHERE listing_key = ?",
+                [&key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        // Most listings of a many-account sync are empty or as they were, and a full
+        // merge costs milliseconds that grow with the store
+        // (docs/decisions/0011-many-partitions.md): an empty listing that never listed
+        // anything, or one whose fingerprint is its last merge's in a region no merge
+        // has changed since, changes nothing but the ledger.
+        let unchanged = match last {
+            None => staged.rows == 0,
+            Some((Some(hash), at)) => hash == staged.listing_hash && at == epoch,
+            Some((None, _)) => false,
+        };
+        if unchanged {
             let counts = MergeCounts::default();
             record_merged(conn, record, counts)?;
             return Ok(counts);
@@ -185,21 +201,52 @@ impl Store {
         if ends {
             conn.execute_batch(GONE_SQL)?;
         }
+        // A merge that changed a row moves its region on: no listing there may skip its
+        // merge on the strength of what it saw before.
+        let epoch = if counts.added + counts.changed + counts.gone > 0 {
+            bump_region_epoch(conn, &record.region, epoch)?
+        } else {
+            epoch
+        };
+        let updated = conn.execute(
+            "UPDATE listing_state SET listing_hash = ?, region_epoch = ? WHERE listing_key = ?",
+            params![staged.listing_hash, epoch, key],
+        )?;
+        if updated == 0 {
+            conn.execute(
+                "INSERT INTO listing_state VALUES (?, ?, ?)",
+                params![key, staged.listing_hash, epoch],
+            )?;
+        }
         record_merged(conn, record, counts)?;
         conn.execute_batch("DROP TABLE stage; DROP TABLE merge_args; DROP TABLE merge_counts;")?;
         Ok(counts)
     }
+}
 
-    /// Whether the partition's listing showed any image that is still open.
-    fn has_open_sightings(&self, record: &PartitionRecord) -> duckdb::Result<bool> {
-        self.conn.query_row(
-            "SELECT EXISTS (
-                 SELECT 1 FROM image_sightings
-                 WHERE valid_to IS NULL AND region = ? AND viewer_account_id = ? AND scope = ?)",
-            params![record.region, record.account_id, record.scope],
-            |r| r.get(0),
-        )
+/// The number of merges that changed a row of `region` (0 before the first).
+fn region_epoch(conn: &duckdb::Connection, region: &str) -> duckdb::Result<i64> {
+    conn.query_row(
+        "SELECT coalesce(max(epoch), 0) FROM region_epochs WHERE region = ?",
+        [region],
+        |r| r.get(0),
+    )
+}
+
+/// Moves `region` on from `epoch`; returns the new epoch.
+fn bump_region_epoch(conn: &duckdb::Connection, region: &str, epoch: i64) -> duckdb::Result<i64> {
+    let next = epoch + 1;
+    let updated = conn.execute(
+        "UPDATE region_epochs SET epoch = ? WHERE region = ?",
+        params![next, region],
+    )?;
+    if updated == 0 {
+        conn.execute(
+            "INSERT INTO region_epochs VALUES (?, ?)",
+            params![region, next],
+        )?;
     }
+    Ok(next)
 }
 
 /// The staging files whose rows a round has noted but not yet inserted (see
@@ -428,6 +475,93 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap()
+    }
+
+    /// Merges one run of one listing of `viewer` under `scope`; its counts.
+    fn merge_listing(
+        store: &Store,
+        dir: &std::path::Path,
+        viewer: &'static str,
+        scope: &'static str,
+        images: Vec<Image>,
+    ) -> MergeCounts {
+        let run = store.begin_run(1).unwrap();
+        let (staged, record) = stage(
+            dir,
+            run,
+            &Listing {
+                viewer,
+                scope,
+                images,
+            },
+        );
+        store.merge_partition(&staged, &record).unwrap()
+    }
+
+    fn open_name(store: &Store, id: &str) -> String {
+        store
+            .conn
+            .query_row(
+                "SELECT name FROM image_versions WHERE valid_to IS NULL AND image_id = ?",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn a_listing_as_it_was_merges_again_when_another_listing_changed_its_region() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let (a, b) = ("111111111111", "222222222222");
+        merge_listing(&store, dir.path(), a, "owned", vec![image("ami-1", "a")]);
+        // Another viewer sees newer content: the version changes.
+        let seen = merge_listing(&store, dir.path(), b, "shared", vec![image("ami-1", "a2")]);
+        assert_eq!(seen.added, 1);
+        assert_eq!(open_name(&store, "ami-1"), "a2");
+        // The owner's listing is as it was at its last merge, but the region is not: it
+        // must merge in full and bring its content back.
+        let again = merge_listing(&store, dir.path(), a, "owned", vec![image("ami-1", "a")]);
+        assert_eq!(again.changed, 1);
+        assert_eq!(open_name(&store, "ami-1"), "a");
+        // Now nothing changed anywhere since: the same listing changes nothing.
+        let run = store.begin_run(1).unwrap();
+        let listing = Listing {
+            viewer: a,
+            scope: "owned",
+            images: vec![image("ami-1", "a")],
+        };
+        let (staged, record) = stage(dir.path(), run, &listing);
+        assert_eq!(
+            store.merge_partition(&staged, &record).unwrap(),
+            MergeCounts::default()
+        );
+        assert_eq!(touched_by(&store, run), 0);
+    }
+
+    #[test]
+    fn a_listing_of_a_store_from_before_fingerprints_is_merged_in_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let images = vec![image("ami-1", "a"), image("ami-2", "b")];
+        merge_listing(&store, dir.path(), "111111111111", "owned", images);
+        // As migration 0005 leaves a store that had open sightings: no fingerprint.
+        store
+            .conn
+            .execute_batch("UPDATE listing_state SET listing_hash = NULL, region_epoch = -1")
+            .unwrap();
+        // An empty listing now ends both sightings (and, with no viewer left, versions).
+        let emptied = merge_listing(&store, dir.path(), "111111111111", "owned", vec![]);
+        assert_eq!(emptied.gone, 2);
+        let open: i64 = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM image_sightings WHERE valid_to IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(open, 0);
     }
 
     #[test]

@@ -70,8 +70,8 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 5,
-        name: "accounts",
-        sql: include_str!("../../sql/migrations/0005_accounts.sql"),
+        name: "organizations",
+        sql: include_str!("../../sql/migrations/0005_organizations.sql"),
         step: None,
     },
 ];

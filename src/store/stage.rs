@@ -13,12 +13,13 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use arrow::array::RecordBatch;
+use arrow::array::{AsArray, RecordBatch};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 
 use super::StoreError;
+use xxhash_rust::xxh3::xxh3_64;
 
 /// Rows per Parquet row group: bounds the writer's buffer per open partition.
 const ROW_GROUP_ROWS: usize = 8192;
@@ -39,6 +40,8 @@ pub struct PartitionStage {
     rows: u64,
     /// Noted for a listing of images (the batch schema); `None` for a dataset's records.
     with_values: Option<ColumnsWithValues>,
+    /// The rows' fingerprints so far (see [`StagedPartition::listing_hash`]).
+    fingerprint: u64,
 }
 
 /// A complete staging file, ready to merge. Deleted when dropped.
@@ -50,6 +53,9 @@ pub struct StagedPartition {
     pub rows: u64,
     /// Which of the batch schema's columns hold a value in some row.
     pub with_values: ColumnsWithValues,
+    /// The listing's fingerprint: the same images with the same contents and views give
+    /// the same value, in any order.
+    pub listing_hash: i64,
 }
 
 impl StagedPartition {
@@ -153,6 +159,7 @@ impl PartitionStage {
             lock,
             rows: 0,
             with_values: None,
+            fingerprint: 0,
         })
     }
 
@@ -165,6 +172,7 @@ impl PartitionStage {
         self.rows += batch.num_rows() as u64;
         if let Some(with_values) = &mut self.with_values {
             with_values.note(batch);
+            self.fingerprint = self.fingerprint.wrapping_add(fingerprint(batch));
         }
         Ok(())
     }
@@ -177,6 +185,7 @@ impl PartitionStage {
             lock,
             rows,
             with_values,
+            fingerprint,
         } = self;
         writer.close().map_err(|e| StoreError::Stage {
             path: file.to_path_buf(),
@@ -187,8 +196,39 @@ impl PartitionStage {
             _lock: lock,
             rows,
             with_values: with_values.unwrap_or_default(),
+            listing_hash: xxh3_64(&[fingerprint.to_le_bytes(), rows.to_le_bytes()].concat()) as i64,
         })
     }
+}
+
+/// The sum of each row's hash of (image id, content hash, view hash): a value that
+/// does not depend on the order of the rows or pages.
+fn fingerprint(batch: &RecordBatch) -> u64 {
+    let column = |name: &str| batch.column_by_name(name);
+    let (Some(ids), Some(contents), Some(views)) = (
+        column("image_id"),
+        column("content_hash"),
+        column("view_hash"),
+    ) else {
+        return 0;
+    };
+    let (Some(ids), Some(contents), Some(views)) = (
+        ids.as_string_opt::<i32>(),
+        contents.as_primitive_opt::<arrow::datatypes::Int64Type>(),
+        views.as_primitive_opt::<arrow::datatypes::Int64Type>(),
+    ) else {
+        return 0;
+    };
+    let mut sum = 0u64;
+    let mut buf = Vec::with_capacity(64);
+    for row in 0..batch.num_rows() {
+        buf.clear();
+        buf.extend_from_slice(ids.value(row).as_bytes());
+        buf.extend_from_slice(&contents.value(row).to_le_bytes());
+        buf.extend_from_slice(&views.value(row).to_le_bytes());
+        sum = sum.wrapping_add(xxh3_64(&buf));
+    }
+    sum
 }
 
 /// Deletes the staging files in `dir` (the system's temp dir when `None`) that no

@@ -22,3 +22,24 @@ CREATE TABLE accounts_history (
     ou_path           VARCHAR,            -- Root/Production/Payments
     ou_path_ids       VARCHAR             -- r-ab12/ou-ab12-11111111/ou-ab12-22222222
 );
+
+-- What a listing of images was when its partition last merged in full, so that a run
+-- of thousands of unchanged listings merges none of them (src/store/merge.rs): its
+-- fingerprint (of every image id with its content and view hashes), and the epoch of
+-- its region then. A listing with the same fingerprint, in a region no merge has
+-- changed since, would change no row.
+CREATE TABLE listing_state (
+    listing_key  VARCHAR PRIMARY KEY,      -- viewer account id|region|scope
+    listing_hash BIGINT,                   -- NULL: not known (stores older than this)
+    region_epoch BIGINT NOT NULL
+);
+-- Bumped by every merge that changes a row of its region.
+CREATE TABLE region_epochs (
+    region VARCHAR NOT NULL,
+    epoch  BIGINT NOT NULL
+);
+-- Every listing with open sightings has a row: a listing without one has none open.
+INSERT INTO listing_state
+SELECT DISTINCT viewer_account_id || '|' || region || '|' || scope, NULL, -1
+FROM image_sightings
+WHERE valid_to IS NULL;
