@@ -30,4 +30,8 @@ SELECT
         LEFT JOIN open_versions v USING (image_id)
         WHERE o.view_hash <> s.view_hash
            OR v.content_hash IS DISTINCT FROM s.content_hash) AS changed,
-    (SELECT count(*) FROM open_sightings o ANTI JOIN stage s USING (image_id)) AS gone;
+    (SELECT count(*) FROM open_sightings o ANTI JOIN stage s USING (image_id)) AS gone,
+    -- Open versions, of this partition's images or any viewer's, that its content ends:
+    -- what makes another listing's last merge out of date (src/store/merge.rs).
+    (SELECT count(*) FROM stage s JOIN open_versions v USING (image_id)
+        WHERE v.content_hash <> s.content_hash) AS versions_ended;

@@ -27,6 +27,23 @@ pub struct ClientSettings {
     pub base_credentials: Option<StaticCredentials>,
 }
 
+/// One HTTP client for every account and every client made from its config: one
+/// connection pool and one TLS setup a process. Without it each SDK client builds its
+/// own, and a run of a thousand accounts held 760 MB of them
+/// (docs/decisions/0011-many-partitions.md).
+fn shared_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    static CLIENT: std::sync::OnceLock<aws_smithy_runtime_api::client::http::SharedHttpClient> =
+        std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+                .build_https()
+        })
+        .clone()
+}
+
 /// An account whose credentials work, with its id.
 #[derive(Clone)]
 pub struct AccountSession {
@@ -64,6 +81,7 @@ impl AccountSession {
         if let Some(url) = &settings.endpoint_url {
             loader = loader.endpoint_url(url);
         }
+        loader = loader.http_client(shared_http_client());
         if let Some(c) = &settings.base_credentials {
             loader = loader.credentials_provider(aws_credential_types::Credentials::new(
                 c.access_key_id.clone(),

@@ -256,16 +256,25 @@ impl Store {
 }
 
 /// Inserts a partition row; `finished_at` defaults to the transaction's now().
-pub(super) fn insert_partition(
+/// Writes ledger rows through an appender: a round of hundreds of partitions costs
+/// about what one row costs (a statement of many bound rows takes a third of a
+/// millisecond a row to plan, docs/decisions/0011-many-partitions.md).
+pub(super) fn insert_partitions(
     conn: &duckdb::Connection,
-    p: &PartitionRecord,
+    records: &[PartitionRecord],
 ) -> duckdb::Result<()> {
-    conn.execute(
-        "INSERT INTO sync_partitions VALUES (
-             ?, ?, ?, ?, ?, ?, ?, make_timestamp(?::BIGINT)::TIMESTAMPTZ,
-             coalesce(make_timestamp(?::BIGINT)::TIMESTAMPTZ, now()),
-             ?, ?, ?, ?, ?, ?, ?, ?)",
-        params![
+    use duckdb::types::{TimeUnit, Value};
+    if records.is_empty() {
+        return Ok(());
+    }
+    // A row without a finish time finished with the merge: the transaction's instant.
+    let merged: i64 = conn
+        .prepare_cached("SELECT epoch_us(now()::TIMESTAMP)")?
+        .query_row([], |r| r.get(0))?;
+    let instant = |micros: i64| Value::Timestamp(TimeUnit::Microsecond, micros);
+    let mut rows = conn.appender("sync_partitions")?;
+    for p in records {
+        rows.append_row(params![
             p.run_id,
             p.account_id,
             p.account_name,
@@ -273,8 +282,8 @@ pub(super) fn insert_partition(
             p.scope,
             p.catalog,
             p.status.as_str(),
-            p.started_at.timestamp_micros(),
-            p.finished_at.map(|t| t.timestamp_micros()),
+            instant(p.started_at.timestamp_micros()),
+            instant(p.finished_at.map_or(merged, |t| t.timestamp_micros())),
             p.pages as i32,
             p.images as i64,
             p.retries as i32,
@@ -283,7 +292,14 @@ pub(super) fn insert_partition(
             p.changed,
             p.gone,
             p.error,
-        ],
-    )?;
-    Ok(())
+        ])?;
+    }
+    rows.flush()
+}
+
+pub(super) fn insert_partition(
+    conn: &duckdb::Connection,
+    p: &PartitionRecord,
+) -> duckdb::Result<()> {
+    insert_partitions(conn, std::slice::from_ref(p))
 }

@@ -1,8 +1,10 @@
 //! Merging a completed partition into the history, atomically.
 
-use duckdb::{OptionalExt, params};
+use duckdb::params;
 
-use super::ledger::{PartitionRecord, PartitionStatus, insert_partition};
+use std::collections::HashMap;
+
+use super::ledger::{PartitionRecord, PartitionStatus, insert_partitions};
 use super::stage::ColumnsWithValues;
 use super::{StagedPartition, Store, StoreError};
 
@@ -105,6 +107,8 @@ impl Store {
     ) -> duckdb::Result<Vec<MergeCounts>> {
         self.conn.execute_batch(ROUND_SQL)?;
         let mut round = Round::default();
+        let keys: Vec<String> = partitions.iter().map(|(_, r)| listing_key(r)).collect();
+        round.load_state(&self.conn, &keys)?;
         let mut counts = Vec::with_capacity(partitions.len());
         for (staged, record) in partitions {
             debug_assert_eq!(record.status, PartitionStatus::Completed);
@@ -114,6 +118,7 @@ impl Store {
             }
         }
         round.flush(&self.conn)?;
+        insert_partitions(&self.conn, &round.ledger)?;
         self.conn
             .execute_batch("DROP TABLE pending_versions; DROP TABLE pending_sightings;")?;
         Ok(counts)
@@ -126,15 +131,9 @@ impl Store {
         record: &PartitionRecord,
     ) -> duckdb::Result<MergeCounts> {
         let conn = &self.conn;
-        let key = format!("{}|{}|{}", record.account_id, record.region, record.scope);
-        let epoch = region_epoch(conn, &record.region)?;
-        let last: Option<(Option<i64>, i64)> = conn
-            .query_row(
-                "SELECT listing_hash, region_epoch FROM listing_state WHERE listing_key = ?",
-                [&key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
+        let key = listing_key(record);
+        let epoch = round.epochs.get(&record.region).copied().unwrap_or(0);
+        let last = round.listings.get(&key).copied();
         // Most listings of a many-account sync are empty or as they were, and a full
         // merge costs milliseconds that grow with the store
         // (docs/decisions/0011-many-partitions.md): an empty listing that never listed
@@ -147,7 +146,7 @@ impl Store {
         };
         if unchanged {
             let counts = MergeCounts::default();
-            record_merged(conn, record, counts)?;
+            round.record_merged(record, counts);
             return Ok(counts);
         }
         let path = staged.path().to_string_lossy();
@@ -179,13 +178,18 @@ impl Store {
             round.flush(conn)?;
         }
         conn.execute_batch(COUNTS_SQL)?;
-        let counts = conn.query_row("SELECT added, changed, gone FROM merge_counts", [], |r| {
-            Ok(MergeCounts {
-                added: r.get(0)?,
-                changed: r.get(1)?,
-                gone: r.get(2)?,
-            })
-        })?;
+        let (counts, versions_ended) = conn.query_row(
+            "SELECT added, changed, gone, versions_ended FROM merge_counts",
+            [],
+            |r| {
+                let counts = MergeCounts {
+                    added: r.get(0)?,
+                    changed: r.get(1)?,
+                    gone: r.get(2)?,
+                };
+                Ok((counts, r.get::<_, i64>(3)?))
+            },
+        )?;
         // Only the parts that can change a row run: a listing that is as it was (most of
         // them, run after run) runs none, a partition's first listing no ended.sql.
         let ends = counts.changed + counts.gone > 0;
@@ -201,36 +205,38 @@ impl Store {
         if ends {
             conn.execute_batch(GONE_SQL)?;
         }
-        // A merge that changed a row moves its region on: no listing there may skip its
-        // merge on the strength of what it saw before.
-        let epoch = if counts.added + counts.changed + counts.gone > 0 {
-            bump_region_epoch(conn, &record.region, epoch)?
+        // A merge that ends an open version moves its region on: no listing there may
+        // skip its merge on the strength of what it saw before. New versions and
+        // sightings need not: a listing that may skip has an open version of each of its
+        // images, which only an ended one changes (docs/decisions/0011-many-partitions.md).
+        let epoch = if versions_ended + counts.gone > 0 {
+            let next = bump_region_epoch(conn, &record.region, epoch)?;
+            round.epochs.insert(record.region.clone(), next);
+            next
         } else {
             epoch
         };
-        let updated = conn.execute(
-            "UPDATE listing_state SET listing_hash = ?, region_epoch = ? WHERE listing_key = ?",
-            params![staged.listing_hash, epoch, key],
-        )?;
+        let updated = conn
+            .prepare_cached(
+                "UPDATE listing_state SET listing_hash = ?, region_epoch = ? WHERE listing_key = ?",
+            )?
+            .execute(params![staged.listing_hash, epoch, key])?;
         if updated == 0 {
-            conn.execute(
-                "INSERT INTO listing_state VALUES (?, ?, ?)",
-                params![key, staged.listing_hash, epoch],
-            )?;
+            conn.prepare_cached("INSERT INTO listing_state VALUES (?, ?, ?)")?
+                .execute(params![key, staged.listing_hash, epoch])?;
         }
-        record_merged(conn, record, counts)?;
+        round
+            .listings
+            .insert(key, (Some(staged.listing_hash), epoch));
+        round.record_merged(record, counts);
         conn.execute_batch("DROP TABLE stage; DROP TABLE merge_args; DROP TABLE merge_counts;")?;
         Ok(counts)
     }
 }
 
-/// The number of merges that changed a row of `region` (0 before the first).
-fn region_epoch(conn: &duckdb::Connection, region: &str) -> duckdb::Result<i64> {
-    conn.query_row(
-        "SELECT coalesce(max(epoch), 0) FROM region_epochs WHERE region = ?",
-        [region],
-        |r| r.get(0),
-    )
+/// A listing's row in `listing_state`.
+fn listing_key(record: &PartitionRecord) -> String {
+    format!("{}|{}|{}", record.account_id, record.region, record.scope)
 }
 
 /// Moves `region` on from `epoch`; returns the new epoch.
@@ -259,9 +265,50 @@ struct Round {
     with_values: ColumnsWithValues,
     /// New versions and sightings noted since the last flush (an upper bound).
     noted_rows: i64,
+    /// The round's listings' `listing_state` rows (fingerprint, region epoch), kept as
+    /// the round changes them.
+    listings: HashMap<String, (Option<i64>, i64)>,
+    /// Every region's epoch, kept as the round moves them on.
+    epochs: HashMap<String, i64>,
+    /// The ledger rows of the partitions merged, written together when the round ends.
+    ledger: Vec<PartitionRecord>,
 }
 
 impl Round {
+    /// Reads the state the round's merges decide by: a query or two per round instead
+    /// of two per partition.
+    fn load_state(&mut self, conn: &duckdb::Connection, keys: &[String]) -> duckdb::Result<()> {
+        let mut stmt = conn.prepare_cached("SELECT region, epoch FROM region_epochs")?;
+        self.epochs = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for chunk in keys.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let mut stmt = conn.prepare(&format!(
+                "SELECT listing_key, listing_hash, region_epoch FROM listing_state
+                 WHERE listing_key IN ({marks})"
+            ))?;
+            let rows = stmt.query_map(duckdb::params_from_iter(chunk), |r| {
+                Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?)))
+            })?;
+            for row in rows {
+                let (key, state) = row?;
+                self.listings.insert(key, state);
+            }
+        }
+        Ok(())
+    }
+
+    /// Notes the partition's ledger row, with what its merge changed.
+    fn record_merged(&mut self, record: &PartitionRecord, counts: MergeCounts) {
+        let mut record = record.clone();
+        record.added = Some(counts.added);
+        record.changed = Some(counts.changed);
+        record.gone = Some(counts.gone);
+        record.finished_at = None; // the merge's own instant
+        self.ledger.push(record);
+    }
+
     /// Adds a partition's staging file to the round; returns its file_index.
     fn add_file(&mut self, path: &str, with_values: &ColumnsWithValues) -> usize {
         self.files.push(path.to_string());
@@ -294,19 +341,6 @@ impl Round {
     }
 }
 
-/// The partition's ledger row, with what its merge changed.
-fn record_merged(
-    conn: &duckdb::Connection,
-    record: &PartitionRecord,
-    counts: MergeCounts,
-) -> duckdb::Result<()> {
-    let mut record = record.clone();
-    record.added = Some(counts.added);
-    record.changed = Some(counts.changed);
-    record.gone = Some(counts.gone);
-    record.finished_at = None; // the merge's own instant
-    insert_partition(conn, &record)
-}
 
 #[cfg(test)]
 mod tests {
