@@ -341,7 +341,6 @@ impl Round {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
