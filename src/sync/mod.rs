@@ -149,7 +149,9 @@ pub async fn run_sync(
 
     let (run_id, mut asked_ids) = {
         let store = Store::open_write(&config.db, &store_settings)?;
-        let run_id = store.begin_run(partitions.len() + unreachable.len())?;
+        let run_id = store.begin_run(
+            partitions.len() + unreachable.len() + usize::from(organization.is_some()),
+        )?;
         (
             run_id,
             AskedIds::plan(&store, &partitions, config.create_usage_reports)?,

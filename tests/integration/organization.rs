@@ -93,6 +93,21 @@ async fn every_active_member_is_synced_through_the_organization_role() {
     expected.retain(|(id, _)| id != D);
     assert_eq!(expected.len(), 3);
     assert_eq!(synced(&env), expected);
+    // The run planned what it recorded: the organization's listing too.
+    let store = env.store();
+    let (planned, completed) = store
+        .connection()
+        .query_row(
+            "SELECT partitions_planned, partitions_completed FROM sync_runs",
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (planned, completed),
+        (outcome.partitions.len() as i64, planned)
+    );
+    drop(store);
     // What each member owns was listed whole.
     let store = env.store();
     for (id, _) in &expected {
