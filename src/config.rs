@@ -45,7 +45,7 @@ pub struct AccountConfig {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationConfig {
-    /// The role assumed in every member account: arn:aws:iam::<id>:role/<role_name>.
+    /// The role assumed in every member account: `arn:aws:iam::<id>:role/<role_name>`.
     pub role_name: String,
     /// The external id the members' role trust policies ask for.
     pub external_id: Option<String>,
