@@ -337,3 +337,32 @@ async fn sessions_are_assumed_once_per_account_and_renewed_when_they_expire_mid_
         "no request used an expired session"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_organization_is_listed_whole() {
+    let env = Env::start(catalog()).await;
+    let truth = env.fake.organization();
+    env.fake.set_faults(amiq_fake_ec2::Faults {
+        seed: 3,
+        throttle_rate: 0.3,
+        ..Default::default()
+    });
+    let before = env.fake.stats().throttled;
+    let outcome = env
+        .sync(&organization_config(&env, org("AmiInventory")))
+        .await;
+    assert!(
+        outcome.failed().next().is_none(),
+        "{:?}",
+        outcome.failed().collect::<Vec<_>>()
+    );
+    assert!(env.fake.stats().throttled > before);
+    assert_eq!(
+        stored_accounts(&env, "'infinity'::TIMESTAMPTZ"),
+        true_accounts(&truth)
+    );
+    assert_eq!(
+        synced(&env),
+        active_under(&truth, &[truth.root_id.as_str()])
+    );
+}

@@ -51,7 +51,8 @@ pub struct Faults {
     pub seed: u64,
     /// Fraction of requests of the faulted EC2 calls (DescribeImages, the calls about
     /// what references images, DescribeImageAttribute and the AMI usage report calls)
-    /// answered 503 `RequestLimitExceeded`.
+    /// answered 503 `RequestLimitExceeded`, and of Organizations requests answered
+    /// `TooManyRequestsException` (its server errors are `ServiceException`).
     pub throttle_rate: f64,
     /// Fraction answered 500 `InternalError`.
     pub server_error_rate: f64,

@@ -134,11 +134,32 @@ async fn handle(
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(CredentialScope::from_authorization);
-        let answered = authenticated(&scope).and_then(|scope| {
-            let world = fake.world();
-            let caller = Caller::from_access_key(&world, &scope.access_key);
-            organizations::answer(&world, &caller, operation, &body)
-        });
+        // Organizations throttles with its own error, which its clients retry.
+        let faults = fake.faults();
+        let roll = Dice::new(mix(faults.seed, &[n, 0x6f72_6773])).unit();
+        let answered = if roll < faults.throttle_rate {
+            Counters::bump(&fake.counters.throttled);
+            Err(ApiError::new(
+                400,
+                "TooManyRequestsException",
+                "AWS Organizations can't complete your request because another request is \
+                 already in progress. Try again later.",
+            ))
+        } else if roll < faults.throttle_rate + faults.server_error_rate {
+            Counters::bump(&fake.counters.server_errors);
+            Err(ApiError::new(
+                500,
+                "ServiceException",
+                "AWS Organizations can't complete your request because of an internal \
+                 service error. Try again later.",
+            ))
+        } else {
+            authenticated(&scope).and_then(|scope| {
+                let world = fake.world();
+                let caller = Caller::from_access_key(&world, &scope.access_key);
+                organizations::answer(&world, &caller, operation, &body)
+            })
+        };
         return json_response(answered, &request_id);
     }
     let mut params = Params::default();
