@@ -29,7 +29,7 @@ pub struct ClientSettings {
 
 /// One HTTP client for every account and every client made from its config: one
 /// connection pool and one TLS setup a process. Without it each SDK client builds its
-/// own, and a run of a thousand accounts held 760 MB of them
+/// own, and a run of a thousand accounts reached 730 to 816 MB in its first minute
 /// (docs/decisions/0011-many-partitions.md).
 fn shared_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
     use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};

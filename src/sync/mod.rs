@@ -312,9 +312,27 @@ async fn store_organization(
             stage.finish()
         });
     let merged = match staged {
-        Ok(staged) => merger.merge_records(staged, record.clone()).await,
-        Err(e) => Err(e),
+        Ok(staged) => merger
+            .merge_records(staged, record.clone())
+            .await
+            .map_err(merge_failed),
+        Err(e) => Err(format!("cannot stage the organization's accounts: {e}")),
     };
+    settle(merger, &mut record, merged).await;
+    record
+}
+
+fn merge_failed(e: StoreError) -> String {
+    format!("merge failed, nothing of this partition was stored: {e}")
+}
+
+/// Ends a partition's ledger row with what its merge changed, or records it failed
+/// with `reason` (changing nothing else).
+async fn settle(
+    merger: &Merger,
+    record: &mut PartitionRecord,
+    merged: Result<MergeCounts, String>,
+) {
     record.finished_at = Some(Utc::now());
     match merged {
         Ok(counts) => {
@@ -322,17 +340,15 @@ async fn store_organization(
             record.changed = Some(counts.changed);
             record.gone = Some(counts.gone);
         }
-        Err(e) => {
+        Err(reason) => {
             record.status = PartitionStatus::Failed;
-            record.error = Some(format!(
-                "merge failed, nothing of this partition was stored: {e}"
-            ));
+            record.error = Some(reason);
             if let Err(e) = merger.record_failure(record.clone()).await {
-                tracing::error!(error = %e, "cannot record the failed organization listing");
+                tracing::error!(account = %record.account_id, region = %record.region,
+                    listing = %record.scope, error = %e, "cannot record the failed partition");
             }
         }
     }
-    record
 }
 
 type AccountResolution = (
@@ -539,8 +555,6 @@ async fn sync_partition(
     record.images = stats.images;
     record.retries = stats.retries;
     record.throttles = stats.throttles;
-    let merge_failed =
-        |e: StoreError| format!("merge failed, nothing of this partition was stored: {e}");
     let merged: Result<MergeCounts, String> = match staged {
         Ok(Fetched::Images(staged)) => merger
             .merge(staged, record.clone())
@@ -552,21 +566,7 @@ async fn sync_partition(
             .map_err(merge_failed),
         Err(reason) => Err(reason),
     };
-    record.finished_at = Some(Utc::now());
-    match merged {
-        Ok(counts) => {
-            record.added = Some(counts.added);
-            record.changed = Some(counts.changed);
-            record.gone = Some(counts.gone);
-        }
-        Err(reason) => {
-            record.status = PartitionStatus::Failed;
-            record.error = Some(reason);
-            if let Err(e) = merger.record_failure(record.clone()).await {
-                tracing::error!(partition = %partition, error = %e, "cannot record the failed partition");
-            }
-        }
-    }
+    settle(merger, &mut record, merged).await;
     progress.partition_finished(Some(index), &record);
     record
 }
