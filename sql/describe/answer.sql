@@ -16,11 +16,19 @@
 WITH args AS (
     SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS t,
            ?::VARCHAR AS caller,
-           ?::VARCHAR AS region
+           ?::VARCHAR AS region,
+           ?::VARCHAR AS ou
 ), callers AS (
-    SELECT a.caller AS account_id FROM args a WHERE a.caller IS NOT NULL
-    UNION
-    SELECT DISTINCT p.account_id FROM sync_partitions p, args a WHERE a.caller IS NULL
+    -- With an OU (its id), only the callers placed under it at t, at any depth.
+    SELECT c.account_id
+    FROM (SELECT a.caller AS account_id FROM args a WHERE a.caller IS NOT NULL
+          UNION
+          SELECT DISTINCT p.account_id FROM sync_partitions p, args a WHERE a.caller IS NULL) c,
+         args a
+    WHERE a.ou IS NULL OR c.account_id IN (
+        SELECT h.member_account_id FROM accounts_history h
+        WHERE h.valid_from <= a.t AND (h.valid_to IS NULL OR h.valid_to > a.t)
+          AND list_contains(string_split(h.ou_path_ids, '/'), a.ou))
 ), catalogs AS (
     SELECT DISTINCT region, scope FROM sync_partitions WHERE catalog
 ), versions AS NOT MATERIALIZED (

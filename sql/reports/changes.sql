@@ -4,7 +4,7 @@
 WITH args AS (
     SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS since,
            make_timestamp(?::BIGINT)::TIMESTAMPTZ AS until,
-           ?::VARCHAR AS only_account, ?::VARCHAR AS only_region
+           string_split(?::VARCHAR, ',') AS only_accounts, ?::VARCHAR AS only_region
 ), candidates AS (
     -- Only images a version or sighting of which began or ended in between can differ.
     SELECT DISTINCT v.region, v.image_id FROM image_versions v, args q
@@ -28,7 +28,7 @@ WITH args AS (
     JOIN instants i ON g.valid_from <= i.t AND (g.valid_to IS NULL OR g.valid_to > i.t)
                    AND v.valid_from <= i.t AND (v.valid_to IS NULL OR v.valid_to > i.t),
          args q
-    WHERE (q.only_account IS NULL OR g.viewer_account_id = q.only_account)
+    WHERE (q.only_accounts IS NULL OR list_contains(q.only_accounts, g.viewer_account_id))
       AND (q.only_region IS NULL OR g.region = q.only_region)
     QUALIFY row_number() OVER (PARTITION BY i.side, g.region, g.image_id
         ORDER BY (g.viewer_account_id = v.owner_id) DESC, g.viewer_account_id, g.scope) = 1

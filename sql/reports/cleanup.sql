@@ -21,7 +21,7 @@ SELECT i.account_id, i.region, i.image_id, i.name, i.verdict, i.why,
        CASE WHEN i.sized_by_volume THEN 'volume size (no FullSnapshotSizeInBytes)'
             WHEN i.snapshot_count > 0 THEN 'full snapshot size' END AS sized_by
 FROM image_cleanup_as_of(make_timestamp($1::BIGINT)::TIMESTAMPTZ) i
-WHERE ($2::VARCHAR IS NULL OR i.account_id = $2::VARCHAR)
+WHERE ($2::VARCHAR IS NULL OR list_contains(string_split($2::VARCHAR, ','), i.account_id))
   AND ($3::VARCHAR IS NULL OR i.region = $3::VARCHAR)
 ORDER BY CASE i.verdict WHEN 'idle' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END,
          reclaimable_gib DESC, i.account_id, i.region, i.image_id;

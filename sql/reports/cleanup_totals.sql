@@ -7,7 +7,7 @@ WITH images AS MATERIALIZED (
     SELECT c.image_id, c.verdict, c.deregistration_protection, c.freed_snapshots,
            c.freed_gib, c.freed_archive_gib, c.freed_sized_by_volume
     FROM image_cleanup_as_of(make_timestamp($1::BIGINT)::TIMESTAMPTZ) c
-    WHERE ($2::VARCHAR IS NULL OR c.account_id = $2::VARCHAR)
+    WHERE ($2::VARCHAR IS NULL OR list_contains(string_split($2::VARCHAR, ','), c.account_id))
       AND ($3::VARCHAR IS NULL OR c.region = $3::VARCHAR)
 ), verdicts AS (
     -- Every verdict, with none too.

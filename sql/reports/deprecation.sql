@@ -3,11 +3,11 @@
 -- Parameters: as-of (epoch microseconds), account (NULL: all), region (NULL: all),
 -- window in days. One row per finding and image.
 WITH args AS (
-    SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS t, ?::VARCHAR AS only_account,
+    SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS t, string_split(?::VARCHAR, ',') AS only_accounts,
            ?::VARCHAR AS only_region, ?::INTEGER AS within_days
 ), seen AS (
     SELECT s.* FROM image_views_as_of((SELECT t FROM args)) s, args a
-    WHERE (a.only_account IS NULL OR s.viewer_account_id = a.only_account)
+    WHERE (a.only_accounts IS NULL OR list_contains(a.only_accounts, s.viewer_account_id))
       AND (a.only_region IS NULL OR s.region = a.only_region)
 ), findings AS (
     SELECT 1 AS rank, 'deprecated' AS finding, s.*

@@ -5,7 +5,7 @@
 -- `rate` dollars per GiB-month. Oldest first: never launched, then by last launch.
 -- Parameters: as-of (epoch microseconds), account, region, older_days, rate.
 WITH args AS (
-    SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS t, ?::VARCHAR AS only_account,
+    SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS t, string_split(?::VARCHAR, ',') AS only_accounts,
            ?::VARCHAR AS only_region, ?::INTEGER AS older_days, ?::DOUBLE AS rate
 ), stale AS (
     SELECT s.viewer_account_id, s.region, s.image_id, s.last_launched_time,
@@ -16,7 +16,7 @@ WITH args AS (
                lambda mapping: mapping.ebs.volume_size)), 0) AS snapshot_gib
     FROM image_views_as_of((SELECT t FROM args)) s, args a
     WHERE s.scope = 'owned' AND s.owner_id = s.viewer_account_id
-      AND (a.only_account IS NULL OR s.viewer_account_id = a.only_account)
+      AND (a.only_accounts IS NULL OR list_contains(a.only_accounts, s.viewer_account_id))
       AND (a.only_region IS NULL OR s.region = a.only_region)
       AND (s.last_launched_time_ts IS NULL
            OR s.last_launched_time_ts::TIMESTAMP < a.t::TIMESTAMP - to_days(a.older_days))

@@ -1,7 +1,7 @@
 -- Chart of report `last-launched`: the accounts' own images by time since their last
 -- launch. Parameters: as-of (epoch microseconds), account, region.
 WITH args AS (
-    SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS t, ?::VARCHAR AS only_account,
+    SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS t, string_split(?::VARCHAR, ',') AS only_accounts,
            ?::VARCHAR AS only_region
 ), aged AS (
     SELECT s.viewer_account_id,
@@ -12,7 +12,7 @@ WITH args AS (
            s.last_launched_time_ts IS NULL AS never
     FROM image_views_as_of((SELECT t FROM args)) s, args a
     WHERE s.scope = 'owned' AND s.owner_id = s.viewer_account_id
-      AND (a.only_account IS NULL OR s.viewer_account_id = a.only_account)
+      AND (a.only_accounts IS NULL OR list_contains(a.only_accounts, s.viewer_account_id))
       AND (a.only_region IS NULL OR s.region = a.only_region)
 )
 SELECT CASE

@@ -9,12 +9,12 @@
 -- snapshot storage their last known mappings hold.
 -- Parameters: as-of (epoch microseconds), account, region.
 WITH args AS (
-    SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS t, ?::VARCHAR AS only_account,
+    SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS t, string_split(?::VARCHAR, ',') AS only_accounts,
            ?::VARCHAR AS only_region
 ), places AS (
     SELECT DISTINCT account_id, region FROM sync_partitions, args a
     WHERE finished_at <= a.t
-      AND (a.only_account IS NULL OR account_id = a.only_account)
+      AND (a.only_accounts IS NULL OR list_contains(a.only_accounts, account_id))
       AND (a.only_region IS NULL OR region = a.only_region)
 ), settings AS (
     SELECT * FROM account_settings_as_of((SELECT t FROM args))

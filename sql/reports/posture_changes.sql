@@ -5,7 +5,7 @@
 WITH args AS (
     SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS since,
            make_timestamp(?::BIGINT)::TIMESTAMPTZ AS t,
-           ?::VARCHAR AS only_account, ?::VARCHAR AS only_region
+           string_split(?::VARCHAR, ',') AS only_accounts, ?::VARCHAR AS only_region
 ), versions AS (
     SELECT h.account_id, h.region, h.valid_from,
            h.allowed_images_state, h.image_block_public_access_state,
@@ -25,6 +25,6 @@ SELECT v.account_id, v.region,
        v.criteria IS DISTINCT FROM v.criteria_before AS criteria_changed
 FROM versions v, args a
 WHERE v.n > 1 AND v.valid_from > a.since AND v.valid_from <= a.t
-  AND (a.only_account IS NULL OR v.account_id = a.only_account)
+  AND (a.only_accounts IS NULL OR list_contains(a.only_accounts, v.account_id))
   AND (a.only_region IS NULL OR v.region = a.only_region)
 ORDER BY v.valid_from, v.account_id, v.region;

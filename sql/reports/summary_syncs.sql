@@ -2,7 +2,7 @@
 -- before the instant and its age, and the last attempt's status.
 -- Parameters: as-of (epoch microseconds), account, region.
 WITH args AS (
-    SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS t, ?::VARCHAR AS only_account,
+    SELECT make_timestamp(?::BIGINT)::TIMESTAMPTZ AS t, string_split(?::VARCHAR, ',') AS only_accounts,
            ?::VARCHAR AS only_region
 )
 SELECT p.account_id, any_value(p.account_name) AS account_name, p.region, p.scope,
@@ -15,7 +15,7 @@ SELECT p.account_id, any_value(p.account_name) AS account_name, p.region, p.scop
        arg_max(p.error, p.finished_at) AS last_error
 FROM sync_partitions p, args a
 WHERE p.finished_at <= a.t
-  AND (a.only_account IS NULL OR p.account_id = a.only_account)
+  AND (a.only_accounts IS NULL OR list_contains(a.only_accounts, p.account_id))
   AND (a.only_region IS NULL OR p.region = a.only_region)
 GROUP BY p.account_id, p.region, p.scope
 ORDER BY p.account_id, p.region, p.scope;

@@ -196,6 +196,7 @@ fn export_after(
         (crate::export::What::Runs, since),
     ] {
         let request = crate::export::ExportRequest {
+            accounts: None,
             what,
             to: to.clone(),
             partition_by: vec!["region".into(), "account".into()],

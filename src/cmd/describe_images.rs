@@ -21,6 +21,10 @@ pub struct DescribeImagesArgs {
     /// The region answered. Without it, every synced region, each image naming its Region.
     #[arg(long)]
     pub region: Option<String>,
+    /// Only the callers in this organizational unit at the as-of instant, at any depth:
+    /// its id (ou-..., r-...), name or path (Root/Production).
+    #[arg(long)]
+    pub ou: Option<String>,
     /// Owners: self, amazon, aws-marketplace, aws-backup-vault or account ids.
     #[arg(long, num_args = 1.., value_name = "OWNER")]
     pub owners: Vec<String>,
@@ -147,6 +151,7 @@ pub fn run(args: &DescribeImagesArgs) -> ExitCode {
     let request = DescribeRequest {
         account: args.account.clone(),
         region: args.region.clone(),
+        ou: args.ou.clone(),
         owners: args.owners.clone(),
         executable_users: args.executable_users.clone(),
         image_ids: args.image_ids.clone(),

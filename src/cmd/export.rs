@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::export::{Destination, ExportError, ExportRequest, What, export};
+use crate::store::selection::{self, SelectionError};
 use crate::store::{Store, StoreSettings};
 
 /// Arguments of `amiq export`.
@@ -25,6 +26,13 @@ pub struct ExportArgs {
     /// Partition columns, comma-separated: region, account.
     #[arg(long, value_delimiter = ',', default_value = "region,account")]
     pub partition_by: Vec<String>,
+    /// Only the rows of this account: its id, or its configured or organization name.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Only the rows of the accounts in this organizational unit now, at any depth: its
+    /// id (ou-..., r-...), name or path (Root/Production).
+    #[arg(long)]
+    pub ou: Option<String>,
     /// history and runs: only what changed after this run.
     #[arg(long)]
     pub since: Option<i64>,
@@ -52,7 +60,21 @@ pub fn run(args: &ExportArgs) -> ExitCode {
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty() && c != "none")
         .collect();
+    let accounts = match selection::select_accounts(
+        &store,
+        args.account.as_deref(),
+        args.ou.as_deref(),
+        chrono::Utc::now(),
+    ) {
+        Ok(a) => a,
+        Err(SelectionError::Store(e)) => return super::report_store_error(&e),
+        Err(SelectionError::Input(message)) => {
+            eprintln!("amiq: {message}");
+            return ExitCode::from(super::exit::BAD_CONFIG);
+        }
+    };
     let request = ExportRequest {
+        accounts,
         what: args.what,
         to: args.to.clone(),
         partition_by,

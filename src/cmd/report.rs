@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::query::{AnalystConnection, Format, Limits, Output, QueryError, sink_for};
 use crate::report::{self, DEFAULT_ARCHIVE_RATE, DEFAULT_SNAPSHOT_RATE, ReportName, ReportRequest};
 use crate::store::AsOf;
+use crate::store::selection::{self, SelectionError};
 
 /// Arguments of `amiq report`.
 #[derive(Debug, clap::Args)]
@@ -18,9 +19,13 @@ pub struct ReportArgs {
     /// The database file.
     #[arg(long, default_value = crate::config::DEFAULT_DB)]
     pub db: PathBuf,
-    /// Only this account (its id).
+    /// Only this account: its id, or its configured or organization name.
     #[arg(long)]
     pub account: Option<String>,
+    /// Only the accounts in this organizational unit as of the report's instant, at any
+    /// depth: its id (ou-..., r-...), name or path (Root/Production).
+    #[arg(long)]
+    pub ou: Option<String>,
     /// Only this region.
     #[arg(long)]
     pub region: Option<String>,
@@ -116,8 +121,18 @@ pub fn run(args: &ReportArgs) -> ExitCode {
             Some(s) => Some(instant(s)?),
             None => None,
         };
+        let accounts = selection::select_accounts(
+            conn.store(),
+            args.account.as_deref(),
+            args.ou.as_deref(),
+            as_of,
+        )
+        .map_err(|e| match e {
+            SelectionError::Store(s) => QueryError::Store(s),
+            SelectionError::Input(message) => QueryError::Sql(message),
+        })?;
         let request = ReportRequest {
-            account: args.account.clone(),
+            accounts,
             region: args.region.clone(),
             as_of,
             within_days: args.within,

@@ -10,50 +10,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{DescribeError, DescribeRequest, is_account_id};
-use crate::store::Store;
-
-/// The account id for `account`: an id as it is, or a name the ledger knows.
-pub fn resolve_account(store: &Store, account: &str) -> Result<String, DescribeError> {
-    if is_account_id(account) {
-        return Ok(account.to_string());
-    }
-    let conn = store.connection();
-    let ids: Vec<String> = conn
-        .prepare(
-            "SELECT DISTINCT account_id FROM sync_partitions WHERE account_name = ? ORDER BY 1",
-        )
-        .and_then(|mut s| {
-            s.query_map([account], |r| r.get(0))?
-                .collect::<Result<Vec<String>, _>>()
-        })
-        .map_err(|e| store.error(e))?;
-    match ids.as_slice() {
-        [one] => Ok(one.clone()),
-        [] => {
-            let known: Vec<String> = conn
-                .prepare(
-                    "SELECT DISTINCT account_name || ' (' || account_id || ')' FROM sync_partitions ORDER BY 1",
-                )
-                .and_then(|mut s| {
-                    s.query_map([], |r| r.get(0))?
-                        .collect::<Result<Vec<String>, _>>()
-                })
-                .map_err(|e| store.error(e))?;
-            Err(DescribeError::Input(format!(
-                "--account {account:?} is neither a 12-digit account id nor the name of a synced account; synced accounts: {}",
-                if known.is_empty() {
-                    "none yet (run `amiq sync`)".to_string()
-                } else {
-                    known.join(", ")
-                }
-            )))
-        }
-        many => Err(DescribeError::Input(format!(
-            "--account {account:?} names several accounts ({}); give the account id",
-            many.join(", ")
-        ))),
-    }
-}
+use crate::store::{Store, selection};
 
 /// One listing's state at the as-of instant.
 #[derive(Debug, Clone)]
@@ -75,10 +32,14 @@ pub fn check(
     as_of: DateTime<Utc>,
 ) -> Result<Vec<String>, DescribeError> {
     let listings = listings_at(store, as_of)?;
-    let callers: Vec<String> = match caller {
+    let mut callers: Vec<String> = match caller {
         Some(c) => vec![c.to_string()],
         None => distinct(listings.iter().map(|l| l.account_id.clone())),
     };
+    if let Some(ou) = &request.ou {
+        let (_, members) = selection::resolve_ou(store, ou, as_of)?;
+        callers.retain(|c| members.contains(c));
+    }
     let regions: Vec<String> = match &request.region {
         Some(r) => vec![r.clone()],
         None => distinct(listings.iter().map(|l| l.region.clone())),

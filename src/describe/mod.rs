@@ -25,6 +25,7 @@ mod tests;
 use chrono::{DateTime, Utc};
 
 pub use crate::store::AsOf;
+use crate::store::selection::{self, SelectionError};
 use crate::store::{AsOfError, Store, StoreError};
 pub use filter::{FILTER_NAMES, Filter, QuestionMark};
 
@@ -67,6 +68,15 @@ pub enum DescribeError {
     Spill(std::io::Error),
 }
 
+impl From<SelectionError> for DescribeError {
+    fn from(e: SelectionError) -> DescribeError {
+        match e {
+            SelectionError::Store(e) => DescribeError::Store(e),
+            SelectionError::Input(e) => DescribeError::Input(e),
+        }
+    }
+}
+
 impl From<AsOfError> for DescribeError {
     fn from(e: AsOfError) -> DescribeError {
         match e {
@@ -83,6 +93,8 @@ pub struct DescribeRequest {
     pub account: Option<String>,
     /// None: every region.
     pub region: Option<String>,
+    /// Only the callers under this OU (its id, name or path) at the as-of instant.
+    pub ou: Option<String>,
     pub owners: Vec<String>,
     pub executable_users: Vec<String>,
     pub image_ids: Vec<String>,
@@ -208,17 +220,32 @@ pub fn answer<'s>(
     let started = std::time::Instant::now();
     validate(request)?;
     let caller = match &request.account {
-        Some(account) => Some(coverage::resolve_account(store, account)?),
+        Some(account) => Some(selection::resolve_account(store, account)?),
         None => None,
     };
+    let fingerprint = token::fingerprint(request);
     let position = match &request.next_token {
-        Some(t) => Some(token::decode(t, token::fingerprint(request))?),
+        Some(t) => Some(token::decode(t, fingerprint)?),
         None => None,
     };
     let as_of = match &position {
         // A later page answers from the same instant as the first.
         Some(p) => p.as_of,
         None => store.instant(&request.as_of)?,
+    };
+    // The OU by its id, as placed at the instant: what answer.sql and the coverage
+    // check read.
+    let by_ou_id;
+    let request = match &request.ou {
+        Some(ou) => {
+            let (id, _) = selection::resolve_ou(store, ou, as_of)?;
+            by_ou_id = DescribeRequest {
+                ou: Some(id),
+                ..request.clone()
+            };
+            &by_ou_id
+        }
+        None => request,
     };
     tracing::debug!(
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -238,12 +265,9 @@ pub fn answer<'s>(
         images = page.found.len,
         "images found"
     );
-    let next_token = page.more_after.map(|after| {
-        token::encode(
-            &token::Position { as_of, after },
-            token::fingerprint(request),
-        )
-    });
+    let next_token = page
+        .more_after
+        .map(|after| token::encode(&token::Position { as_of, after }, fingerprint));
     let named_all = !request.image_ids.is_empty()
         && request
             .image_ids

@@ -344,6 +344,10 @@ fn build(
             .region
             .as_ref()
             .map_or(Value::Null, |r| Value::Text(r.clone())),
+        request
+            .ou
+            .as_ref()
+            .map_or(Value::Null, |o| Value::Text(o.clone())),
     ];
     params.extend(version.params.into_iter().map(Value::Text));
     params.extend(view.params.into_iter().map(Value::Text));

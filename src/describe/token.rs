@@ -41,9 +41,10 @@ const VERSION: u8 = 1;
 /// Everything in the request but the page size and the token itself.
 pub fn fingerprint(request: &DescribeRequest) -> u64 {
     let text = format!(
-        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}|{:?}",
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}|{:?}",
         request.account,
         request.region,
+        request.ou,
         request.owners,
         request.executable_users,
         request.image_ids,

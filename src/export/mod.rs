@@ -123,6 +123,8 @@ pub struct ExportRequest {
     pub since: Option<i64>,
     /// S3's endpoint, for S3-compatible stores and tests.
     pub endpoint_url: Option<String>,
+    /// Only the rows of these accounts (ids, from `--account` and `--ou`); None: all.
+    pub accounts: Option<Vec<String>>,
 }
 
 /// What an export wrote.
@@ -200,6 +202,26 @@ pub fn export(store: &Store, request: &ExportRequest) -> Result<Exported, Export
         .filter(|l| !l.trim_start().starts_with("--"))
         .collect::<Vec<_>>()
         .join("\n");
+    // Every export's rows name their account in `account`; the ids are the store's
+    // 12-digit ones, checked again here because they become literals.
+    let select = match &request.accounts {
+        None => select,
+        Some(ids) => {
+            let ids: Vec<String> = ids
+                .iter()
+                .filter(|id| crate::plan::is_account_id(id))
+                .map(|id| format!("'{id}'"))
+                .collect();
+            if ids.is_empty() {
+                format!("SELECT * FROM ({select}) WHERE false")
+            } else {
+                format!(
+                    "SELECT * FROM ({select}) WHERE account IN ({})",
+                    ids.join(", ")
+                )
+            }
+        }
+    };
     let quoted = out_dir.to_string_lossy().replace('\'', "''");
     let mut options = vec![
         "FORMAT parquet".to_string(),

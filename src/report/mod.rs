@@ -34,7 +34,8 @@ pub enum ReportName {
 /// What a report is asked about.
 #[derive(Debug, Clone)]
 pub struct ReportRequest {
-    pub account: Option<String>,
+    /// Only these accounts (ids, from `--account` and `--ou`); None: every account.
+    pub accounts: Option<Vec<String>>,
     pub region: Option<String>,
     pub as_of: DateTime<Utc>,
     /// `deprecation`: the window ahead, in days.
@@ -74,10 +75,16 @@ fn text(v: &Option<String>) -> Value {
     v.as_ref().map_or(Value::Null, |s| Value::Text(s.clone()))
 }
 
+/// The accounts as one parameter: ids joined by commas (the SQL splits them), or NULL.
+fn accounts(v: &Option<Vec<String>>) -> Value {
+    v.as_ref()
+        .map_or(Value::Null, |ids| Value::Text(ids.join(",")))
+}
+
 /// The sections of `name` for `request`.
 pub fn sections(name: ReportName, r: &ReportRequest) -> Vec<Section> {
     let t = Value::BigInt(r.as_of.timestamp_micros());
-    let base = || vec![t.clone(), text(&r.account), text(&r.region)];
+    let base = || vec![t.clone(), accounts(&r.accounts), text(&r.region)];
     match name {
         ReportName::Deprecation => vec![Section {
             title: "Deprecation",
@@ -102,7 +109,7 @@ pub fn sections(name: ReportName, r: &ReportRequest) -> Vec<Section> {
             params: vec![
                 Value::BigInt(r.since.unwrap_or(r.as_of).timestamp_micros()),
                 t.clone(),
-                text(&r.account),
+                accounts(&r.accounts),
                 text(&r.region),
             ],
         }],
@@ -140,7 +147,7 @@ pub fn sections(name: ReportName, r: &ReportRequest) -> Vec<Section> {
                 params: vec![
                     Value::BigInt(r.since.map_or(0, |s| s.timestamp_micros())),
                     t.clone(),
-                    text(&r.account),
+                    accounts(&r.accounts),
                     text(&r.region),
                 ],
             },
@@ -165,7 +172,7 @@ pub fn charts(name: ReportName, r: &ReportRequest) -> Vec<ChartQuery> {
     let base = || {
         vec![
             Value::BigInt(r.as_of.timestamp_micros()),
-            text(&r.account),
+            accounts(&r.accounts),
             text(&r.region),
         ]
     };

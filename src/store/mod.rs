@@ -16,6 +16,7 @@ mod ledger;
 mod merge;
 mod open;
 mod rehash;
+pub mod selection;
 mod stage;
 
 use std::path::{Path, PathBuf};

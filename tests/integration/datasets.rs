@@ -518,6 +518,7 @@ fn assert_exports(env: &Env, store: &Store) {
         let done = export(
             store,
             &ExportRequest {
+                accounts: None,
                 what,
                 to: Destination::Dir(to.clone()),
                 partition_by: vec!["region".into(), "account".into()],
@@ -540,6 +541,7 @@ fn assert_exports(env: &Env, store: &Store) {
     let refused = export(
         store,
         &ExportRequest {
+            accounts: None,
             what: What::Snapshots,
             to: Destination::Dir(env.dir.path().join("export")),
             partition_by: vec![],

@@ -366,3 +366,176 @@ async fn a_throttled_organization_is_listed_whole() {
         active_under(&truth, &[truth.root_id.as_str()])
     );
 }
+
+/// The distinct values of `key` in the JSON an `amiq` command printed.
+fn values_of(out: &std::process::Output, key: &str) -> BTreeSet<String> {
+    assert!(out.status.success(), "{}", crate::support::stderr(out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = json
+        .get("Images")
+        .and_then(|i| i.as_array())
+        .or(json.as_array())
+        .cloned()
+        .unwrap_or_default();
+    rows.iter()
+        .filter_map(|r| r.get(key).and_then(|v| v.as_str()).map(str::to_string))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_answers_and_exports_narrow_to_an_ou_as_of_each_run() {
+    let env = Env::start(catalog()).await;
+    let config = organization_config(&env, org("AmiInventory"));
+    let first = env.fake.organization();
+    env.sync(&config).await;
+    env.fake.mutate(0.0, 1);
+    let second = env.fake.organization();
+    env.sync(&config).await;
+
+    // An OU the moving account was under as of run 1 and is not now, or the reverse.
+    let synced: BTreeSet<String> = [A, B, C, D].iter().map(|s| s.to_string()).collect();
+    let under = |o: &Organization, ou: &str| -> BTreeSet<String> {
+        active_under(o, &[ou])
+            .into_iter()
+            .map(|(id, _)| id)
+            .filter(|id| synced.contains(id))
+            .collect()
+    };
+    let unit = second
+        .units
+        .iter()
+        .find(|u| under(&first, &u.id).contains(D) != under(&second, &u.id).contains(D))
+        .expect("the moving account went to another OU");
+    let ou = unit.id.clone();
+    let (then, now) = (under(&first, &ou), under(&second, &ou));
+    assert_ne!(then, now);
+    let path = {
+        let mut names = vec![unit.name.clone()];
+        let mut parent = unit.parent_id.clone();
+        while let Some(u) = second.units.iter().find(|u| u.id == parent) {
+            names.push(u.name.clone());
+            parent = u.parent_id.clone();
+        }
+        names.push("Root".into());
+        names.reverse();
+        names.join("/")
+    };
+
+    let db = config.db.to_string_lossy().into_owned();
+    let dir = env.dir.path();
+    // The OU by id, by name and by path selects the same accounts, as of each run.
+    for selector in [ou.as_str(), unit.name.as_str(), path.as_str()] {
+        for (as_of, expected) in [("1", &then), ("now", &now)] {
+            let report = crate::support::amiq(
+                &[
+                    "report", "summary", "--db", &db, "--ou", selector, "--as-of", as_of,
+                    "--format", "json",
+                ],
+                dir,
+            );
+            assert_eq!(
+                &values_of(&report, "account_id"),
+                expected,
+                "report --ou {selector} at {as_of}"
+            );
+            let answer = crate::support::amiq(
+                &[
+                    "describe-images",
+                    "--db",
+                    &db,
+                    "--ou",
+                    selector,
+                    "--as-of",
+                    as_of,
+                ],
+                dir,
+            );
+            assert_eq!(
+                &values_of(&answer, "ViewerAccountId"),
+                expected,
+                "describe-images --ou {selector} at {as_of}"
+            );
+        }
+    }
+    // An OU's accounts as an export's partitions: the owners under the OU the moving
+    // account is in now.
+    let now_in = &second.members.iter().find(|m| m.id == D).unwrap().parent_id;
+    let lake = dir.join("lake");
+    let export = crate::support::amiq(
+        &[
+            "export",
+            "--db",
+            &db,
+            "--to",
+            lake.to_str().unwrap(),
+            "--ou",
+            now_in,
+            "--partition-by",
+            "account",
+        ],
+        dir,
+    );
+    assert!(
+        export.status.success(),
+        "{}",
+        crate::support::stderr(&export)
+    );
+    let exported: BTreeSet<String> = std::fs::read_dir(lake.join("current"))
+        .unwrap()
+        .filter_map(|e| {
+            e.unwrap()
+                .file_name()
+                .to_str()?
+                .strip_prefix("account=")
+                .map(str::to_string)
+        })
+        .collect();
+    assert_eq!(
+        exported,
+        under(&second, now_in),
+        "{}",
+        String::from_utf8_lossy(&export.stdout)
+    );
+    assert!(exported.contains(D) && exported.len() < synced.len());
+    // A member's organization name stands for its id.
+    let named = second.members.iter().find(|m| m.id == A).unwrap();
+    let report = crate::support::amiq(
+        &[
+            "report",
+            "summary",
+            "--db",
+            &db,
+            "--account",
+            &named.name,
+            "--format",
+            "json",
+        ],
+        dir,
+    );
+    assert_eq!(
+        values_of(&report, "account_id"),
+        BTreeSet::from([A.to_string()])
+    );
+    // An OU the organization does not have is refused, naming it and the OUs there are.
+    for command in [
+        vec!["report", "summary", "--db", &db, "--ou", "ou-none-nothere"],
+        vec!["describe-images", "--db", &db, "--ou", "ou-none-nothere"],
+        vec![
+            "export",
+            "--db",
+            &db,
+            "--to",
+            lake.to_str().unwrap(),
+            "--ou",
+            "ou-none-nothere",
+        ],
+    ] {
+        let out = crate::support::amiq(&command, dir);
+        let error = crate::support::stderr(&out);
+        assert!(!out.status.success(), "{command:?}");
+        assert!(
+            error.contains("ou-none-nothere") && error.contains(&path),
+            "{command:?}: {error}"
+        );
+    }
+}
