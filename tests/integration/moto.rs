@@ -545,3 +545,112 @@ async fn the_launch_permissions_dataset_stores_what_moto_describes() {
         assert_eq!(stored, expected, "{account}");
     }
 }
+
+/// moto as the second reference for the discovery: its Organizations lists the tree and
+/// its accounts (management included) and answers EC2 in each member through STS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organization_in_moto_is_discovered_whole_and_each_active_member_synced() {
+    let (_moto, url) = start_moto();
+    let truth: Value = prepare("moto_organization.py", &url, &[]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = SyncConfig {
+        regions: Regions::Listed(vec!["us-east-1".into(), "eu-west-1".into()]),
+        scopes: vec!["owned".parse().unwrap()],
+        accounts: Vec::new(),
+        organization: Some(amiq::config::OrganizationConfig {
+            role_name: "Inventory".into(),
+            ..Default::default()
+        }),
+        ..moto_config(&url, dir.path().join("org.duckdb"), &[])
+    };
+    let outcome = amiq::sync::run_sync(&config, Arc::new(LogLines), std::future::pending())
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.status,
+        RunStatus::Completed,
+        "{:?}",
+        outcome.partitions
+    );
+
+    let store = Store::open_read(&config.db, &StoreSettings::default()).unwrap();
+    // The accounts table is what moto lists: every account, where it sits, its status.
+    let text = |v: &Value, k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let expected: BTreeSet<[String; 6]> = truth["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            [
+                "id",
+                "name",
+                "status",
+                "parent_id",
+                "ou_path",
+                "ou_path_ids",
+            ]
+            .map(|k| text(a, k))
+        })
+        .collect();
+    let mut stmt = store
+        .connection()
+        .prepare("SELECT account_id, name, status, parent_id, ou_path, ou_path_ids FROM accounts")
+        .unwrap();
+    let stored: BTreeSet<[String; 6]> = stmt
+        .query_map([], |r| {
+            Ok([
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ])
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(stored, expected);
+    assert_eq!(expected.len(), 6);
+
+    // The active accounts were synced (the suspended one was not), each region's own
+    // images as moto lists them.
+    let owned = truth["owned"].as_object().unwrap();
+    let active: BTreeSet<String> = truth["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["status"] == "ACTIVE")
+        .map(|a| text(a, "id"))
+        .collect();
+    assert_eq!(active.len(), 5);
+    let mut stmt = store
+        .connection()
+        .prepare(
+            "SELECT DISTINCT account_id FROM sync_partitions WHERE scope = 'owned' AND status = 'completed'",
+        )
+        .unwrap();
+    let synced: BTreeSet<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(synced, active);
+    assert_eq!(owned.len(), active.len() * 2);
+    for (key, ids) in owned {
+        let (account, region) = key.split_once('/').unwrap();
+        let expected: BTreeSet<String> = ids
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i.as_str().unwrap().to_string())
+            .collect();
+        let got: BTreeSet<String> = stored_rows(&store, account, region, "owned")
+            .into_iter()
+            .map(|row| row.0)
+            .collect();
+        assert!(!expected.is_empty());
+        assert_eq!(got, expected, "{key}");
+    }
+}
