@@ -268,8 +268,11 @@ pub struct Partition {
     pub listing: Listing,
     /// A public catalog fetched once for every account.
     pub catalog: bool,
-    /// Set when the partition cannot be fetched at all (region missing or not enabled).
+    /// Set when the partition cannot be fetched at all: the region does not exist.
     pub precondition_failure: Option<String>,
+    /// Set when the region is not enabled for the account: recorded as skipped, not
+    /// fetched, and not a failure.
+    pub skipped: Option<String>,
 }
 
 impl fmt::Display for Partition {
@@ -297,15 +300,16 @@ pub fn plan(
     let mut partitions = Vec::new();
     let mut catalogs_planned: Vec<(String, Scope)> = Vec::new();
     for (account_index, account) in accounts.iter().enumerate() {
-        let wanted: Vec<(String, Option<String>)> = match (regions, &account.regions) {
+        // With every region, the ones not enabled for the account are planned to be
+        // recorded as skipped.
+        let wanted: Vec<(String, Option<RegionProblem>)> = match (regions, &account.regions) {
             (Some(list), known) => list
                 .iter()
                 .map(|r| (r.clone(), region_problem(r, &account.id, known.as_deref())))
                 .collect(),
             (None, Some(known)) => known
                 .iter()
-                .filter(|(_, enabled)| *enabled)
-                .map(|(r, _)| (r.clone(), None))
+                .map(|(r, _)| (r.clone(), region_problem(r, &account.id, Some(known))))
                 .collect(),
             (None, None) => Vec::new(),
         };
@@ -328,7 +332,8 @@ pub fn plan(
                     region: region.clone(),
                     listing: Listing::Images(scope.clone()),
                     catalog,
-                    precondition_failure: problem.clone(),
+                    precondition_failure: problem.as_ref().and_then(RegionProblem::failure),
+                    skipped: problem.as_ref().and_then(RegionProblem::skipped),
                 });
             }
             for dataset in datasets.iter().filter(|d| **d != Dataset::Images) {
@@ -339,7 +344,8 @@ pub fn plan(
                     region: region.clone(),
                     listing: Listing::Dataset(*dataset),
                     catalog: false,
-                    precondition_failure: problem.clone(),
+                    precondition_failure: problem.as_ref().and_then(RegionProblem::failure),
+                    skipped: problem.as_ref().and_then(RegionProblem::skipped),
                 });
             }
         }
@@ -347,15 +353,44 @@ pub fn plan(
     partitions
 }
 
-fn region_problem(region: &str, account: &str, known: Option<&[(String, bool)]>) -> Option<String> {
+/// Why a planned region cannot be listed for an account.
+#[derive(Debug, Clone)]
+enum RegionProblem {
+    /// The account does not know the region: the config names it wrongly.
+    Missing(String),
+    /// The region exists and is not enabled (opt-in) for the account.
+    NotEnabled(String),
+}
+
+impl RegionProblem {
+    fn failure(&self) -> Option<String> {
+        match self {
+            RegionProblem::Missing(why) => Some(why.clone()),
+            RegionProblem::NotEnabled(_) => None,
+        }
+    }
+
+    fn skipped(&self) -> Option<String> {
+        match self {
+            RegionProblem::NotEnabled(why) => Some(why.clone()),
+            RegionProblem::Missing(_) => None,
+        }
+    }
+}
+
+fn region_problem(
+    region: &str,
+    account: &str,
+    known: Option<&[(String, bool)]>,
+) -> Option<RegionProblem> {
     let known = known?;
     match known.iter().find(|(name, _)| name == region) {
-        None => Some(format!(
+        None => Some(RegionProblem::Missing(format!(
             "region {region} does not exist for account {account} (DescribeRegions does not list it)"
-        )),
-        Some((_, false)) => Some(format!(
-            "region {region} is not enabled for account {account}; enable it or remove it from `regions`"
-        )),
+        ))),
+        Some((_, false)) => Some(RegionProblem::NotEnabled(format!(
+            "region {region} is not enabled for account {account}"
+        ))),
         Some((_, true)) => None,
     }
 }
@@ -486,7 +521,7 @@ mod tests {
     }
 
     #[test]
-    fn missing_and_disabled_regions_fail_their_partitions() {
+    fn a_missing_region_fails_its_partitions_and_one_not_enabled_skips_them() {
         let accounts = [account(
             "111111111111",
             &[("us-east-1", true), ("me-central-1", false)],
@@ -499,12 +534,9 @@ mod tests {
         let p = plan(&accounts, Some(&regions), &[Scope::Owned], IMAGES);
         assert_eq!(p.len(), 3);
         assert_eq!(p[0].precondition_failure, None);
-        assert!(
-            p[1].precondition_failure
-                .as_ref()
-                .unwrap()
-                .contains("not enabled")
-        );
+        assert_eq!(p[0].skipped, None);
+        assert_eq!(p[1].precondition_failure, None);
+        assert!(p[1].skipped.as_ref().unwrap().contains("not enabled"));
         assert!(
             p[2].precondition_failure
                 .as_ref()
@@ -524,8 +556,19 @@ mod tests {
             ],
         )];
         let p = plan(&accounts, None, &[Scope::Owned], IMAGES);
-        let regions: Vec<_> = p.iter().map(|p| p.region.as_str()).collect();
-        assert_eq!(regions, ["us-east-1", "eu-west-1"]);
+        let fetched: Vec<_> = p
+            .iter()
+            .filter(|p| p.skipped.is_none())
+            .map(|p| p.region.as_str())
+            .collect();
+        assert_eq!(fetched, ["us-east-1", "eu-west-1"]);
+        let skipped: Vec<_> = p
+            .iter()
+            .filter(|p| p.skipped.is_some())
+            .map(|p| p.region.as_str())
+            .collect();
+        assert_eq!(skipped, ["me-central-1"]);
+        assert!(p.iter().all(|p| p.precondition_failure.is_none()));
     }
 
     #[test]
@@ -554,7 +597,7 @@ mod tests {
             .into_iter()
             .find(|p| p.account_id == "222222222222" && p.region == "eu-west-1")
             .unwrap();
-        assert!(disabled.precondition_failure.is_some());
+        assert!(disabled.skipped.is_some() && disabled.precondition_failure.is_none());
         let without_images = plan(
             &accounts,
             Some(&regions),

@@ -92,6 +92,45 @@ pub fn exit_code(outcome: &SyncOutcome) -> ExitCode {
     }
 }
 
+/// One line per account: its partitions by status, what they fetched and changed.
+fn account_table(rows: &[PartitionRecord]) -> Table {
+    let mut table = Table::new();
+    table.load_style(UTF8_FULL_CONDENSED).set_header(vec![
+        "account",
+        "partitions",
+        "completed",
+        "failed",
+        "skipped",
+        "pages",
+        "images",
+        "added",
+        "changed",
+        "gone",
+    ]);
+    let mut sums: std::collections::BTreeMap<&str, [i64; 9]> = Default::default();
+    for r in rows {
+        let s = sums.entry(r.account_name.as_str()).or_default();
+        let status = match r.status {
+            PartitionStatus::Completed => 1,
+            PartitionStatus::Failed => 2,
+            PartitionStatus::Skipped => 3,
+        };
+        s[0] += 1;
+        s[status] += 1;
+        s[4] += r.pages as i64;
+        s[5] += r.images as i64;
+        s[6] += r.added.unwrap_or(0);
+        s[7] += r.changed.unwrap_or(0);
+        s[8] += r.gone.unwrap_or(0);
+    }
+    for (account, s) in sums {
+        let mut row = vec![account.to_string()];
+        row.extend(s.iter().map(i64::to_string));
+        table.add_row(row);
+    }
+    table
+}
+
 /// One line per partition: what it fetched, what it changed, how long it took.
 pub fn partition_table(rows: &[PartitionRecord]) -> Table {
     let mut table = Table::new();
@@ -144,19 +183,28 @@ pub fn print_summary(outcome: &SyncOutcome) {
     rows.sort_by(|a, b| {
         (&a.account_name, &a.region, &a.scope).cmp(&(&b.account_name, &b.region, &b.scope))
     });
-    let table = partition_table(&rows);
-    println!("{table}");
+    // A run of many partitions (an organization) is summed per account instead.
+    if rows.len() <= 200 {
+        println!("{}", partition_table(&rows));
+    } else {
+        println!("{}", account_table(&rows));
+    }
+    let skipped = rows
+        .iter()
+        .filter(|r| r.status == PartitionStatus::Skipped)
+        .count();
     let failed: Vec<_> = rows
         .iter()
         .filter(|r| r.status == PartitionStatus::Failed)
         .collect();
     let images: u64 = rows.iter().map(|r| r.images).sum();
     println!(
-        "run {}: {} ({} partitions, {} failed, {} images listed){}",
+        "run {}: {} ({} partitions, {} failed, {} skipped, {} images listed){}",
         outcome.run_id,
         outcome.status.as_str(),
         rows.len(),
         failed.len(),
+        skipped,
         images,
         if outcome.interrupted {
             ", interrupted"

@@ -96,7 +96,8 @@ fn listings_at(store: &Store, as_of: DateTime<Utc>) -> Result<Vec<Listing>, Desc
                 region: r.get(1)?,
                 scope: r.get(2)?,
                 catalog: r.get(3)?,
-                failed: (status != "completed")
+                // A skipped listing (a region not enabled) has nothing to miss.
+                failed: (status == "failed")
                     .then(|| (r.get(5).unwrap_or(0), r.get(6).unwrap_or_default())),
             })
         })

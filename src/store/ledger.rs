@@ -37,6 +37,8 @@ impl RunStatus {
 pub enum PartitionStatus {
     Completed,
     Failed,
+    /// Not fetched by design (a region not enabled for the account); not a failure.
+    Skipped,
 }
 
 impl PartitionStatus {
@@ -44,6 +46,7 @@ impl PartitionStatus {
         match self {
             PartitionStatus::Completed => "completed",
             PartitionStatus::Failed => "failed",
+            PartitionStatus::Skipped => "skipped",
         }
     }
 }

@@ -84,7 +84,7 @@ impl Merger {
         wait.await.expect("the merger answers every job")
     }
 
-    /// Records a failed partition.
+    /// Records a partition that merges nothing: failed, or skipped.
     pub async fn record_failure(&self, record: PartitionRecord) -> Result<(), StoreError> {
         let (done, wait) = oneshot::channel();
         self.send(Job::Failed { record, done });

@@ -489,6 +489,28 @@ async fn sync_partition(
     let started_at = Utc::now();
     let mut stats = FetchStats::default();
     progress.partition_started(index, partition);
+    if let Some(reason) = &partition.skipped {
+        ids.finish(Err(reason.as_str()));
+        drop(fetching);
+        let mut record = PartitionRecord::started(
+            run_id,
+            &partition.account_id,
+            &partition.account_name,
+            &partition.region,
+            &partition.listing.to_string(),
+            partition.catalog,
+        );
+        record.started_at = started_at;
+        record.finished_at = Some(Utc::now());
+        record.status = PartitionStatus::Skipped;
+        record.error = Some(reason.clone());
+        if let Err(e) = merger.record_failure(record.clone()).await {
+            tracing::error!(partition = %partition, error = %e,
+                "cannot record the skipped partition");
+        }
+        progress.partition_finished(Some(index), &record);
+        return record;
+    }
     let staged = match (&partition.precondition_failure, &partition.listing) {
         (Some(reason), _) => {
             ids.finish(Err(reason.as_str()));

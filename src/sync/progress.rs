@@ -1,6 +1,7 @@
 //! How a run shows what it does: progress bars on a terminal, structured log lines
 //! (text or JSON, through tracing) everywhere else.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -49,6 +50,11 @@ impl Progress for LogLines {
                 error = r.error.as_deref().unwrap_or(""),
                 "partition failed"
             ),
+            PartitionStatus::Skipped => tracing::info!(
+                account = %r.account_name, region = %r.region, scope = %r.scope,
+                reason = r.error.as_deref().unwrap_or(""),
+                "partition skipped"
+            ),
         }
     }
 
@@ -66,17 +72,52 @@ impl Progress for LogLines {
     }
 }
 
-/// A progress bar per partition, for a person at a terminal.
+/// For a person at a terminal: one line with the run's accounts and partitions done,
+/// failed, skipped and remaining, and a spinner for each partition being fetched (as
+/// many as fetch at once, whatever the plan's size). A failed partition leaves a line.
 pub struct Bars {
     multi: MultiProgress,
-    bars: Mutex<Vec<ProgressBar>>,
+    total: ProgressBar,
+    state: Mutex<Tally>,
+}
+
+/// What the run line counts.
+#[derive(Default)]
+struct Tally {
+    fetching: HashMap<usize, ProgressBar>,
+    /// Partitions left per account; an account is done when its count reaches zero.
+    left: HashMap<String, usize>,
+    /// Accounts whose credentials failed: their partitions were never planned.
+    unreachable: HashSet<String>,
+    failed: u64,
+    skipped: u64,
+}
+
+impl Tally {
+    fn line(&self) -> String {
+        let done = self.left.values().filter(|n| **n == 0).count();
+        format!(
+            "accounts {done}/{} done, {} unreachable · partitions {} failed, {} skipped",
+            self.left.len() + self.unreachable.len(),
+            self.unreachable.len(),
+            self.failed,
+            self.skipped
+        )
+    }
 }
 
 impl Bars {
     pub fn new() -> Bars {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let total = multi.add(ProgressBar::new(0));
+        total.set_style(
+            ProgressStyle::with_template("partitions {pos}/{len} {wide_bar} {msg}")
+                .expect("valid template"),
+        );
         Bars {
-            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
-            bars: Mutex::new(Vec::new()),
+            multi,
+            total,
+            state: Mutex::new(Tally::default()),
         }
     }
 }
@@ -89,27 +130,40 @@ impl Default for Bars {
 
 impl Progress for Bars {
     fn run_started(&self, _run_id: i64, partitions: &[Partition]) {
-        let style =
-            ProgressStyle::with_template("{spinner} {prefix:<40} {msg}").expect("valid template");
-        let mut bars = self.bars.lock().expect("bars lock");
+        let mut state = self.state.lock().expect("progress lock");
         for p in partitions {
-            let bar = self.multi.add(ProgressBar::new_spinner());
-            bar.set_style(style.clone());
-            bar.set_prefix(p.to_string());
-            bar.set_message("waiting");
-            bars.push(bar);
+            *state.left.entry(p.account_id.clone()).or_default() += 1;
         }
+        self.total.set_length(partitions.len() as u64);
+        self.total.set_message(state.line());
     }
 
-    fn partition_started(&self, index: usize, _p: &Partition) {
-        if let Some(bar) = self.bars.lock().expect("bars lock").get(index) {
-            bar.set_message("fetching");
-            bar.enable_steady_tick(Duration::from_millis(120));
+    fn partition_started(&self, index: usize, p: &Partition) {
+        if p.skipped.is_some() {
+            return;
         }
+        let bar = self.multi.add(ProgressBar::new_spinner());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {prefix:<40} {msg}").expect("valid template"),
+        );
+        bar.set_prefix(p.to_string());
+        bar.set_message("fetching");
+        bar.enable_steady_tick(Duration::from_millis(120));
+        self.state
+            .lock()
+            .expect("progress lock")
+            .fetching
+            .insert(index, bar);
     }
 
     fn page(&self, index: usize, stats: &FetchStats) {
-        if let Some(bar) = self.bars.lock().expect("bars lock").get(index) {
+        if let Some(bar) = self
+            .state
+            .lock()
+            .expect("progress lock")
+            .fetching
+            .get(&index)
+        {
             let retries = if stats.retries > 0 {
                 format!(", {} retries", stats.retries)
             } else {
@@ -123,23 +177,109 @@ impl Progress for Bars {
     }
 
     fn partition_finished(&self, index: Option<usize>, r: &PartitionRecord) {
-        let Some(index) = index else { return };
-        if let Some(bar) = self.bars.lock().expect("bars lock").get(index) {
-            let msg = match r.status {
-                PartitionStatus::Completed => format!(
-                    "done: {} images, +{} ~{} -{}",
-                    r.images,
-                    r.added.unwrap_or(0),
-                    r.changed.unwrap_or(0),
-                    r.gone.unwrap_or(0)
-                ),
-                PartitionStatus::Failed => "FAILED".to_string(),
-            };
-            bar.finish_with_message(msg);
+        let mut state = self.state.lock().expect("progress lock");
+        if let Some(bar) = index.and_then(|i| state.fetching.remove(&i)) {
+            bar.finish_and_clear();
+            self.multi.remove(&bar);
         }
+        match r.status {
+            PartitionStatus::Completed => {}
+            PartitionStatus::Failed => {
+                state.failed += 1;
+                let _ = self.multi.println(format!(
+                    "FAILED {}/{}/{}: {}",
+                    r.account_name,
+                    r.region,
+                    r.scope,
+                    r.error.as_deref().unwrap_or("")
+                ));
+            }
+            PartitionStatus::Skipped => state.skipped += 1,
+        }
+        match index {
+            Some(_) => {
+                if let Some(left) = state.left.get_mut(&r.account_id) {
+                    *left = left.saturating_sub(1);
+                }
+            }
+            // An account never reached: its partitions were not in the plan.
+            None => {
+                state.unreachable.insert(r.account_name.clone());
+                self.total.inc_length(1);
+            }
+        }
+        self.total.inc(1);
+        self.total.set_message(state.line());
     }
 
     fn run_finished(&self, _outcome: &SyncOutcome) {
+        self.total.finish();
         let _ = self.multi.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Listing, Scope};
+
+    fn partition(account: &str, region: &str, skipped: bool) -> Partition {
+        Partition {
+            account_index: 0,
+            account_id: account.into(),
+            account_name: account.into(),
+            region: region.into(),
+            listing: Listing::Images(Scope::Owned),
+            catalog: false,
+            precondition_failure: None,
+            skipped: skipped.then(|| "not enabled".to_string()),
+        }
+    }
+
+    fn finished(p: &Partition, status: PartitionStatus) -> PartitionRecord {
+        let mut r =
+            PartitionRecord::started(1, &p.account_id, &p.account_name, &p.region, "owned", false);
+        r.status = status;
+        r
+    }
+
+    #[test]
+    fn the_run_line_counts_accounts_and_partitions_and_spinners_only_those_in_flight() {
+        let bars = Bars {
+            multi: MultiProgress::with_draw_target(ProgressDrawTarget::hidden()),
+            total: ProgressBar::hidden(),
+            state: Mutex::new(Tally::default()),
+        };
+        let plan = [
+            partition("a", "us-east-1", false),
+            partition("a", "eu-west-1", false),
+            partition("b", "us-east-1", false),
+            partition("b", "me-central-1", true),
+        ];
+        bars.run_started(1, &plan);
+        let line = || bars.state.lock().unwrap().line();
+        assert_eq!(
+            line(),
+            "accounts 0/2 done, 0 unreachable · partitions 0 failed, 0 skipped"
+        );
+        bars.partition_started(0, &plan[0]);
+        bars.partition_started(1, &plan[1]);
+        bars.partition_started(3, &plan[3]);
+        assert_eq!(bars.state.lock().unwrap().fetching.len(), 2);
+        bars.partition_finished(Some(0), &finished(&plan[0], PartitionStatus::Completed));
+        bars.partition_finished(Some(1), &finished(&plan[1], PartitionStatus::Failed));
+        bars.partition_finished(Some(3), &finished(&plan[3], PartitionStatus::Skipped));
+        assert!(bars.state.lock().unwrap().fetching.is_empty());
+        assert_eq!(
+            line(),
+            "accounts 1/2 done, 0 unreachable · partitions 1 failed, 1 skipped"
+        );
+        let lost = partition("c", "us-east-1", false);
+        bars.partition_finished(None, &finished(&lost, PartitionStatus::Failed));
+        assert_eq!(
+            line(),
+            "accounts 1/3 done, 1 unreachable · partitions 2 failed, 1 skipped"
+        );
+        assert_eq!((bars.total.position(), bars.total.length()), (4, Some(5)));
     }
 }

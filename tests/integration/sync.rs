@@ -1,5 +1,7 @@
 //! The sync worker and history store against the project's fake EC2 endpoint.
 
+use std::collections::BTreeSet;
+
 use crate::support::*;
 use amiq::store::{PartitionStatus, RunStatus};
 use amiq_fake_ec2::{FailingRegion, Faults};
@@ -274,7 +276,7 @@ async fn throttling_and_server_errors_are_retried_and_counted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn regions_that_are_missing_or_not_enabled_fail_with_their_reason() {
+async fn a_missing_region_fails_and_one_not_enabled_is_skipped_with_its_reason() {
     let env = Env::start(small_catalog()).await;
     let mut config = env.config(&["owned"]);
     config.regions = amiq::config::Regions::Listed(vec![
@@ -288,8 +290,14 @@ async fn regions_that_are_missing_or_not_enabled_fail_with_their_reason() {
         let error = p.error.clone().unwrap_or_default();
         match p.region.as_str() {
             "us-east-1" => assert_eq!(p.status, PartitionStatus::Completed),
-            "me-central-1" => assert!(error.contains("not enabled"), "{error}"),
-            _ => assert!(error.contains("does not exist"), "{error}"),
+            "me-central-1" => {
+                assert_eq!(p.status, PartitionStatus::Skipped);
+                assert!(error.contains("not enabled"), "{error}");
+            }
+            _ => {
+                assert_eq!(p.status, PartitionStatus::Failed);
+                assert!(error.contains("does not exist"), "{error}");
+            }
         }
     }
 }
@@ -507,4 +515,102 @@ async fn every_member_and_every_unknown_element_survives_the_trip() {
             "{p:?}"
         );
     }
+}
+
+/// `regions = ["all"]` lists each account's enabled regions; a region not enabled is
+/// recorded as skipped, not failed, whether listed by name or by `all`, and a
+/// question about it warns of nothing missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_region_not_enabled_is_recorded_skipped_not_failed() {
+    let catalog = small_catalog();
+    let disabled = catalog
+        .regions
+        .iter()
+        .find(|r| !r.enabled)
+        .expect("the small catalog has an opt-in region")
+        .name
+        .clone();
+    let enabled: BTreeSet<String> = catalog
+        .regions
+        .iter()
+        .filter(|r| r.enabled)
+        .map(|r| r.name.clone())
+        .collect();
+    let env = Env::start(catalog).await;
+    let mut config = env.config(&["owned", "amazon"]);
+    config.regions = amiq::config::Regions::All;
+    let outcome = env.sync(&config).await;
+    assert_eq!(
+        outcome.status,
+        RunStatus::Completed,
+        "{:?}",
+        outcome.partitions
+    );
+    let skipped: Vec<_> = outcome
+        .partitions
+        .iter()
+        .filter(|p| p.status == PartitionStatus::Skipped)
+        .collect();
+    // Each account's own listing of the region; no account takes its catalog.
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    for p in &skipped {
+        assert_eq!(
+            (p.region.as_str(), p.scope.as_str()),
+            (disabled.as_str(), "owned")
+        );
+        assert!(p.error.as_deref().unwrap().contains("not enabled"), "{p:?}");
+    }
+    let fetched: BTreeSet<String> = outcome
+        .partitions
+        .iter()
+        .filter(|p| p.status == PartitionStatus::Completed)
+        .map(|p| p.region.clone())
+        .collect();
+    assert_eq!(fetched, enabled);
+    let store = env.store();
+    let (status, failed, completed, planned) = store
+        .connection()
+        .query_row(
+            "SELECT status, partitions_failed, partitions_completed, partitions_planned FROM sync_runs",
+            [],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?)),
+        )
+        .unwrap();
+    assert_eq!((status.as_str(), failed), ("completed", 0));
+    assert_eq!(completed + 2, planned);
+    drop(store);
+
+    // Named in `regions`, it is skipped too; a question about it warns of nothing.
+    config.regions = amiq::config::Regions::Listed(vec![disabled.clone()]);
+    let outcome = env.sync(&config).await;
+    assert_eq!(
+        outcome.status,
+        RunStatus::Completed,
+        "{:?}",
+        outcome.partitions
+    );
+    assert!(
+        outcome
+            .partitions
+            .iter()
+            .all(|p| p.status == PartitionStatus::Skipped)
+    );
+    let db = config.db.to_string_lossy().into_owned();
+    let out = amiq(
+        &[
+            "describe-images",
+            "--db",
+            &db,
+            "--account",
+            A,
+            "--region",
+            &disabled,
+            "--owners",
+            "self",
+            "--strict",
+        ],
+        env.dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
 }
