@@ -283,8 +283,11 @@ def organization(args):
                 check=True, stdout=subprocess.PIPE, text=True).stdout
             return out.strip()
 
+        # Each image is shared with each other account at this rate: a shared listing
+        # then holds about `--shared` images whatever the number of accounts.
+        share_rate = min(0.1, args.shared / max(1, (args.accounts - 1) * args.owned))
         fake = Fake(accounts=args.accounts, regions=",".join(regions), owned=args.owned,
-                    amazon=args.amazon, marketplace=0)
+                    amazon=args.amazon, marketplace=0, share_rate=share_rate)
         try:
             db = os.path.join(tmp, "org.duckdb")
             config = config_for(fake.url, db, args.concurrency)
@@ -300,7 +303,8 @@ def organization(args):
             fake.stop()
         if args.latency_ms:
             fake = Fake(accounts=args.accounts, regions=",".join(regions), owned=args.owned,
-                        amazon=args.amazon, marketplace=0, latency_ms=args.latency_ms)
+                        amazon=args.amazon, marketplace=0, latency_ms=args.latency_ms,
+                        share_rate=share_rate)
             try:
                 db = os.path.join(tmp, "latency.duckdb")
                 config = config_for(fake.url, db, args.concurrency)
@@ -425,7 +429,8 @@ def main():
     pa.add_argument("--rounds", type=int, default=3)
     o = sub.add_parser("organization", help="every account of an organization: 1,000 accounts x 17 regions")
     o.add_argument("--accounts", type=int, default=1000)
-    o.add_argument("--owned", type=int, default=20)
+    o.add_argument("--owned", type=int, default=20, help="images each account owns per region")
+    o.add_argument("--shared", type=float, default=20, help="images shared into each account per region, on average")
     o.add_argument("--amazon", type=int, default=200)
     o.add_argument("--concurrency", type=int, default=64)
     o.add_argument("--latency-ms", type=int, default=50, help="0: no run with latency")

@@ -78,6 +78,9 @@ pub struct FakeEc2Args {
     /// Images in the Recycle Bin at start, per account and region.
     #[arg(long, default_value_t = FakeResources::default().recycle_bin_per_account_region)]
     pub recycle_bin: usize,
+    /// Share of an account's available images shared with each other account (0 to 1).
+    #[arg(long, default_value_t = FakeResources::default().share_rate)]
+    pub share_rate: f64,
 }
 
 /// The account ids the fake endpoint uses: 111111111111, 222222222222, ...
@@ -133,6 +136,7 @@ pub async fn run(args: &FakeEc2Args) -> ExitCode {
         image_recipes_per_account_region: args.recipes,
         orphan_snapshots_per_account_region: args.orphan_snapshots,
         recycle_bin_per_account_region: args.recycle_bin,
+        share_rate: args.share_rate,
         ..FakeResources::default()
     };
     let accounts = config.accounts.clone();

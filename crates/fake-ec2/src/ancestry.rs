@@ -357,13 +357,13 @@ mod tests {
             .entries
             .iter()
             .filter(|e| !e.traits.public)
-            .find(|e| crate::generate::shared_with(seed(e.index), e.traits, b))
+            .find(|e| world.shared_with(seed(e.index), e.traits, b))
             .unwrap();
         let private = catalog
             .entries
             .iter()
             .filter(|e| !e.traits.public && e.traits.lifecycle == Lifecycle::Available)
-            .find(|e| !crate::generate::shared_with(seed(e.index), e.traits, b))
+            .find(|e| !world.shared_with(seed(e.index), e.traits, b))
             .unwrap();
         let shared_id = id_of(&world, 0, a, shared.index);
         let private_id = id_of(&world, 0, a, private.index);

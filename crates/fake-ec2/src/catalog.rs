@@ -142,6 +142,8 @@ pub(crate) struct World {
     pub unknown_member_rate: f64,
     /// See [`FakeResources::recycle_bin_rate`].
     pub recycle_bin_rate: f64,
+    /// [`FakeResources::share_rate`] in millionths.
+    pub share_per_million: u32,
     /// The accounts and organizations outside the configured set images are shared
     /// with (see `sharing`).
     pub outsiders: Outsiders,
@@ -215,6 +217,7 @@ impl World {
             places,
             unknown_member_rate: config.unknown_member_rate,
             recycle_bin_rate: resources.recycle_bin_rate,
+            share_per_million: (resources.share_rate.clamp(0.0, 1.0) * 1e6).round() as u32,
             outsiders,
             usage_report_pending_polls: resources.usage_report_pending_polls,
             usage_reports_on_wall_clock: resources.usage_reports_on_wall_clock,
@@ -283,6 +286,11 @@ impl World {
 
     pub(crate) fn owner_by_id(&self, id: &str) -> Option<&Owner> {
         self.owners.iter().find(|o| o.id == id)
+    }
+
+    /// Whether the entry of this seed is shared with the configured account `ordinal`.
+    pub(crate) fn shared_with(&self, entry_seed: u64, traits: Traits, ordinal: u16) -> bool {
+        crate::generate::shared_with(entry_seed, traits, ordinal, self.share_per_million)
     }
 
     /// The seed every rendered value of an entry derives from.

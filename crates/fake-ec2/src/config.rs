@@ -140,6 +140,10 @@ pub struct FakeResources {
     /// Share of the images a mutation deregisters that go to the Recycle Bin (a
     /// retention rule covers them).
     pub recycle_bin_rate: f64,
+    /// Share of an account's available images shared with each other configured
+    /// account (0.1: a viewer's shared listings grow with the number of accounts; a
+    /// world of many accounts sets it lower).
+    pub share_rate: f64,
     /// Share of an account's available images also shared with one to three accounts
     /// outside the configured set (drawn from a pool of `external_accounts`). It
     /// changes no configured account's listings; mutations share and unshare more.
@@ -173,6 +177,7 @@ impl Default for FakeResources {
             orphan_snapshots_per_account_region: 3,
             recycle_bin_per_account_region: 2,
             recycle_bin_rate: 0.5,
+            share_rate: 0.1,
             external_share_rate: 0.05,
             external_organization_share_rate: 0.01,
             external_accounts: 8,

@@ -20,7 +20,7 @@ use super::caller::{Caller, is_account_id};
 use super::catalog::{Entry, Lifecycle, Owner, OwnerKind, Region, World};
 use super::dice::mix_text;
 use super::filter::Filter;
-use super::generate::{Scene, image_kind, render, shared_with};
+use super::generate::{Scene, image_kind, render};
 use super::ids::{ImageKey, is_well_formed_image_id, parse_image_id};
 use super::request::{ApiError, DescribeRequest, check_max_results};
 use super::token::{self, Position};
@@ -299,7 +299,7 @@ impl<'a> Query<'a> {
                 Launcher::Account(Some(account)) => {
                     owner.kind == OwnerKind::Account
                         && account != owner.ordinal
-                        && shared_with(seed, traits, account)
+                        && self.world.shared_with(seed, traits, account)
                 }
                 Launcher::Account(None) => false,
             };
@@ -362,7 +362,7 @@ pub(crate) fn visible(
         _ if traits.public => true,
         Some(caller) => {
             owner.kind == OwnerKind::Account
-                && shared_with(
+                && world.shared_with(
                     world.entry_seed(region.ordinal, owner.ordinal, entry),
                     traits,
                     caller,

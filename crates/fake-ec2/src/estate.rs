@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use super::catalog::{Catalog, Entry, Lifecycle, Owner, OwnerKind, Region, Removed, World};
 use super::config::FakeResources;
 use super::dice::{Dice, mix};
-use super::generate::{PRIOR_BASE, SHARE_REACH, creation, fixed, root_origin, shared_with};
+use super::generate::{PRIOR_BASE, SHARE_REACH, creation, fixed, root_origin};
 use super::ids::{ImageKey, ImageKind};
 use super::instances::{Instance, InstanceState};
 use super::launch_templates::LaunchTemplate;
@@ -321,7 +321,11 @@ impl Picker<'_> {
             let seed = self
                 .world
                 .entry_seed(self.region.ordinal, owner.ordinal, entry);
-            if shared_with(seed, entry.traits, self.account.ordinal) && !entry.traits.public {
+            if self
+                .world
+                .shared_with(seed, entry.traits, self.account.ordinal)
+                && !entry.traits.public
+            {
                 return Some((self.reference(owner.ordinal, entry), entry.revision));
             }
         }

@@ -140,10 +140,18 @@ pub(crate) fn traits(kind: OwnerKind, revision_seed: u64) -> Traits {
 }
 
 /// Whether an account's image (one revision of it) has a launch permission for the
-/// account with `ordinal`: about 10% per other account, only for available images.
-pub(crate) fn shared_with(revision_seed: u64, traits: Traits, ordinal: u16) -> bool {
-    traits.lifecycle == Lifecycle::Available
-        && mix(revision_seed, &[salt::SHARE, ordinal.into()]) % 1000 < 100
+/// account with `ordinal`: `per_million` of the available images per other account.
+pub(crate) fn shared_with(
+    revision_seed: u64,
+    traits: Traits,
+    ordinal: u16,
+    per_million: u32,
+) -> bool {
+    let draw = mix(revision_seed, &[salt::SHARE, ordinal.into()]);
+    // The low three digits first: at the default 10% the images shared are those a
+    // draw of `% 1000 < 100` picked before the rate could be set.
+    let roll = (draw % 1000) * 1000 + (draw / 1000) % 1000;
+    traits.lifecycle == Lifecycle::Available && roll < u64::from(per_million)
 }
 
 /// What an image is, from its seed alone (no rendering), so that a named lookup can
@@ -1377,6 +1385,27 @@ mod tests {
         // About 10% of the 2,700 images here.
         assert!((150..450).contains(&with), "{with}");
         assert!(one_list > 20 && one_list < with, "{one_list} of {with}");
+    }
+
+    #[test]
+    fn the_share_rate_picks_its_share_and_the_default_the_images_it_always_picked() {
+        let traits = Traits {
+            lifecycle: Lifecycle::Available,
+            public: false,
+            deprecated: false,
+        };
+        let mut at_rate = 0;
+        for seed in 0..100_000u64 {
+            let draw = mix(seed, &[salt::SHARE, 7]);
+            assert_eq!(shared_with(seed, traits, 7, 100_000), draw % 1000 < 100);
+            at_rate += usize::from(shared_with(seed, traits, 7, 1_000));
+        }
+        assert!((50..150).contains(&at_rate), "{at_rate} of 100,000 at 0.1%");
+        let pending = Traits {
+            lifecycle: Lifecycle::Pending,
+            ..traits
+        };
+        assert!((0..1000).all(|seed| !shared_with(seed, pending, 7, 1_000_000)));
     }
 
     #[test]

@@ -28,7 +28,6 @@ use super::catalog::{Entry, Lifecycle, Owner, OwnerKind, Region, World};
 use super::config::FakeResources;
 use super::dice::{Dice, mix};
 use super::estate::{Estate, portion};
-use super::generate::shared_with;
 use super::ids::{ImageKey, ImageKind, image_id};
 
 /// Salts of the streams outside sharing draws from.
@@ -277,7 +276,7 @@ pub(crate) fn launch_permissions(
         let shared = world.owners.iter().filter(|o| {
             o.kind == OwnerKind::Account
                 && o.ordinal != owner.ordinal
-                && shared_with(seed, entry.traits, o.ordinal)
+                && world.shared_with(seed, entry.traits, o.ordinal)
         });
         permissions.extend(shared.map(|o| LaunchPermission::user(&o.id)));
     }

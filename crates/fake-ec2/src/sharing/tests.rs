@@ -88,7 +88,7 @@ fn launch_permissions_agree_with_public_and_shared_listings() {
             let visible =
                 describe_images::visible(&world, region, &viewer, &world.owners[0], entry);
             let seed = world.entry_seed(region.ordinal, 0, entry);
-            let granted = shared_with(seed, entry.traits, ordinal);
+            let granted = world.shared_with(seed, entry.traits, ordinal);
             assert_eq!(users.contains(account), granted, "{entry:?}");
             if granted && entry.traits.lifecycle != Lifecycle::Disabled {
                 assert!(visible);
