@@ -22,6 +22,10 @@ const ROUND_SQL: &str = include_str!("../../sql/merge/round.sql");
 const CONFLICTS_SQL: &str = include_str!("../../sql/merge/conflicts.sql");
 /// The noted rows, inserted.
 const FLUSH_SQL: &str = include_str!("../../sql/merge/flush.sql");
+/// A round's opening listings that were never merged, merged together.
+const FIRST_LISTINGS_SQL: &str = include_str!("../../sql/merge/first_listings.sql");
+/// Their first step, which answers with the regions whose versions it ended.
+const FIRST_LISTINGS_ENDED_SQL: &str = include_str!("../../sql/merge/first_listings_ended.sql");
 
 /// flush.sql for a round whose staged rows hold values in `with_values`: the
 /// viewer-dependent columns in place, and only the columns that hold a value read.
@@ -110,7 +114,18 @@ impl Store {
         let keys: Vec<String> = partitions.iter().map(|(_, r)| listing_key(r)).collect();
         round.load_state(&self.conn, &keys)?;
         let mut counts = Vec::with_capacity(partitions.len());
-        for (staged, record) in partitions {
+        // The listings a round opens with that were never merged (most of a first run's)
+        // merge as one: a few statements instead of a dozen each
+        // (docs/decisions/0012-first-merges-together.md).
+        let first = first_listings(&round, partitions);
+        let mut rest = partitions;
+        if first >= 2
+            && let Some(merged) = self.merge_first_listings(&mut round, &partitions[..first])?
+        {
+            counts.extend(merged);
+            rest = &partitions[first..];
+        }
+        for (staged, record) in rest {
             debug_assert_eq!(record.status, PartitionStatus::Completed);
             counts.push(self.merge_in_round(&mut round, staged, record)?);
             if round.noted_rows > FLUSH_AFTER_ROWS {
@@ -122,6 +137,104 @@ impl Store {
         self.conn
             .execute_batch("DROP TABLE pending_versions; DROP TABLE pending_sightings;")?;
         Ok(counts)
+    }
+
+    /// Merges `parts`, listings no merge has recorded, together at the start of a
+    /// round, as merging them one after the other would; `None` (nothing done) when an
+    /// image has two contents among them, which only the merge one by one orders.
+    fn merge_first_listings(
+        &self,
+        round: &mut Round,
+        parts: &[(&StagedPartition, &PartitionRecord)],
+    ) -> duckdb::Result<Option<Vec<MergeCounts>>> {
+        debug_assert!(round.files.is_empty() && round.noted_rows == 0);
+        let conn = &self.conn;
+        let listed: Vec<&(&StagedPartition, &PartitionRecord)> =
+            parts.iter().filter(|(staged, _)| staged.rows > 0).collect();
+        let mut added: HashMap<i64, i64> = HashMap::new();
+        let mut ended_regions = std::collections::BTreeSet::new();
+        if !listed.is_empty() {
+            // A table function takes no parameter list: the paths (amiq's own staging
+            // files) are quoted, as in `Round::flush`.
+            let files: Vec<String> = listed
+                .iter()
+                .map(|(staged, _)| {
+                    format!("'{}'", staged.path().to_string_lossy().replace('\'', "''"))
+                })
+                .collect();
+            conn.execute_batch(&format!(
+                "CREATE OR REPLACE TEMP TABLE batch_stage AS
+                 SELECT * FROM (
+                     SELECT file_index::BIGINT AS file_index, region, image_id, content_hash,
+                            view_hash, file_row_number
+                     FROM read_parquet([{}], file_row_number = true))
+                 QUALIFY row_number() OVER (
+                     PARTITION BY file_index, image_id ORDER BY file_row_number DESC) = 1",
+                files.join(", ")
+            ))?;
+            let two_contents: bool = conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM batch_stage GROUP BY region, image_id
+                                HAVING count(DISTINCT content_hash) > 1)",
+                [],
+                |r| r.get(0),
+            )?;
+            if two_contents {
+                conn.execute_batch("DROP TABLE batch_stage")?;
+                return Ok(None);
+            }
+            conn.execute(
+                "CREATE OR REPLACE TEMP TABLE batch_args AS SELECT ?::BIGINT AS run_id",
+                [listed[0].1.run_id],
+            )?;
+            let mut stmt = conn.prepare(FIRST_LISTINGS_ENDED_SQL)?;
+            for region in stmt.query_map([], |r| r.get::<_, String>(0))? {
+                ended_regions.insert(region?);
+            }
+            conn.execute_batch(FIRST_LISTINGS_SQL)?;
+            let mut stmt =
+                conn.prepare("SELECT file_index, count(*) FROM batch_stage GROUP BY file_index")?;
+            for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+                let (file, rows) = row?;
+                added.insert(file, rows);
+            }
+            conn.execute_batch("DROP TABLE batch_stage; DROP TABLE batch_args;")?;
+            for (staged, _) in &listed {
+                round.add_file(&staged.path().to_string_lossy(), &staged.with_values);
+            }
+        }
+        // As in a merge one by one: a version ended moves its region on.
+        for region in ended_regions {
+            let epoch = round.epochs.get(&region).copied().unwrap_or(0);
+            let next = bump_region_epoch(conn, &region, epoch)?;
+            round.epochs.insert(region, next);
+        }
+        let mut state = conn.appender("listing_state")?;
+        let mut file_index = 0i64;
+        let mut counts = Vec::with_capacity(parts.len());
+        for (staged, record) in parts {
+            let merged = if staged.rows > 0 {
+                let epoch = round.epochs.get(&record.region).copied().unwrap_or(0);
+                let key = listing_key(record);
+                state.append_row(params![key, staged.listing_hash, epoch])?;
+                round
+                    .listings
+                    .insert(key, (Some(staged.listing_hash), epoch));
+                let merged = MergeCounts {
+                    added: added.get(&file_index).copied().unwrap_or(0),
+                    ..MergeCounts::default()
+                };
+                file_index += 1;
+                round.noted_rows += merged.added;
+                merged
+            } else {
+                // Empty and never listed anything: only its ledger row, as one by one.
+                MergeCounts::default()
+            };
+            round.record_merged(record, merged);
+            counts.push(merged);
+        }
+        state.flush()?;
+        Ok(Some(counts))
     }
 
     fn merge_in_round(
@@ -233,6 +346,23 @@ impl Store {
         Ok(counts)
     }
 }
+
+/// How many of the round's first partitions are listings no merge has recorded, up to
+/// a bound on their rows (their narrow rows are held in memory together).
+fn first_listings(round: &Round, partitions: &[(&StagedPartition, &PartitionRecord)]) -> usize {
+    let mut rows = 0;
+    partitions
+        .iter()
+        .take_while(|(staged, record)| {
+            rows += staged.rows;
+            rows <= FIRST_LISTINGS_ROWS && !round.listings.contains_key(&listing_key(record))
+        })
+        .count()
+}
+
+/// The rows the first listings of a round may hold to merge together: their narrow rows
+/// (about 60 bytes each) stay a few megabytes.
+const FIRST_LISTINGS_ROWS: u64 = 200_000;
 
 /// A listing's row in `listing_state`.
 fn listing_key(record: &PartitionRecord) -> String {
@@ -979,6 +1109,60 @@ mod tests {
                 "seed {seed} ends no version: {expected:#?}"
             );
         }
+    }
+
+    #[test]
+    fn listings_never_merged_merge_together_as_they_would_one_by_one() {
+        let listing =
+            |viewer: &'static str, scope: &'static str, images: &[(&str, &str)]| Listing {
+                viewer,
+                scope,
+                images: images
+                    .iter()
+                    .map(|(id, name)| {
+                        let mut img = image(id, name);
+                        img.tags = Some(vec![amiq_image::Tag {
+                            key: Some("team".into()),
+                            value: Some("x".into()),
+                        }]);
+                        img
+                    })
+                    .collect(),
+            };
+        let runs = vec![
+            // Two new listings sharing an image: one version, two sightings.
+            vec![
+                listing("111111111111", "owned", &[("ami-1", "a"), ("ami-2", "a")]),
+                listing("222222222222", "shared", &[("ami-1", "a")]),
+            ],
+            // New listings first (one changes ami-1's content, ending its version), then
+            // the listings merged before, one by one.
+            vec![
+                listing("333333333333", "shared", &[("ami-1", "b"), ("ami-3", "a")]),
+                listing("444444444444", "owned", &[("ami-4", "a")]),
+                listing("555555555555", "owned", &[]),
+                listing("111111111111", "owned", &[("ami-1", "b"), ("ami-2", "a")]),
+                listing("222222222222", "shared", &[("ami-1", "b")]),
+            ],
+            // Two new listings that disagree on an image's content: merged one by one.
+            vec![
+                listing("666666666666", "owned", &[("ami-5", "a")]),
+                listing("777777777777", "shared", &[("ami-5", "b")]),
+            ],
+        ];
+        let expected = expected_history(&runs);
+        let [alone, together] = merged_alone_and_together(runs);
+        assert_eq!(alone.0, expected);
+        assert_eq!(together.0, expected);
+        assert_eq!(alone.1, together.1);
+        assert!(
+            expected.contains(&"version ami-1 a 1-2".to_string()),
+            "{expected:#?}"
+        );
+        assert!(
+            expected.contains(&"version ami-5 a 3-3".to_string()),
+            "{expected:#?}"
+        );
     }
 
     #[test]
