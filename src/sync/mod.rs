@@ -69,6 +69,7 @@ pub async fn run_sync(
         },
         attempt_timeout: config.page_timeout,
         base_credentials: config.base_credentials.clone(),
+        bases: Default::default(),
     };
     let mut unreachable = Vec::new();
     let listed_at = Utc::now();
@@ -198,7 +199,6 @@ pub async fn run_sync(
     // twice the fetch slots, so fetching goes on while merges wait for the lock, and the
     // staging files on disk stay bounded however long they wait.
     let staging = Arc::new(Semaphore::new(config.concurrency.saturating_mul(2)));
-    let sessions = Arc::new(sessions);
     let run = Arc::new(RunShared {
         run_id,
         fetch: fetch_settings,
@@ -209,13 +209,90 @@ pub async fn run_sync(
         create_usage_reports: config.create_usage_reports,
         usage_report_wait: config.usage_report_wait,
     });
+    // Partitions start in plan order, at most `window` of them spawned at once: a
+    // spawned task holds its whole future, and 34,000 of them held hundreds of
+    // megabytes (docs/decisions/0012-first-merges-together.md). A partition that waits
+    // for image ids waits for listings of its own account and region, a few places
+    // before or after it in the plan, so the window always holds what it waits for.
+    let window = config.concurrency.saturating_mul(4).max(256);
+    let launch = Launch {
+        limit,
+        staging,
+        sessions: Arc::new(sessions),
+        run: run.clone(),
+    };
+    let mut pending = partitions.into_iter().enumerate();
     let mut tasks = tokio::task::JoinSet::new();
-    for (index, partition) in partitions.into_iter().enumerate() {
-        let limit = limit.clone();
-        let staging = staging.clone();
-        let sessions = sessions.clone();
-        let run = run.clone();
+    for (index, partition) in pending.by_ref().take(window) {
         let ids = asked_ids.take(&partition);
+        launch.spawn(&mut tasks, index, partition, ids);
+    }
+
+    let mut interrupted = false;
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            next = tasks.join_next() => match next {
+                Some(Ok(record)) => {
+                    records.push(record);
+                    if !interrupted && let Some((index, partition)) = pending.next() {
+                        let ids = asked_ids.take(&partition);
+                        launch.spawn(&mut tasks, index, partition, ids);
+                    }
+                }
+                Some(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Some(Err(_)) => {}
+                None => break,
+            },
+            _ = &mut stop, if !interrupted => {
+                interrupted = true;
+                tracing::warn!(run_id, "stopping: partitions in flight are abandoned, merges in progress finish");
+                tasks.abort_all();
+            }
+        }
+    }
+    drop(launch);
+    // The tasks have ended; the run's share of the merger goes with them.
+    drop(run);
+    match Arc::try_unwrap(merger) {
+        Ok(m) => m.finish(),
+        Err(_) => unreachable!("every partition task has ended"),
+    }
+
+    let status = {
+        let store = Store::open_write(&config.db, &store_settings)?;
+        store.finish_run(run_id, interrupted)?
+    };
+    let outcome = SyncOutcome {
+        run_id,
+        status,
+        partitions: records,
+        interrupted,
+    };
+    progress.run_finished(&outcome);
+    Ok(outcome)
+}
+
+/// What a partition's task shares with the others.
+struct Launch {
+    /// Fetch slots.
+    limit: Arc<Semaphore>,
+    /// Slots of partitions holding a staging file.
+    staging: Arc<Semaphore>,
+    sessions: Arc<Vec<Option<AccountSession>>>,
+    run: Arc<RunShared>,
+}
+
+impl Launch {
+    fn spawn(
+        &self,
+        tasks: &mut tokio::task::JoinSet<PartitionRecord>,
+        index: usize,
+        partition: Partition,
+        ids: asked::Pending,
+    ) {
+        let (limit, staging) = (self.limit.clone(), self.staging.clone());
+        let (sessions, run) = (self.sessions.clone(), self.run.clone());
         tasks.spawn(async move {
             // A references or lineage partition first waits for the image ids it asks
             // about, holding no slot meanwhile.
@@ -237,43 +314,6 @@ pub async fn run_sync(
             sync_partition(&run, index, &partition, session, fetching, ids).await
         });
     }
-
-    let mut interrupted = false;
-    tokio::pin!(stop);
-    loop {
-        tokio::select! {
-            next = tasks.join_next() => match next {
-                Some(Ok(record)) => records.push(record),
-                Some(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Some(Err(_)) => {}
-                None => break,
-            },
-            _ = &mut stop, if !interrupted => {
-                interrupted = true;
-                tracing::warn!(run_id, "stopping: partitions in flight are abandoned, merges in progress finish");
-                tasks.abort_all();
-            }
-        }
-    }
-    // The tasks have ended; the run's share of the merger goes with them.
-    drop(run);
-    match Arc::try_unwrap(merger) {
-        Ok(m) => m.finish(),
-        Err(_) => unreachable!("every partition task has ended"),
-    }
-
-    let status = {
-        let store = Store::open_write(&config.db, &store_settings)?;
-        store.finish_run(run_id, interrupted)?
-    };
-    let outcome = SyncOutcome {
-        run_id,
-        status,
-        partitions: records,
-        interrupted,
-    };
-    progress.run_finished(&outcome);
-    Ok(outcome)
 }
 
 /// The ledger's region of the organization's listing: Organizations is global.

@@ -568,6 +568,7 @@ async fn an_image_gone_since_its_listing_is_left_out_of_references() {
             home_region: "us-east-1".into(),
             attempt_timeout: std::time::Duration::from_secs(10),
             base_credentials: config.base_credentials.clone(),
+            bases: Default::default(),
         },
     )
     .await
