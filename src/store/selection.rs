@@ -57,14 +57,15 @@ pub fn resolve_account(store: &Store, account: &str) -> Result<String, Selection
         [] => {
             let known = strings(
                 store,
-                "SELECT DISTINCT account_name || ' (' || account_id || ')' FROM sync_partitions
-                 WHERE account_name <> account_id ORDER BY 1 LIMIT 30",
+                "SELECT DISTINCT CASE WHEN account_name = account_id THEN account_id
+                                      ELSE account_name || ' (' || account_id || ')' END
+                 FROM sync_partitions ORDER BY 1 LIMIT 30",
                 &[],
             )?;
             Err(SelectionError::Input(format!(
                 "--account {account:?} is neither a 12-digit account id nor the name of a synced or organization account; synced accounts: {}",
                 if known.is_empty() {
-                    "none with a name yet (run `amiq sync`)".to_string()
+                    "none yet (run `amiq sync`)".to_string()
                 } else {
                     known.join(", ")
                 }
