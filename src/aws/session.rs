@@ -134,6 +134,13 @@ impl AccountSession {
                 .credentials_provider(SharedCredentialsProvider::new(provider))
                 .build();
         }
+        // Each account caches its own credentials: the SDK's cache, which the base
+        // configuration would share, keeps 64 providers, and past that would drop
+        // accounts' sessions and assume their roles again.
+        config = config
+            .into_builder()
+            .identity_cache(aws_config::identity::IdentityCache::lazy().build())
+            .build();
         let sts = aws_sdk_sts::Client::new(&config);
         let identity = sts
             .get_caller_identity()

@@ -539,3 +539,28 @@ async fn reports_answers_and_exports_narrow_to_an_ou_as_of_each_run() {
         );
     }
 }
+
+/// More accounts than the SDK's credentials cache holds providers (64): each account
+/// keeps its own session, assumed once, whatever the number of accounts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_accounts_each_assume_their_role_once() {
+    let mut catalog = small_catalog();
+    catalog.accounts = (0..100).map(|n| format!("5{n:011}")).collect();
+    catalog.owned_per_account_region = 2;
+    catalog.amazon_per_region = 0;
+    catalog.marketplace_per_region = 0;
+    let env = Env::start(catalog).await;
+    let mut config = organization_config(&env, org("AmiInventory"));
+    config.scopes = vec!["owned".parse().unwrap(), "shared".parse().unwrap()];
+    config.regions = Regions::Listed(vec!["us-east-1".into(), "eu-west-1".into()]);
+    config.concurrency = 16;
+    let before = env.fake.stats().sessions;
+    let outcome = env.sync(&config).await;
+    assert!(
+        outcome.failed().next().is_none(),
+        "{:?}",
+        outcome.failed().collect::<Vec<_>>()
+    );
+    assert_eq!(outcome.partitions.len(), 100 * 2 * 2 + 1);
+    assert_eq!(env.fake.stats().sessions - before, 100);
+}
