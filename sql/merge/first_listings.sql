@@ -8,30 +8,52 @@
 -- checked that no image has two contents in it, and `batch_args` (run_id). Equal to
 -- merging the listings one after the other in file order: a content is one version
 -- whichever listing brings it, noted from the first file that has it.
+--
+-- The store's versions are read once (`batch_known`); the caller runs the statements
+-- below, in order, separated by the `-- step` lines, and skips steps 1 and 3 when
+-- `batch_known` and `batch_reopened` say they would change nothing.
 
--- 1. (first_listings_ended.sql, whose answer names the regions whose versions it
---    ended) Content changed: end the open version.
+-- step 0: the batch's images with an open version, and whether it holds their content.
+CREATE OR REPLACE TEMP TABLE batch_known AS
+SELECT v.rowid AS version_row, v.region, v.image_id, v.content_hash = s.content_hash AS same
+FROM image_versions v
+JOIN (SELECT DISTINCT region, image_id, content_hash FROM batch_stage) s
+  ON v.region = s.region AND v.image_id = s.image_id
+WHERE v.valid_to IS NULL;
 
--- 2. Seen again, unchanged, after an earlier partition of this same run ended it:
---    reopen it rather than store it twice.
+-- step 1: content changed: end the open version.
 UPDATE image_versions AS v
-SET valid_to_run = NULL, valid_to = NULL
-FROM (SELECT DISTINCT region, image_id, content_hash FROM batch_stage) s, batch_args a
-WHERE v.valid_to_run = a.run_id AND v.region = s.region AND v.image_id = s.image_id
-  AND v.content_hash = s.content_hash
-  AND NOT EXISTS (
-      SELECT 1 FROM image_versions o
-      WHERE o.valid_to IS NULL AND o.region = v.region AND o.image_id = v.image_id);
+SET valid_to_run = a.run_id, valid_to = now()
+FROM batch_args a
+WHERE v.rowid IN (SELECT version_row FROM batch_known WHERE NOT same);
 
--- 3. New content: one version for each image with no open version, from its first file.
+-- step 2: seen again, unchanged, after an earlier partition of this same run ended it
+-- (and no open version holds it now): reopen it rather than store it twice.
+CREATE OR REPLACE TEMP TABLE batch_reopened AS
+SELECT v.rowid AS version_row, v.region, v.image_id
+FROM image_versions v
+JOIN (SELECT DISTINCT region, image_id, content_hash FROM batch_stage) s
+  ON v.region = s.region AND v.image_id = s.image_id AND v.content_hash = s.content_hash,
+     batch_args a
+WHERE v.valid_to_run = a.run_id
+  AND NOT EXISTS (SELECT 1 FROM batch_known k
+                  WHERE k.same AND k.region = s.region AND k.image_id = s.image_id);
+
+-- step 3
+UPDATE image_versions SET valid_to_run = NULL, valid_to = NULL
+WHERE rowid IN (SELECT version_row FROM batch_reopened);
+
+-- step 4: new content: one version for each image with no open version, from its first
+-- file.
 INSERT INTO pending_versions
 SELECT s.file_index, s.file_row_number, hash(s.region, s.image_id)
 FROM batch_stage s
-WHERE NOT EXISTS (
-    SELECT 1 FROM image_versions v
-    WHERE v.valid_to IS NULL AND v.region = s.region AND v.image_id = s.image_id)
+WHERE NOT EXISTS (SELECT 1 FROM batch_known k
+                  WHERE k.same AND k.region = s.region AND k.image_id = s.image_id)
+  AND NOT EXISTS (SELECT 1 FROM batch_reopened r
+                  WHERE r.region = s.region AND r.image_id = s.image_id)
 QUALIFY row_number() OVER (PARTITION BY s.region, s.image_id ORDER BY s.file_index) = 1;
 
--- 4. A sighting for every staged row: none of these listings has an open one.
+-- step 5: a sighting for every staged row: none of these listings has an open one.
 INSERT INTO pending_sightings
 SELECT file_index, file_row_number, hash(region, image_id) FROM batch_stage;

@@ -22,10 +22,19 @@ const ROUND_SQL: &str = include_str!("../../sql/merge/round.sql");
 const CONFLICTS_SQL: &str = include_str!("../../sql/merge/conflicts.sql");
 /// The noted rows, inserted.
 const FLUSH_SQL: &str = include_str!("../../sql/merge/flush.sql");
-/// A round's opening listings that were never merged, merged together.
+/// A round's opening listings that were never merged, merged together: statements
+/// separated by `-- step N` lines.
 const FIRST_LISTINGS_SQL: &str = include_str!("../../sql/merge/first_listings.sql");
-/// Their first step, which answers with the regions whose versions it ended.
-const FIRST_LISTINGS_ENDED_SQL: &str = include_str!("../../sql/merge/first_listings_ended.sql");
+
+/// Step `n` of first_listings.sql: the lines after its `-- step n` line.
+fn first_listings_step(n: usize) -> &'static str {
+    let step = FIRST_LISTINGS_SQL
+        .split("\n-- step ")
+        .nth(n + 1)
+        .expect("first_listings.sql has the step");
+    debug_assert!(step.starts_with(&format!("{n}")));
+    step.split_once('\n').map_or("", |(_, sql)| sql)
+}
 
 /// flush.sql for a round whose staged rows hold values in `with_values`: the
 /// viewer-dependent columns in place, and only the columns that hold a value read.
@@ -186,18 +195,35 @@ impl Store {
                 "CREATE OR REPLACE TEMP TABLE batch_args AS SELECT ?::BIGINT AS run_id",
                 [listed[0].1.run_id],
             )?;
-            let mut stmt = conn.prepare(FIRST_LISTINGS_ENDED_SQL)?;
+            // The store's open versions are read once; a step that would change
+            // nothing (most of them, in a first run) does not run.
+            conn.execute_batch(first_listings_step(0))?;
+            let mut stmt =
+                conn.prepare("SELECT DISTINCT region FROM batch_known WHERE NOT same")?;
             for region in stmt.query_map([], |r| r.get::<_, String>(0))? {
                 ended_regions.insert(region?);
             }
-            conn.execute_batch(FIRST_LISTINGS_SQL)?;
+            if !ended_regions.is_empty() {
+                conn.execute_batch(first_listings_step(1))?;
+            }
+            conn.execute_batch(first_listings_step(2))?;
+            let reopened: i64 =
+                conn.query_row("SELECT count(*) FROM batch_reopened", [], |r| r.get(0))?;
+            if reopened > 0 {
+                conn.execute_batch(first_listings_step(3))?;
+            }
+            conn.execute_batch(first_listings_step(4))?;
+            conn.execute_batch(first_listings_step(5))?;
             let mut stmt =
                 conn.prepare("SELECT file_index, count(*) FROM batch_stage GROUP BY file_index")?;
             for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
                 let (file, rows) = row?;
                 added.insert(file, rows);
             }
-            conn.execute_batch("DROP TABLE batch_stage; DROP TABLE batch_args;")?;
+            conn.execute_batch(
+                "DROP TABLE batch_stage; DROP TABLE batch_args; DROP TABLE batch_known;
+                 DROP TABLE batch_reopened;",
+            )?;
             for (staged, _) in &listed {
                 round.add_file(&staged.path().to_string_lossy(), &staged.with_values);
             }
@@ -1162,6 +1188,64 @@ mod tests {
         assert!(
             expected.contains(&"version ami-5 a 3-3".to_string()),
             "{expected:#?}"
+        );
+    }
+
+    #[test]
+    fn new_listings_together_reopen_a_version_an_earlier_round_of_the_run_ended() {
+        let tagged = |id: &str, name: &str| {
+            let mut img = image(id, name);
+            img.tags = Some(vec![amiq_image::Tag {
+                key: Some("team".into()),
+                value: Some("x".into()),
+            }]);
+            img
+        };
+        let listing = |viewer: &'static str, images: Vec<Image>| Listing {
+            viewer,
+            scope: "owned",
+            images,
+        };
+        // Rounds of each run: the second run ends ami-1's first content in its first
+        // round, and two new listings bring that content back in its second.
+        let runs = vec![
+            vec![vec![listing("111111111111", vec![tagged("ami-1", "a")])]],
+            vec![
+                vec![listing("111111111111", vec![tagged("ami-1", "b")])],
+                vec![
+                    listing("222222222222", vec![tagged("ami-1", "a")]),
+                    listing("333333333333", vec![tagged("ami-9", "a")]),
+                ],
+            ],
+        ];
+        let (alone_dir, together_dir) =
+            (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (alone, together) = (open(alone_dir.path()), open(together_dir.path()));
+        for rounds in &runs {
+            let run = alone.begin_run(3).unwrap();
+            assert_eq!(run, together.begin_run(3).unwrap());
+            for round in rounds {
+                for l in round {
+                    let (staged, record) = stage(alone_dir.path(), run, l);
+                    alone.merge_partition(&staged, &record).unwrap();
+                }
+                let staged: Vec<_> = round
+                    .iter()
+                    .map(|l| stage(together_dir.path(), run, l))
+                    .collect();
+                let group: Vec<_> = staged.iter().map(|(s, r)| (s, r)).collect();
+                together.merge_partitions(&group).unwrap();
+            }
+        }
+        let stored = full_history(&together);
+        assert_eq!(stored, full_history(&alone));
+        assert!(
+            stored.contains(&"version ami-1 a 1-open".to_string()),
+            "{stored:#?}"
+        );
+        assert!(
+            stored.contains(&"version ami-1 b 2-2".to_string()),
+            "{stored:#?}"
         );
     }
 
