@@ -164,7 +164,8 @@ impl Store {
         let mut ended_regions = std::collections::BTreeSet::new();
         if !listed.is_empty() {
             // A table function takes no parameter list: the paths (amiq's own staging
-            // files) are quoted, as in `Round::flush`.
+            // files) are quoted, as in `Round::flush`. `file_index` is cast because
+            // DuckDB's virtual column fails its window partitioning as it comes.
             let files: Vec<String> = listed
                 .iter()
                 .map(|(staged, _)| {
