@@ -296,9 +296,22 @@ impl Launch {
         tasks.spawn(async move {
             // A references or lineage partition first waits for the image ids it asks
             // about, holding no slot meanwhile.
-            let ids = match ids.wait().await {
+            let waited = ids.wait().await;
+            // A region not enabled is skipped whatever its listings did, taking no slot;
+            // the partitions that wait for its ids learn why.
+            if let Some(reason) = &partition.skipped {
+                if let Ok(ids) = waited {
+                    ids.finish(Err(reason.as_str()));
+                }
+                let (status, reason) = (PartitionStatus::Skipped, reason.clone());
+                return record_unfetched(&run, index, &partition, status, reason).await;
+            }
+            let ids = match waited {
                 Ok(ids) => ids,
-                Err(reason) => return record_unfetched(&run, index, &partition, reason).await,
+                Err(reason) => {
+                    let status = PartitionStatus::Failed;
+                    return record_unfetched(&run, index, &partition, status, reason).await;
+                }
             };
             let _staged = staging
                 .acquire_owned()
@@ -484,11 +497,13 @@ enum Fetched {
     Records(StagedRecords),
 }
 
-/// Records a partition that could not start (the listings its request needs failed).
+/// Records a partition that is not fetched: failed (the listings its request needs
+/// failed) or skipped (its region is not enabled for its account).
 async fn record_unfetched(
     run: &RunShared,
     index: usize,
     partition: &Partition,
+    status: PartitionStatus,
     reason: String,
 ) -> PartitionRecord {
     run.progress.partition_started(index, partition);
@@ -500,11 +515,11 @@ async fn record_unfetched(
         &partition.listing.to_string(),
         partition.catalog,
     );
-    record.status = PartitionStatus::Failed;
+    record.status = status;
     record.finished_at = Some(Utc::now());
     record.error = Some(reason);
     if let Err(e) = run.merger.record_failure(record.clone()).await {
-        tracing::error!(partition = %partition, error = %e, "cannot record the failed partition");
+        tracing::error!(partition = %partition, error = %e, "cannot record the partition");
     }
     run.progress.partition_finished(Some(index), &record);
     record
@@ -529,28 +544,6 @@ async fn sync_partition(
     let started_at = Utc::now();
     let mut stats = FetchStats::default();
     progress.partition_started(index, partition);
-    if let Some(reason) = &partition.skipped {
-        ids.finish(Err(reason.as_str()));
-        drop(fetching);
-        let mut record = PartitionRecord::started(
-            run_id,
-            &partition.account_id,
-            &partition.account_name,
-            &partition.region,
-            &partition.listing.to_string(),
-            partition.catalog,
-        );
-        record.started_at = started_at;
-        record.finished_at = Some(Utc::now());
-        record.status = PartitionStatus::Skipped;
-        record.error = Some(reason.clone());
-        if let Err(e) = merger.record_failure(record.clone()).await {
-            tracing::error!(partition = %partition, error = %e,
-                "cannot record the skipped partition");
-        }
-        progress.partition_finished(Some(index), &record);
-        return record;
-    }
     let staged = match (&partition.precondition_failure, &partition.listing) {
         (Some(reason), _) => {
             ids.finish(Err(reason.as_str()));

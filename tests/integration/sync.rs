@@ -539,6 +539,8 @@ async fn a_region_not_enabled_is_recorded_skipped_not_failed() {
     let env = Env::start(catalog).await;
     let mut config = env.config(&["owned", "amazon"]);
     config.regions = amiq::config::Regions::All;
+    // References wait for the owned listing's ids: skipped too, not failed.
+    config.datasets = vec![amiq::plan::Dataset::Images, amiq::plan::Dataset::References];
     let outcome = env.sync(&config).await;
     assert_eq!(
         outcome.status,
@@ -551,13 +553,12 @@ async fn a_region_not_enabled_is_recorded_skipped_not_failed() {
         .iter()
         .filter(|p| p.status == PartitionStatus::Skipped)
         .collect();
-    // Each account's own listing of the region; no account takes its catalog.
-    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    // Each account's own listing and references of the region; no account takes its
+    // catalog.
+    assert_eq!(skipped.len(), 4, "{skipped:?}");
     for p in &skipped {
-        assert_eq!(
-            (p.region.as_str(), p.scope.as_str()),
-            (disabled.as_str(), "owned")
-        );
+        assert_eq!(p.region, disabled);
+        assert!(["owned", "references"].contains(&p.scope.as_str()), "{p:?}");
         assert!(p.error.as_deref().unwrap().contains("not enabled"), "{p:?}");
     }
     let fetched: BTreeSet<String> = outcome
@@ -577,7 +578,7 @@ async fn a_region_not_enabled_is_recorded_skipped_not_failed() {
         )
         .unwrap();
     assert_eq!((status.as_str(), failed), ("completed", 0));
-    assert_eq!(completed + 2, planned);
+    assert_eq!(completed + 4, planned);
     drop(store);
 
     // Named in `regions`, it is skipped too; a question about it warns of nothing.
