@@ -81,6 +81,10 @@ pub fn report(result: Result<(), QueryError>) -> ExitCode {
         Err(QueryError::Output { message, .. }) if message.contains("Broken pipe") => {
             ExitCode::from(super::exit::OK)
         }
+        Err(e @ QueryError::Input(_)) => {
+            eprintln!("amiq: {e}");
+            ExitCode::from(super::exit::BAD_CONFIG)
+        }
         Err(e @ QueryError::Refused(_)) => {
             eprintln!("amiq: {e}");
             ExitCode::from(exit::REFUSED)

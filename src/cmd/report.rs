@@ -129,7 +129,7 @@ pub fn run(args: &ReportArgs) -> ExitCode {
         )
         .map_err(|e| match e {
             SelectionError::Store(s) => QueryError::Store(s),
-            SelectionError::Input(message) => QueryError::Sql(message),
+            SelectionError::Input(message) => QueryError::Input(message),
         })?;
         let request = ReportRequest {
             accounts,

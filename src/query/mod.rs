@@ -51,6 +51,9 @@ pub enum QueryError {
     Memory(String),
     #[error("{0}")]
     Sql(String),
+    /// An argument names nothing the store knows (an account, an OU).
+    #[error("{0}")]
+    Input(String),
     #[error("cannot write the result to {path}: {message}")]
     Output { path: PathBuf, message: String },
 }

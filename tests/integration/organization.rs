@@ -532,7 +532,7 @@ async fn reports_answers_and_exports_narrow_to_an_ou_as_of_each_run() {
     ] {
         let out = crate::support::amiq(&command, dir);
         let error = crate::support::stderr(&out);
-        assert!(!out.status.success(), "{command:?}");
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {error}");
         assert!(
             error.contains("ou-none-nothere") && error.contains(&path),
             "{command:?}: {error}"
