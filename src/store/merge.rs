@@ -1138,24 +1138,27 @@ mod tests {
         }
     }
 
+    /// A listing of images by (id, name), each tagged team=x.
+    fn listing(viewer: &'static str, scope: &'static str, images: &[(&str, &str)]) -> Listing {
+        Listing {
+            viewer,
+            scope,
+            images: images
+                .iter()
+                .map(|(id, name)| {
+                    let mut img = image(id, name);
+                    img.tags = Some(vec![amiq_image::Tag {
+                        key: Some("team".into()),
+                        value: Some("x".into()),
+                    }]);
+                    img
+                })
+                .collect(),
+        }
+    }
+
     #[test]
     fn listings_never_merged_merge_together_as_they_would_one_by_one() {
-        let listing =
-            |viewer: &'static str, scope: &'static str, images: &[(&str, &str)]| Listing {
-                viewer,
-                scope,
-                images: images
-                    .iter()
-                    .map(|(id, name)| {
-                        let mut img = image(id, name);
-                        img.tags = Some(vec![amiq_image::Tag {
-                            key: Some("team".into()),
-                            value: Some("x".into()),
-                        }]);
-                        img
-                    })
-                    .collect(),
-            };
         let runs = vec![
             // Two new listings sharing an image: one version, two sightings.
             vec![
@@ -1194,28 +1197,15 @@ mod tests {
 
     #[test]
     fn new_listings_together_reopen_a_version_an_earlier_round_of_the_run_ended() {
-        let tagged = |id: &str, name: &str| {
-            let mut img = image(id, name);
-            img.tags = Some(vec![amiq_image::Tag {
-                key: Some("team".into()),
-                value: Some("x".into()),
-            }]);
-            img
-        };
-        let listing = |viewer: &'static str, images: Vec<Image>| Listing {
-            viewer,
-            scope: "owned",
-            images,
-        };
         // Rounds of each run: the second run ends ami-1's first content in its first
         // round, and two new listings bring that content back in its second.
         let runs = vec![
-            vec![vec![listing("111111111111", vec![tagged("ami-1", "a")])]],
+            vec![vec![listing("111111111111", "owned", &[("ami-1", "a")])]],
             vec![
-                vec![listing("111111111111", vec![tagged("ami-1", "b")])],
+                vec![listing("111111111111", "owned", &[("ami-1", "b")])],
                 vec![
-                    listing("222222222222", vec![tagged("ami-1", "a")]),
-                    listing("333333333333", vec![tagged("ami-9", "a")]),
+                    listing("222222222222", "owned", &[("ami-1", "a")]),
+                    listing("333333333333", "owned", &[("ami-9", "a")]),
                 ],
             ],
         ];
