@@ -7,7 +7,7 @@ Each part can run alone:
 
     python3 bench/sync.py throughput [--images 1000000]   # images/s and peak RSS, amiq vs boto3
     python3 bench/sync.py history [--images 1000000 --runs 30 --churn 0.01]
-    python3 bench/sync.py latency [--latency-ms 200]
+    python3 bench/sync.py latency [--latency-ms 200 --rounds 5] [old=/tmp/amiq-old new=target/release/amiq]
     python3 bench/sync.py compare old=/tmp/amiq-old new=target/release/amiq [--rounds 3] [--fake /tmp/amiq-old]
     python3 bench/sync.py partitions [--owned 20] [old=/tmp/amiq-old new=target/release/amiq]
     python3 bench/sync.py datasets [--images 1000000 --instances 100000 --launch-templates 2000]
@@ -191,23 +191,40 @@ def history(args):
 
 
 def latency(args):
+    """16 partitions of `--per-partition` images at `--latency-ms` a page, against the
+    longest partition's pages times the latency. Several rounds (the machine is noisy),
+    of one build or of several alternating, each against one fake endpoint kept warm by
+    a first run that is not counted."""
+    builds = named_builds(args.builds) or [["amiq", AMIQ]]
     accounts = ACCOUNT_IDS[:4]
     regions = ["us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1"]
     fake = Fake(accounts=4, regions=",".join(regions), owned=args.per_partition, amazon=0,
                 marketplace=0, latency_ms=args.latency_ms)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            db = os.path.join(tmp, "latency.duckdb")
-            config = os.path.join(tmp, "bench.toml")
-            write_config(config, fake.url, db, accounts, regions, ["owned"], 16, args.page_size)
-            seconds = run_amiq_sync(config).seconds
-    finally:
-        fake.stop()
     pages = -(-args.per_partition // args.page_size)
     floor = pages * args.latency_ms / 1000
-    print(f"latency: 4 accounts x 4 regions, {args.per_partition} images ({pages} pages) per partition, "
-          f"{args.latency_ms} ms per page: wall {seconds:.2f} s vs longest partition {pages} pages x {args.latency_ms} ms = {floor:.2f} s "
-          f"({seconds / floor:.2f}x)")
+    results = {name: [] for name, _ in builds}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            config = os.path.join(tmp, "bench.toml")
+            db = os.path.join(tmp, "latency.duckdb")
+            write_config(config, fake.url, db, accounts, regions, ["owned"], 16, args.page_size)
+            # The endpoint builds each account's images on its first call: not counted.
+            run_amiq_sync(config, builds[0][1])
+            for rnd in range(args.rounds):
+                for name, path in (builds if rnd % 2 == 0 else builds[::-1]):
+                    os.remove(db)
+                    run = run_amiq_sync(config, path)
+                    results[name].append(run)
+                    print(f"round {rnd + 1} {name}: {run.seconds:.2f} s ({run.seconds / floor:.2f}x), "
+                          f"peak RSS {run.rss_mb:.0f} MB", flush=True)
+    finally:
+        fake.stop()
+    for name, runs in results.items():
+        med = statistics.median(r.seconds for r in runs)
+        print(f"latency {name}: 4 accounts x 4 regions, {args.per_partition} images ({pages} pages) per partition, "
+              f"{args.latency_ms} ms per page: median wall {med:.2f} s over {len(runs)} runs vs longest partition "
+              f"{pages} pages x {args.latency_ms} ms = {floor:.2f} s ({med / floor:.2f}x); "
+              f"peak RSS {max(r.rss_mb for r in runs):.0f} MB")
 
 
 def partitions(args):
@@ -420,6 +437,8 @@ def main():
     c.add_argument("--rounds", type=int, default=3)
     c.add_argument("--fake", metavar="PATH", help="the amiq binary whose fake-ec2 serves both (default: this build)")
     lat = sub.add_parser("latency")
+    lat.add_argument("builds", nargs="*", metavar="NAME=PATH", help="amiq binaries to alternate (default: this build)")
+    lat.add_argument("--rounds", type=int, default=5)
     lat.add_argument("--latency-ms", type=int, default=200)
     lat.add_argument("--per-partition", type=int, default=1_000)
     lat.add_argument("--page-size", type=int, default=100)

@@ -1,6 +1,7 @@
--- The documented read surface. Re-created (CREATE OR REPLACE) whenever the store is
--- opened for writing, so a new release's views replace the old ones; the tables under
--- them change only through numbered migrations.
+-- The documented read surface. Re-created (CREATE OR REPLACE) when the store is opened
+-- for writing and holds another release's views (table `amiq_views` keeps the
+-- fingerprint of this text), so a new release's views replace the old ones; the tables
+-- under them change only through numbered migrations.
 
 -- What each viewer account was shown, under each scope, at instant t: one row per
 -- (viewer_account_id, scope, region, image_id), the shared content joined with the

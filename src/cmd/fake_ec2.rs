@@ -34,7 +34,7 @@ pub struct FakeEc2Args {
     /// Seed of the catalog generator.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Latency added to every page of the EC2 calls, in milliseconds.
+    /// The least time each page of the EC2 calls takes, the endpoint's own work included, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
     /// How long the sessions STS AssumeRole hands out last, in seconds (default: an

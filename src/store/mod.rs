@@ -75,6 +75,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../sql/migrations/0005_organizations.sql"),
         step: None,
     },
+    Migration {
+        version: 6,
+        name: "views fingerprint",
+        sql: include_str!("../../sql/migrations/0006_views_fingerprint.sql"),
+        step: None,
+    },
 ];
 
 /// The schema this release writes.
@@ -82,8 +88,14 @@ fn known_version() -> i32 {
     MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
 }
 
-/// Views and macros over the tables; replaced on every write open.
+/// Views and macros over the tables; replaced by a write open when the store's
+/// fingerprint of them differs from `views_fingerprint()`.
 const VIEWS: &str = include_str!("../../sql/views.sql");
+
+/// The fingerprint of this release's views and macros.
+fn views_fingerprint() -> i64 {
+    xxhash_rust::xxh3::xxh3_64(VIEWS.as_bytes()) as i64
+}
 
 /// Something the store could not do, said for the person running amiq.
 #[derive(Debug, thiserror::Error)]
@@ -361,8 +373,22 @@ impl Store {
                 return Err(self.db_err(e));
             }
         }
+        // The views are replaced only when they differ from this release's: replacing
+        // them writes the catalog, which costs every open a checkpoint
+        // (docs/decisions/0013-opens-on-the-critical-path.md).
+        let fingerprint = views_fingerprint();
+        let held: Option<i64> = self
+            .conn
+            .query_row("SELECT max(fingerprint) FROM amiq_views", [], |r| r.get(0))
+            .map_err(|e| self.db_err(e))?;
+        if held == Some(fingerprint) {
+            return Ok(());
+        }
         self.conn
-            .execute_batch(&format!("BEGIN TRANSACTION;\n{VIEWS}\nCOMMIT;"))
+            .execute_batch(&format!(
+                "BEGIN TRANSACTION;\n{VIEWS}\nDELETE FROM amiq_views;\n\
+                 INSERT INTO amiq_views VALUES ({fingerprint});\nCOMMIT;"
+            ))
             .map_err(|e| {
                 let _ = self.conn.execute_batch("ROLLBACK");
                 self.db_err(e)
@@ -489,6 +515,48 @@ mod tests {
         drop(Connection::open(&other).unwrap());
         let store = Store::open_read(&other, &settings()).unwrap();
         assert_eq!(store.schema_version().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_write_open_replaces_the_views_only_when_their_fingerprint_differs() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("amiq.duckdb");
+        let view_sql = |store: &Store| -> String {
+            store
+                .connection()
+                .query_row(
+                    "SELECT sql FROM duckdb_views() WHERE view_name = 'images'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        let store = Store::open_write(&db, &settings()).unwrap();
+        let ours = view_sql(&store);
+        // A stand-in the next open keeps when the store holds this release's fingerprint.
+        store
+            .connection()
+            .execute_batch("CREATE OR REPLACE VIEW images AS SELECT 1 AS stand_in")
+            .unwrap();
+        drop(store);
+        let store = Store::open_write(&db, &settings()).unwrap();
+        assert!(
+            view_sql(&store).contains("stand_in"),
+            "views replaced though unchanged"
+        );
+        // Views of another release: replaced, and the fingerprint with them.
+        store
+            .connection()
+            .execute_batch("UPDATE amiq_views SET fingerprint = 0")
+            .unwrap();
+        drop(store);
+        let store = Store::open_write(&db, &settings()).unwrap();
+        assert_eq!(view_sql(&store), ours);
+        let held: i64 = store
+            .connection()
+            .query_row("SELECT fingerprint FROM amiq_views", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(held, views_fingerprint());
     }
 
     #[test]

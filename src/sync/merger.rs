@@ -1,10 +1,12 @@
 //! The one writer: merges completed partitions into the store on its own thread, every
-//! partition that completed while it was busy in one round (one transaction). It opens the database when work arrives and closes it when the queue
-//! is empty, so the file lock is held only while merging, never while fetching.
+//! partition that completed while it was busy in one round (one transaction), and does
+//! the run's own bookkeeping (begin, plan, finish) on the same connection. It opens the
+//! database when work arrives and closes it once the queue has stayed empty for
+//! `LINGER`, so the file lock is held while merging, never through a fetch.
 
 use std::path::PathBuf;
 use std::sync::mpsc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -31,7 +33,18 @@ pub enum Job {
         record: PartitionRecord,
         done: oneshot::Sender<Result<(), StoreError>>,
     },
+    /// Other work on the store.
+    Call(StoreWork),
 }
+
+/// Work given the open store, or why it could not be opened.
+type StoreWork = Box<dyn FnOnce(Result<&Store, StoreError>) + Send>;
+
+/// How long the writer keeps the store open after its queue empties: the run's close
+/// follows its last merge within a few milliseconds, and an open and a checkpoint
+/// cost tens (docs/decisions/0013-opens-on-the-critical-path.md). Short beside the
+/// pauses of a reader waiting for the lock.
+const LINGER: Duration = Duration::from_millis(25);
 
 /// A handle to the writer thread.
 pub struct Merger {
@@ -91,6 +104,19 @@ impl Merger {
         wait.await.expect("the merger answers every job")
     }
 
+    /// Runs `work` on the writer's connection (opening the store, migrated, if it is
+    /// closed); resolves with its answer.
+    pub async fn with_store<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (done, wait) = oneshot::channel();
+        self.send(Job::Call(Box::new(move |store| {
+            let _ = done.send(store.and_then(work));
+        })));
+        wait.await.expect("the merger answers every job")
+    }
+
     fn send(&self, job: Job) {
         self.jobs
             .as_ref()
@@ -119,29 +145,15 @@ fn run(db: PathBuf, settings: StoreSettings, jobs: mpsc::Receiver<Job>) {
         };
         // Each round takes everything that is waiting when it starts.
         let mut round: Vec<Job> = std::iter::once(first).chain(jobs.try_iter()).collect();
-        while !round.is_empty() {
-            let mut merges = Vec::new();
-            let mut record_merges = Vec::new();
-            for job in round.drain(..) {
-                match job {
-                    Job::Merge {
-                        staged,
-                        record,
-                        done,
-                    } => merges.push((staged, record, done)),
-                    Job::MergeRecords {
-                        staged,
-                        record,
-                        done,
-                    } => record_merges.push((staged, record, done)),
-                    Job::Failed { record, done } => {
-                        let _ = done.send(store.record_failed_partition(&record));
-                    }
-                }
+        loop {
+            while !round.is_empty() {
+                work_round(&store, &mut round);
+                round.extend(jobs.try_iter());
             }
-            merge_together(&store, merges);
-            merge_records_together(&store, record_merges);
-            round.extend(jobs.try_iter());
+            match jobs.recv_timeout(LINGER) {
+                Ok(job) => round.push(job),
+                Err(_) => break,
+            }
         }
         // Closing releases the file lock (and checkpoints) until more work arrives.
         let started = Instant::now();
@@ -150,6 +162,38 @@ fn run(db: PathBuf, settings: StoreSettings, jobs: mpsc::Receiver<Job>) {
             elapsed_ms = millis(started),
             "store closed and checkpointed"
         );
+    }
+}
+
+/// Does the jobs of one round: failures recorded, merges together, then other work.
+fn work_round(store: &Store, round: &mut Vec<Job>) {
+    let mut merges = Vec::new();
+    let mut record_merges = Vec::new();
+    let mut calls = Vec::new();
+    for job in round.drain(..) {
+        match job {
+            Job::Merge {
+                staged,
+                record,
+                done,
+            } => merges.push((staged, record, done)),
+            Job::MergeRecords {
+                staged,
+                record,
+                done,
+            } => record_merges.push((staged, record, done)),
+            Job::Failed { record, done } => {
+                let _ = done.send(store.record_failed_partition(&record));
+            }
+            Job::Call(work) => calls.push(work),
+        }
+    }
+    merge_together(store, merges);
+    merge_records_together(store, record_merges);
+    for work in calls {
+        let started = Instant::now();
+        work(Ok(store));
+        tracing::debug!(elapsed_ms = millis(started), "store work done");
     }
 }
 
@@ -227,6 +271,7 @@ fn fail(job: Job, e: StoreError) {
         Job::Failed { done, .. } => {
             let _ = done.send(Err(e));
         }
+        Job::Call(work) => work(Err(e)),
     }
 }
 
@@ -279,5 +324,48 @@ mod tests {
         let next = store.begin_run(1).unwrap();
         let (again, record) = staged(dir.path(), next, "111111111111");
         assert_eq!(store.merge_partition(&again, &record).unwrap().added, 0);
+    }
+
+    #[test]
+    fn work_on_the_store_runs_after_the_merges_before_it_and_hears_why_it_could_not_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let merger = Merger::start(dir.path().join("t.duckdb"), StoreSettings::default());
+        runtime.block_on(async {
+            let run = merger.with_store(|store| store.begin_run(1)).await.unwrap();
+            let (listing, record) = staged(dir.path(), run, "111111111111");
+            // Queued together: the finish runs in the merge's round, after it, and
+            // counts its partition.
+            let (merged, finished) = tokio::join!(
+                merger.merge(listing, record),
+                merger.with_store(move |store| {
+                    store.finish_run(run, false)?;
+                    store.runs(1)
+                })
+            );
+            assert_eq!(merged.unwrap().added, 2);
+            let finished = finished.unwrap();
+            assert_eq!(finished[0].status, "completed");
+            assert_eq!(finished[0].partitions_completed, Some(1));
+        });
+        merger.finish();
+
+        // A store this amiq cannot open: the work is not run, and hears why.
+        let newer = dir.path().join("newer.duckdb");
+        let store = Store::open_write(&newer, &StoreSettings::default()).unwrap();
+        store
+            .connection()
+            .execute_batch("INSERT INTO amiq_migrations VALUES (999, 'future', now())")
+            .unwrap();
+        drop(store);
+        let merger = Merger::start(newer, StoreSettings::default());
+        let refused = runtime.block_on(merger.with_store(|_| Ok(())));
+        assert!(
+            matches!(refused, Err(StoreError::TooNew { .. })),
+            "{refused:?}"
+        );
+        merger.finish();
     }
 }

@@ -22,7 +22,7 @@ use crate::config::{AccountConfig, Regions, SyncConfig};
 use crate::plan::{Dataset, Listing, Partition, ResolvedAccount, Scope, plan};
 use crate::store::{
     MergeCounts, PartitionRecord, PartitionStage, PartitionStatus, RecordStage, RunStatus,
-    StagedPartition, StagedRecords, Store, StoreError, StoreSettings,
+    StagedPartition, StagedRecords, StoreError, StoreSettings,
 };
 use asked::AskedIds;
 use merger::Merger;
@@ -58,8 +58,10 @@ pub async fn run_sync(
         memory_limit: config.memory_limit.clone(),
         ..StoreSettings::default()
     };
+    // The one writer: the run's bookkeeping and every merge go through its connection.
+    let merger = Arc::new(Merger::start(config.db.clone(), store_settings.clone()));
     // Fail early, before any AWS call, if the store cannot be opened or migrated.
-    drop(Store::open_write(&config.db, &store_settings)?);
+    merger.with_store(|_| Ok(())).await?;
 
     let client_settings = ClientSettings {
         endpoint_url: config.endpoint_url.clone(),
@@ -148,16 +150,15 @@ pub async fn run_sync(
         }
     }
 
-    let (run_id, mut asked_ids) = {
-        let store = Store::open_write(&config.db, &store_settings)?;
-        let run_id = store.begin_run(
-            partitions.len() + unreachable.len() + usize::from(organization.is_some()),
-        )?;
-        (
-            run_id,
-            AskedIds::plan(&store, &partitions, config.create_usage_reports)?,
-        )
-    };
+    let planned = partitions.len() + unreachable.len() + usize::from(organization.is_some());
+    let create_usage_reports = config.create_usage_reports;
+    let (run_id, mut asked_ids, partitions) = merger
+        .with_store(move |store| {
+            let run_id = store.begin_run(planned)?;
+            let asked = AskedIds::plan(store, &partitions, create_usage_reports)?;
+            Ok((run_id, asked, partitions))
+        })
+        .await?;
     tracing::info!(run_id, partitions = partitions.len(), "sync run started");
     progress.run_started(run_id, &partitions);
 
@@ -170,7 +171,6 @@ pub async fn run_sync(
         );
     }
 
-    let merger = Arc::new(Merger::start(config.db.clone(), store_settings.clone()));
     let mut records = Vec::new();
     for (name, region, scope, reason) in unreachable {
         let mut record = PartitionRecord::started(run_id, &name, &name, &region, &scope, false);
@@ -254,15 +254,15 @@ pub async fn run_sync(
     drop(launch);
     // The tasks have ended; the run's share of the merger goes with them.
     drop(run);
+    // Finished on the connection of the last merge, while it is still open.
+    let status = merger
+        .with_store(move |store| store.finish_run(run_id, interrupted))
+        .await;
     match Arc::try_unwrap(merger) {
         Ok(m) => m.finish(),
         Err(_) => unreachable!("every partition task has ended"),
     }
-
-    let status = {
-        let store = Store::open_write(&config.db, &store_settings)?;
-        store.finish_run(run_id, interrupted)?
-    };
+    let status = status?;
     let outcome = SyncOutcome {
         run_id,
         status,

@@ -66,7 +66,8 @@ pub struct Faults {
     /// tag, or padded with a large element EC2 does not have (which a reader must
     /// ignore). Cycles through the three in that order.
     pub garbled_rate: f64,
-    /// Added to every response of those calls, to make latency-bound behaviour visible.
+    /// The least time each of those calls takes, its own work included, to make
+    /// latency-bound behaviour visible.
     pub page_latency: Duration,
     /// Regions (optionally for one caller only) that always fail.
     pub failing_regions: Vec<FailingRegion>,

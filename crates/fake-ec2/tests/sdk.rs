@@ -329,6 +329,34 @@ async fn injected_faults_reach_the_client() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_takes_at_least_the_latency() {
+    let (fake, handle) = start().await;
+    let client = ec2(&handle, "us-east-1", static_keys(), RetryConfig::disabled());
+    let latency = std::time::Duration::from_millis(300);
+    for throttle_rate in [0.0, 1.0] {
+        fake.set_faults(Faults {
+            page_latency: latency,
+            throttle_rate,
+            ..Faults::default()
+        });
+        let started = std::time::Instant::now();
+        let answer = client
+            .describe_images()
+            .owners("self")
+            .max_results(1000)
+            .send()
+            .await;
+        assert_eq!(answer.is_ok(), throttle_rate == 0.0);
+        assert!(
+            started.elapsed() >= latency,
+            "answered after {:?}, before the latency of {latency:?}",
+            started.elapsed()
+        );
+    }
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn describe_regions_lists_the_region_not_opted_in() {
     let (_fake, handle) = start().await;
     let client = ec2(&handle, "us-east-1", static_keys(), RetryConfig::standard());
