@@ -103,6 +103,15 @@ def run_amiq_sync(config, amiq=AMIQ):
     return SyncRun(seconds, int(rss_kb) / 1024, float(user) + float(system))
 
 
+def alternating(items, rounds):
+    """(round, item) for each round, each round in the reverse order of the one before:
+    whichever runs first in a round was measured faster or slower by a steady margin,
+    so it falls on all alike."""
+    for rnd in range(rounds):
+        for item in (items if rnd % 2 == 0 else items[::-1]):
+            yield rnd, item
+
+
 def named_builds(specs):
     """NAME=PATH arguments as [name, path] pairs; exits naming a path that is missing."""
     builds = [spec.split("=", 1) for spec in specs]

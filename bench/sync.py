@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 
-from common import ACCOUNT_IDS, AMIQ, Fake, named_builds, run_amiq_sync, write_config  # noqa: E402
+from common import ACCOUNT_IDS, AMIQ, Fake, alternating, named_builds, run_amiq_sync, write_config  # noqa: E402
 
 
 BASELINE = r'''
@@ -133,18 +133,15 @@ def compare(args):
     results = {name: [] for name, _ in builds}
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for rnd in range(args.rounds):
-                # Each round reverses the order: whichever runs first in a round was
-                # measured faster or slower by a steady margin, so it falls on both.
-                for name, path in (builds if rnd % 2 == 0 else builds[::-1]):
-                    db = os.path.join(tmp, f"{name}-{rnd}.duckdb")
-                    config = os.path.join(tmp, "bench.toml")
-                    write_config(config, fake.url, db, accounts, ["us-east-1"], ["owned"], len(accounts))
-                    run = run_amiq_sync(config, path)
-                    os.remove(db)
-                    results[name].append(run)
-                    print(f"round {rnd + 1} {name}: {run.seconds:.1f} s, peak RSS {run.rss_mb:.0f} MB, "
-                          f"CPU {run.cpu_seconds:.1f} s", flush=True)
+            for rnd, (name, path) in alternating(builds, args.rounds):
+                db = os.path.join(tmp, f"{name}-{rnd}.duckdb")
+                config = os.path.join(tmp, "bench.toml")
+                write_config(config, fake.url, db, accounts, ["us-east-1"], ["owned"], len(accounts))
+                run = run_amiq_sync(config, path)
+                os.remove(db)
+                results[name].append(run)
+                print(f"round {rnd + 1} {name}: {run.seconds:.1f} s, peak RSS {run.rss_mb:.0f} MB, "
+                      f"CPU {run.cpu_seconds:.1f} s", flush=True)
     finally:
         fake.stop()
     # CPU time tells a change that saves work from one that only runs the same work
@@ -210,13 +207,12 @@ def latency(args):
             write_config(config, fake.url, db, accounts, regions, ["owned"], 16, args.page_size)
             # The endpoint builds each account's images on its first call: not counted.
             run_amiq_sync(config, builds[0][1])
-            for rnd in range(args.rounds):
-                for name, path in (builds if rnd % 2 == 0 else builds[::-1]):
-                    os.remove(db)
-                    run = run_amiq_sync(config, path)
-                    results[name].append(run)
-                    print(f"round {rnd + 1} {name}: {run.seconds:.2f} s ({run.seconds / floor:.2f}x), "
-                          f"peak RSS {run.rss_mb:.0f} MB", flush=True)
+            for rnd, (name, path) in alternating(builds, args.rounds):
+                os.remove(db)
+                run = run_amiq_sync(config, path)
+                results[name].append(run)
+                print(f"round {rnd + 1} {name}: {run.seconds:.2f} s ({run.seconds / floor:.2f}x), "
+                      f"peak RSS {run.rss_mb:.0f} MB", flush=True)
     finally:
         fake.stop()
     for name, runs in results.items():
@@ -242,19 +238,16 @@ def partitions(args):
     results = {name: ([], []) for name, _ in builds}
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for rnd in range(args.rounds):
-                # Each round reverses the order: whichever runs first in a round was
-                # measured faster or slower by a steady margin, so it falls on both.
-                for name, path in (builds if rnd % 2 == 0 else builds[::-1]):
-                    db = os.path.join(tmp, f"{name}-{rnd}.duckdb")
-                    config = os.path.join(tmp, "bench.toml")
-                    write_config(config, fake.url, db, accounts, regions, ["owned", "shared"], 16)
-                    first = run_amiq_sync(config, path).seconds
-                    second = run_amiq_sync(config, path).seconds
-                    os.remove(db)
-                    results[name][0].append(first)
-                    results[name][1].append(second)
-                    print(f"round {rnd + 1} {name}: first run {first:.1f} s, second run {second:.1f} s", flush=True)
+            for rnd, (name, path) in alternating(builds, args.rounds):
+                db = os.path.join(tmp, f"{name}-{rnd}.duckdb")
+                config = os.path.join(tmp, "bench.toml")
+                write_config(config, fake.url, db, accounts, regions, ["owned", "shared"], 16)
+                first = run_amiq_sync(config, path).seconds
+                second = run_amiq_sync(config, path).seconds
+                os.remove(db)
+                results[name][0].append(first)
+                results[name][1].append(second)
+                print(f"round {rnd + 1} {name}: first run {first:.1f} s, second run {second:.1f} s", flush=True)
     finally:
         fake.stop()
     print(f"\n{len(accounts) * len(regions) * 2} partitions of {args.owned} owned images per account and region:")
@@ -370,23 +363,22 @@ def datasets(args):
     with tempfile.TemporaryDirectory() as tmp:
         kept = os.path.join(tmp, "all-kept.duckdb")
         try:
-            for rnd in range(args.rounds):
-                for name in (["images", "all"] if rnd % 2 == 0 else ["all", "images"]):
-                    db = os.path.join(tmp, f"{name}-{rnd}.duckdb")
-                    config = os.path.join(tmp, "bench.toml")
-                    write_config(config, fake.url, db, accounts, ["us-east-1"], ["owned", "shared"], len(accounts),
-                                 datasets=["images"] if name == "images" else DATASETS)
-                    for key in (name, f"{name}, second run"):
-                        run = run_amiq_sync(config)
-                        results[key].append(run)
-                        print(f"round {rnd + 1} {key}: {run.seconds:.1f} s, peak RSS {run.rss_mb:.0f} MB, "
-                              f"CPU {run.cpu_seconds:.1f} s", flush=True)
-                    if name == "all":
-                        if os.path.exists(kept):
-                            os.remove(kept)
-                        os.rename(db, kept)
-                    else:
-                        os.remove(db)
+            for rnd, name in alternating(["images", "all"], args.rounds):
+                db = os.path.join(tmp, f"{name}-{rnd}.duckdb")
+                config = os.path.join(tmp, "bench.toml")
+                write_config(config, fake.url, db, accounts, ["us-east-1"], ["owned", "shared"], len(accounts),
+                             datasets=["images"] if name == "images" else DATASETS)
+                for key in (name, f"{name}, second run"):
+                    run = run_amiq_sync(config)
+                    results[key].append(run)
+                    print(f"round {rnd + 1} {key}: {run.seconds:.1f} s, peak RSS {run.rss_mb:.0f} MB, "
+                          f"CPU {run.cpu_seconds:.1f} s", flush=True)
+                if name == "all":
+                    if os.path.exists(kept):
+                        os.remove(kept)
+                    os.rename(db, kept)
+                else:
+                    os.remove(db)
         finally:
             fake.stop()
         med = {k: statistics.median(r.seconds for r in v) for k, v in results.items()}
