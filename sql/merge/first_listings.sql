@@ -3,11 +3,12 @@
 -- steps for all of them at once (docs/decisions/0012-first-merges-together.md).
 --
 -- Runs inside the round's transaction with nothing noted yet, after the caller has made
--- `batch_stage` (one narrow row per file and image id: file_index, the staging file's
--- place in the round; region, image_id, content_hash, view_hash, file_row_number) and
--- checked that no image has two contents in it, and `batch_args` (run_id). Equal to
--- merging the listings one after the other in file order: a content is one version
--- whichever listing brings it, noted from the first file that has it.
+-- `batch_stage` (one narrow row per listing and image id: listing, the listing's place
+-- among them; file_index, its staging file's place in the round, and file_row_number,
+-- the row's in that file; region, image_id, content_hash, view_hash) and checked that no
+-- image has two contents in it, and `batch_args` (run_id). Equal to merging the listings
+-- one after the other in their order: a content is one version whichever listing
+-- brings it, noted from the first listing that has it.
 --
 -- The store's versions are read once (`batch_known`); the caller runs the statements
 -- below, in order, separated by the `-- step` lines, and skips steps 1 and 3 when
@@ -44,7 +45,7 @@ UPDATE image_versions SET valid_to_run = NULL, valid_to = NULL
 WHERE rowid IN (SELECT version_row FROM batch_reopened);
 
 -- step 4: new content: one version for each image with no open version, from its first
--- file.
+-- listing.
 INSERT INTO pending_versions
 SELECT s.file_index, s.file_row_number, hash(s.region, s.image_id)
 FROM batch_stage s
@@ -52,7 +53,7 @@ WHERE NOT EXISTS (SELECT 1 FROM batch_known k
                   WHERE k.same AND k.region = s.region AND k.image_id = s.image_id)
   AND NOT EXISTS (SELECT 1 FROM batch_reopened r
                   WHERE r.region = s.region AND r.image_id = s.image_id)
-QUALIFY row_number() OVER (PARTITION BY s.region, s.image_id ORDER BY s.file_index) = 1;
+QUALIFY row_number() OVER (PARTITION BY s.region, s.image_id ORDER BY s.listing) = 1;
 
 -- step 5: a sighting for every staged row: none of these listings has an open one.
 INSERT INTO pending_sightings

@@ -7,7 +7,8 @@ use duckdb::params;
 
 use super::ledger::{PartitionRecord, PartitionStatus, insert_partition};
 use super::merge::MergeCounts;
-use super::{PartitionStage, StagedPartition, Store, StoreError};
+use super::stage::{StageFile, StagedFile};
+use super::{Store, StoreError};
 use crate::plan::Dataset;
 use crate::records;
 
@@ -21,7 +22,7 @@ const LINEAGE_CARRY_SQL: &str = include_str!("../../sql/merge/lineage_carry.sql"
 /// images, so that memory does not grow with an account's snapshots or instances.
 pub struct StagedRecords {
     pub dataset: Dataset,
-    staged: StagedPartition,
+    staged: StagedFile,
 }
 
 impl StagedRecords {
@@ -39,7 +40,7 @@ impl StagedRecords {
 /// A dataset partition's staging file, written page by page.
 pub struct RecordStage {
     dataset: Dataset,
-    stage: PartitionStage,
+    stage: StageFile,
 }
 
 impl RecordStage {
@@ -50,7 +51,7 @@ impl RecordStage {
     ) -> Result<RecordStage, StoreError> {
         Ok(RecordStage {
             dataset,
-            stage: PartitionStage::with_schema(dir, records::schema(dataset))?,
+            stage: StageFile::create(dir, records::schema(dataset))?,
         })
     }
 

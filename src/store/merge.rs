@@ -5,7 +5,7 @@ use duckdb::params;
 use std::collections::HashMap;
 
 use super::ledger::{PartitionRecord, PartitionStatus, insert_partitions};
-use super::stage::ColumnsWithValues;
+use super::stage::{ColumnsWithValues, RoundStage, Source};
 use super::{StagedPartition, Store, StoreError};
 
 /// What a merge will change, counted first; see the file.
@@ -86,7 +86,13 @@ impl Store {
         &self,
         partitions: &[(&StagedPartition, &PartitionRecord)],
     ) -> Result<Vec<MergeCounts>, StoreError> {
-        self.in_transaction(|| self.merge_round(partitions))
+        let mut round = Round::default();
+        let keys: Vec<String> = partitions.iter().map(|(_, r)| listing_key(r)).collect();
+        round
+            .load_state(&self.conn, &keys)
+            .map_err(|e| self.db_err(e))?;
+        let stage = round.gather(partitions)?;
+        self.in_transaction(|| self.merge_round(&mut round, &stage, partitions))
     }
 
     /// Runs `work` in one transaction: committed when it succeeds, rolled back (the
@@ -116,27 +122,32 @@ impl Store {
     /// The partitions' merges, in order, inside the caller's transaction.
     fn merge_round(
         &self,
+        round: &mut Round,
+        stage: &RoundStage,
         partitions: &[(&StagedPartition, &PartitionRecord)],
     ) -> duckdb::Result<Vec<MergeCounts>> {
         self.conn.execute_batch(ROUND_SQL)?;
-        let mut round = Round::default();
-        let keys: Vec<String> = partitions.iter().map(|(_, r)| listing_key(r)).collect();
-        round.load_state(&self.conn, &keys)?;
+        let sources: Vec<Option<Source>> = partitions
+            .iter()
+            .enumerate()
+            .map(|(i, (staged, _))| stage.source(i, staged))
+            .collect();
         let mut counts = Vec::with_capacity(partitions.len());
         // The listings a round opens with that were never merged (most of a first run's)
         // merge as one: a few statements instead of a dozen each
         // (docs/decisions/0012-first-merges-together.md).
-        let first = first_listings(&round, partitions);
-        let mut rest = partitions;
+        let first = first_listings(round, partitions);
+        let mut rest = 0;
         if first >= 2
-            && let Some(merged) = self.merge_first_listings(&mut round, &partitions[..first])?
+            && let Some(merged) =
+                self.merge_first_listings(round, &partitions[..first], &sources[..first])?
         {
             counts.extend(merged);
-            rest = &partitions[first..];
+            rest = first;
         }
-        for (staged, record) in rest {
+        for ((staged, record), source) in partitions[rest..].iter().zip(&sources[rest..]) {
             debug_assert_eq!(record.status, PartitionStatus::Completed);
-            counts.push(self.merge_in_round(&mut round, staged, record)?);
+            counts.push(self.merge_in_round(round, staged, record, source.as_ref())?);
             if round.noted_rows > FLUSH_AFTER_ROWS {
                 round.flush(&self.conn)?;
             }
@@ -155,32 +166,53 @@ impl Store {
         &self,
         round: &mut Round,
         parts: &[(&StagedPartition, &PartitionRecord)],
+        sources: &[Option<Source>],
     ) -> duckdb::Result<Option<Vec<MergeCounts>>> {
         debug_assert!(round.files.is_empty() && round.noted_rows == 0);
         let conn = &self.conn;
-        let listed: Vec<&(&StagedPartition, &PartitionRecord)> =
-            parts.iter().filter(|(staged, _)| staged.rows > 0).collect();
+        let listed: Vec<(&(&StagedPartition, &PartitionRecord), &Source)> = parts
+            .iter()
+            .zip(sources)
+            .filter(|((staged, _), _)| staged.rows > 0)
+            .map(|(part, source)| source.as_ref().map(|s| (part, s)).ok_or_else(ungathered))
+            .collect::<Result<_, _>>()?;
         let mut added: HashMap<i64, i64> = HashMap::new();
         let mut ended_regions = std::collections::BTreeSet::new();
         if !listed.is_empty() {
-            // A table function takes no parameter list: the paths (amiq's own staging
-            // files) are quoted, as in `Round::flush`. `file_index` is cast because
-            // DuckDB's virtual column fails its window partitioning as it comes.
-            let files: Vec<String> = listed
+            // Each listing's rows, by its place among them (`listing`): a file of its own
+            // or a range of the round's file of held listings. A table function takes no
+            // parameter list: the paths (amiq's own staging files) are quoted, as in
+            // `Round::flush`.
+            let (mut paths, mut ranges) = (Vec::<&str>::new(), Vec::new());
+            for (listing, (_, source)) in listed.iter().enumerate() {
+                let file = paths
+                    .iter()
+                    .position(|p| *p == source.path)
+                    .unwrap_or_else(|| {
+                        paths.push(&source.path);
+                        paths.len() - 1
+                    });
+                ranges.push(format!(
+                    "({listing}, {file}, {}, {})",
+                    source.from, source.to
+                ));
+            }
+            let files: Vec<String> = paths
                 .iter()
-                .map(|(staged, _)| {
-                    format!("'{}'", staged.path().to_string_lossy().replace('\'', "''"))
-                })
+                .map(|p| format!("'{}'", p.replace('\'', "''")))
                 .collect();
             conn.execute_batch(&format!(
                 "CREATE OR REPLACE TEMP TABLE batch_stage AS
-                 SELECT * FROM (
-                     SELECT file_index::BIGINT AS file_index, region, image_id, content_hash,
-                            view_hash, file_row_number
-                     FROM read_parquet([{}], file_row_number = true))
+                 SELECT l.listing, l.file_index, s.region, s.image_id, s.content_hash,
+                        s.view_hash, s.file_row_number
+                 FROM read_parquet([{}], file_row_number = true) s
+                 JOIN (VALUES {}) l(listing, file_index, row_from, row_to)
+                   ON s.file_index = l.file_index
+                  AND s.file_row_number >= l.row_from AND s.file_row_number < l.row_to
                  QUALIFY row_number() OVER (
-                     PARTITION BY file_index, image_id ORDER BY file_row_number DESC) = 1",
-                files.join(", ")
+                     PARTITION BY l.listing, s.image_id ORDER BY s.file_row_number DESC) = 1",
+                files.join(", "),
+                ranges.join(", ")
             ))?;
             let two_contents: bool = conn.query_row(
                 "SELECT EXISTS (SELECT 1 FROM batch_stage GROUP BY region, image_id
@@ -194,7 +226,7 @@ impl Store {
             }
             conn.execute(
                 "CREATE OR REPLACE TEMP TABLE batch_args AS SELECT ?::BIGINT AS run_id",
-                [listed[0].1.run_id],
+                [listed[0].0.1.run_id],
             )?;
             // The store's open versions are read once; a step that would change
             // nothing (most of them, in a first run) does not run.
@@ -216,7 +248,7 @@ impl Store {
             conn.execute_batch(first_listings_step(4))?;
             conn.execute_batch(first_listings_step(5))?;
             let mut stmt =
-                conn.prepare("SELECT file_index, count(*) FROM batch_stage GROUP BY file_index")?;
+                conn.prepare("SELECT listing, count(*) FROM batch_stage GROUP BY listing")?;
             for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
                 let (file, rows) = row?;
                 added.insert(file, rows);
@@ -225,8 +257,9 @@ impl Store {
                 "DROP TABLE batch_stage; DROP TABLE batch_args; DROP TABLE batch_known;
                  DROP TABLE batch_reopened;",
             )?;
-            for (staged, _) in &listed {
-                round.add_file(&staged.path().to_string_lossy(), &staged.with_values);
+            // The files in the order batch_stage numbered them.
+            for ((staged, _), source) in &listed {
+                round.add_file(&source.path, &staged.with_values);
             }
         }
         // As in a merge one by one: a version ended moves its region on.
@@ -236,7 +269,7 @@ impl Store {
             round.epochs.insert(region, next);
         }
         let mut state = conn.appender("listing_state")?;
-        let mut file_index = 0i64;
+        let mut listing = 0i64;
         let mut counts = Vec::with_capacity(parts.len());
         for (staged, record) in parts {
             let merged = if staged.rows > 0 {
@@ -247,10 +280,10 @@ impl Store {
                     .listings
                     .insert(key, (Some(staged.listing_hash), epoch));
                 let merged = MergeCounts {
-                    added: added.get(&file_index).copied().unwrap_or(0),
+                    added: added.get(&listing).copied().unwrap_or(0),
                     ..MergeCounts::default()
                 };
-                file_index += 1;
+                listing += 1;
                 round.noted_rows += merged.added;
                 merged
             } else {
@@ -269,37 +302,36 @@ impl Store {
         round: &mut Round,
         staged: &StagedPartition,
         record: &PartitionRecord,
+        source: Option<&Source>,
     ) -> duckdb::Result<MergeCounts> {
         let conn = &self.conn;
         let key = listing_key(record);
         let epoch = round.epochs.get(&record.region).copied().unwrap_or(0);
-        let last = round.listings.get(&key).copied();
-        // Most listings of a many-account sync are empty or as they were, and a full
-        // merge costs milliseconds that grow with the store
-        // (docs/decisions/0011-many-partitions.md): an empty listing that never listed
-        // anything, or one whose fingerprint is its last merge's in a region no merge
-        // has changed since, changes nothing but the ledger.
-        let unchanged = match last {
-            None => staged.rows == 0,
-            Some((Some(hash), at)) => hash == staged.listing_hash && at == epoch,
-            Some((None, _)) => false,
-        };
-        if unchanged {
+        if round.unchanged(staged, record) {
             let counts = MergeCounts::default();
             round.record_merged(record, counts);
             return Ok(counts);
         }
-        let path = staged.path().to_string_lossy();
         // One narrow row per image id (the last one staged wins), held in memory; the
         // wide rows stay in the Parquet file until the round's flush streams them into
         // the tables, so a merge needs little memory however large the partition.
-        conn.execute(
-            "CREATE OR REPLACE TEMP TABLE stage AS
-             SELECT image_id, content_hash, view_hash, file_row_number
-             FROM read_parquet(?, file_row_number = true)
-             QUALIFY row_number() OVER (PARTITION BY image_id ORDER BY file_row_number DESC) = 1",
-            [path.as_ref()],
-        )?;
+        match source {
+            Some(source) => conn.execute(
+                "CREATE OR REPLACE TEMP TABLE stage AS
+                 SELECT image_id, content_hash, view_hash, file_row_number
+                 FROM read_parquet(?, file_row_number = true)
+                 WHERE file_row_number >= ? AND file_row_number < ?
+                 QUALIFY row_number() OVER (PARTITION BY image_id ORDER BY file_row_number DESC) = 1",
+                params![source.path, source.from, source.to],
+            )?,
+            None if staged.rows == 0 => conn.execute(
+                "CREATE OR REPLACE TEMP TABLE stage (
+                     image_id VARCHAR, content_hash BIGINT, view_hash BIGINT,
+                     file_row_number BIGINT)",
+                [],
+            )?,
+            None => return Err(ungathered()),
+        };
         conn.execute(
             "CREATE OR REPLACE TEMP TABLE merge_args AS
              SELECT ?::BIGINT AS run_id, ?::VARCHAR AS region,
@@ -336,8 +368,10 @@ impl Store {
         if ends {
             conn.execute_batch(ENDED_SQL)?;
         }
-        if counts.added + counts.changed > 0 {
-            let file_index = round.add_file(&path, &staged.with_values);
+        if let Some(source) = source
+            && counts.added + counts.changed > 0
+        {
+            let file_index = round.add_file(&source.path, &staged.with_values);
             conn.execute("UPDATE merge_args SET file_index = ?", [file_index])?;
             conn.execute_batch(MERGE_SQL)?;
             round.noted_rows += counts.added + counts.changed;
@@ -378,13 +412,21 @@ impl Store {
 /// a bound on their rows (their narrow rows are held in memory together).
 fn first_listings(round: &Round, partitions: &[(&StagedPartition, &PartitionRecord)]) -> usize {
     let mut rows = 0;
+    let mut keys = std::collections::HashSet::<String>::new();
     partitions
         .iter()
         .take_while(|(staged, record)| {
             rows += staged.rows;
-            rows <= FIRST_LISTINGS_ROWS && !round.listings.contains_key(&listing_key(record))
+            let key = listing_key(record);
+            rows <= FIRST_LISTINGS_ROWS && !round.listings.contains_key(&key) && keys.insert(key)
         })
         .count()
+}
+
+/// A listing held in memory that its round did not write out: `Round::gather` decides
+/// which a round reads, so this is a fault in that choice.
+fn ungathered() -> duckdb::Error {
+    duckdb::Error::ToSqlConversionFailure("a held listing was not written for its round".into())
 }
 
 /// The rows the first listings of a round may hold to merge together: their narrow rows
@@ -418,6 +460,8 @@ fn bump_region_epoch(conn: &duckdb::Connection, region: &str, epoch: i64) -> duc
 struct Round {
     /// Their paths, in file_index order.
     files: Vec<String>,
+    /// Each path's place in `files`.
+    file_index: HashMap<String, usize>,
     /// The columns that hold a value in some row of the files.
     with_values: ColumnsWithValues,
     /// New versions and sightings noted since the last flush (an upper bound).
@@ -466,11 +510,53 @@ impl Round {
         self.ledger.push(record);
     }
 
-    /// Adds a partition's staging file to the round; returns its file_index.
+    /// Adds a partition's staging file to the round, unless it is there (a file of
+    /// held listings); returns its file_index.
     fn add_file(&mut self, path: &str, with_values: &ColumnsWithValues) -> usize {
-        self.files.push(path.to_string());
         self.with_values.add(with_values);
+        if let Some(&index) = self.file_index.get(path) {
+            return index;
+        }
+        self.files.push(path.to_string());
+        self.file_index
+            .insert(path.to_string(), self.files.len() - 1);
         self.files.len() - 1
+    }
+
+    /// Whether merging the listing would change nothing but the ledger. Most listings
+    /// of a many-account sync are empty or as they were, and a full merge costs
+    /// milliseconds that grow with the store (docs/decisions/0011-many-partitions.md):
+    /// an empty listing that never listed anything, or one whose fingerprint is its last
+    /// merge's in a region no merge has changed since, merges nothing.
+    fn unchanged(&self, staged: &StagedPartition, record: &PartitionRecord) -> bool {
+        let epoch = self.epochs.get(&record.region).copied().unwrap_or(0);
+        match self.listings.get(&listing_key(record)) {
+            None => staged.rows == 0,
+            Some((Some(hash), at)) => *hash == staged.listing_hash && *at == epoch,
+            Some((None, _)) => false,
+        }
+    }
+
+    /// Writes the held listings the round may read into one file: those that are not
+    /// unchanged now, and, in a region where one of those comes first, every later one,
+    /// since its merge may move the region's epoch on.
+    fn gather(
+        &self,
+        partitions: &[(&StagedPartition, &PartitionRecord)],
+    ) -> Result<RoundStage, StoreError> {
+        let mut moving = std::collections::HashSet::new();
+        let wanted: Vec<bool> = partitions
+            .iter()
+            .map(|(staged, record)| {
+                let read = !self.unchanged(staged, record) || moving.contains(&record.region);
+                if read {
+                    moving.insert(record.region.clone());
+                }
+                read
+            })
+            .collect();
+        let staged: Vec<&StagedPartition> = partitions.iter().map(|(s, _)| *s).collect();
+        RoundStage::gather(&staged, |i| wanted[i])
     }
 
     /// Inserts every noted row, then starts over with no files.
@@ -492,6 +578,7 @@ impl Round {
         conn.execute_batch(&flush_sql(&self.with_values))?;
         conn.execute_batch("DROP VIEW round_file")?;
         self.files.clear();
+        self.file_index.clear();
         self.with_values = ColumnsWithValues::default();
         self.noted_rows = 0;
         Ok(())
@@ -501,7 +588,7 @@ impl Round {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{StoreSettings, staged_listing};
+    use crate::store::{StoreSettings, staged_listing, staged_listing_in_file};
     use amiq_image::Image;
     use duckdb::Connection;
 
@@ -531,6 +618,16 @@ mod tests {
     ) -> (StagedPartition, PartitionRecord) {
         let record = PartitionRecord::started(run_id, l.viewer, l.viewer, REGION, l.scope, false);
         (staged_listing(dir, &record, &l.images), record)
+    }
+
+    /// `stage`, in a file of the listing's own.
+    fn stage_in_file(
+        dir: &std::path::Path,
+        run_id: i64,
+        l: &Listing,
+    ) -> (StagedPartition, PartitionRecord) {
+        let record = PartitionRecord::started(run_id, l.viewer, l.viewer, REGION, l.scope, false);
+        (staged_listing_in_file(dir, &record, &l.images), record)
     }
 
     /// Every version and sighting, without the instants (which differ between stores).
@@ -730,6 +827,55 @@ mod tests {
     }
 
     #[test]
+    fn a_held_listing_as_it_was_merges_in_full_after_one_before_it_in_its_round_moved_the_region() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let (a, b) = ("111111111111", "222222222222");
+        merge_listing(&store, dir.path(), a, "owned", vec![image("ami-1", "a")]);
+        // One round: another viewer's new listing changes ami-1's content first, then the
+        // owner's listing, held and as it was at its last merge, must merge in full: the
+        // round writes it out though it was unchanged when the round began.
+        let run = store.begin_run(2).unwrap();
+        let (changes, changes_record) =
+            stage(dir.path(), run, &listing(b, "shared", &[("ami-1", "a2")]));
+        let (as_it_was, as_it_was_record) = stage(
+            dir.path(),
+            run,
+            &Listing {
+                viewer: a,
+                scope: "owned",
+                images: vec![image("ami-1", "a")],
+            },
+        );
+        let counts = store
+            .merge_partitions(&[(&changes, &changes_record), (&as_it_was, &as_it_was_record)])
+            .unwrap();
+        assert_eq!(counts[0].added, 1);
+        assert_eq!(counts[1].changed, 1, "{counts:?}");
+        assert_eq!(open_name(&store, "ami-1"), "a");
+    }
+
+    #[test]
+    fn a_listing_twice_in_a_round_merges_once_together_and_then_as_it_was() {
+        let same = || listing("111111111111", "owned", &[("ami-1", "a"), ("ami-2", "a")]);
+        let (alone_dir, together_dir) =
+            (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (alone, together) = (open(alone_dir.path()), open(together_dir.path()));
+        let mut staged = Vec::new();
+        for _ in 0..2 {
+            let run = alone.begin_run(1).unwrap();
+            assert_eq!(run, together.begin_run(1).unwrap());
+            let (s, r) = stage(alone_dir.path(), run, &same());
+            alone.merge_partition(&s, &r).unwrap();
+            staged.push(stage(together_dir.path(), run, &same()));
+        }
+        let group: Vec<_> = staged.iter().map(|(s, r)| (s, r)).collect();
+        let counts = together.merge_partitions(&group).unwrap();
+        assert_eq!(counts[1], MergeCounts::default(), "{counts:?}");
+        assert_eq!(full_history(&together), full_history(&alone));
+    }
+
+    #[test]
     fn a_listing_of_a_store_from_before_fingerprints_is_merged_in_full() {
         let dir = tempfile::tempdir().unwrap();
         let store = open(dir.path());
@@ -880,7 +1026,7 @@ mod tests {
         let run = every.begin_run(1).unwrap();
         let record =
             PartitionRecord::started(run, "111111111111", "111111111111", REGION, "owned", false);
-        let staged = staged_listing(dir.path(), &record, &images);
+        let staged = staged_listing_in_file(dir.path(), &record, &images);
         every
             .conn
             .execute_batch(&format!(
@@ -996,9 +1142,14 @@ mod tests {
                 let (staged, record) = stage(alone_dir.path(), run, l);
                 alone_counts.push(alone.merge_partition(&staged, &record).unwrap());
             }
+            // Held listings and listings in files of their own, in one round.
             let staged: Vec<_> = listings
                 .iter()
-                .map(|l| stage(together_dir.path(), run, l))
+                .enumerate()
+                .map(|(i, l)| match i % 3 {
+                    2 => stage_in_file(together_dir.path(), run, l),
+                    _ => stage(together_dir.path(), run, l),
+                })
                 .collect();
             let group: Vec<_> = staged.iter().map(|(s, r)| (s, r)).collect();
             together_counts.extend(together.merge_partitions(&group).unwrap());
@@ -1247,7 +1398,7 @@ mod tests {
         let run = store.begin_run(2).unwrap();
         let listings = runs().remove(0);
         let good = stage(dir.path(), run, &listings[0]);
-        let bad = stage(dir.path(), run, &listings[1]);
+        let bad = stage_in_file(dir.path(), run, &listings[1]);
         std::fs::write(bad.0.path(), b"not parquet").unwrap();
 
         let merged = store.merge_partitions(&[(&good.0, &good.1), (&bad.0, &bad.1)]);

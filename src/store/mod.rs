@@ -31,9 +31,9 @@ pub use datasets::{RecordStage, StagedRecords};
 pub use failure::{Failure, failure};
 pub use ledger::{PartitionRecord, PartitionStatus, RunRecord, RunStatus};
 pub use merge::MergeCounts;
+pub use stage::{HOLD_BUDGET, HoldBudget, PartitionStage, StagedPartition, sweep_abandoned};
 #[cfg(test)]
-pub(crate) use stage::staged_listing;
-pub use stage::{PartitionStage, StagedPartition, sweep_abandoned};
+pub(crate) use stage::{staged_listing, staged_listing_in_file};
 
 /// A numbered migration: its SQL, then a step in Rust, in one transaction.
 struct Migration {
@@ -183,6 +183,12 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// How much a writer's WAL may hold before DuckDB checkpoints it. At DuckDB's 16 MiB a
+/// first sync of a thousand accounts checkpointed every few seconds, each rewriting
+/// the store's indexes; a writer closes (and so checkpoints) when its work is done
+/// (docs/decisions/0014-small-listings-one-file-a-round.md).
+const WRITER_CHECKPOINT_THRESHOLD: &str = "1GB";
+
 impl Store {
     /// Opens (creating if needed) the store for writing, migrating it to this
     /// release's schema. Waits for another process's lock up to the timeout.
@@ -194,6 +200,7 @@ impl Store {
             Config::default()
                 .access_mode(AccessMode::ReadWrite)?
                 .max_memory(&settings.memory_limit)?
+                .with("checkpoint_threshold", WRITER_CHECKPOINT_THRESHOLD)?
                 .enable_autoload_extension(false)
         };
         let conn = open_waiting(path, Role::Writer, settings.lock_timeout, config)?;

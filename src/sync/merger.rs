@@ -278,23 +278,26 @@ fn fail(job: Job, e: StoreError) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::staged_listing;
+    use crate::store::{staged_listing, staged_listing_in_file};
     use amiq_image::Image;
+
+    fn images(viewer: &str) -> Vec<Image> {
+        ["ami-1", "ami-2"]
+            .iter()
+            .map(|id| Image {
+                image_id: Some(format!("{id}-{viewer}")),
+                ..Image::default()
+            })
+            .collect()
+    }
 
     fn staged(
         dir: &std::path::Path,
         run_id: i64,
         viewer: &str,
     ) -> (StagedPartition, PartitionRecord) {
-        let images: Vec<Image> = ["ami-1", "ami-2"]
-            .iter()
-            .map(|id| Image {
-                image_id: Some(format!("{id}-{viewer}")),
-                ..Image::default()
-            })
-            .collect();
         let record = PartitionRecord::started(run_id, viewer, viewer, "us-east-1", "owned", false);
-        (staged_listing(dir, &record, &images), record)
+        (staged_listing(dir, &record, &images(viewer)), record)
     }
 
     #[test]
@@ -304,7 +307,15 @@ mod tests {
             Store::open_write(&dir.path().join("t.duckdb"), &StoreSettings::default()).unwrap();
         let run = store.begin_run(2).unwrap();
         let (good, good_record) = staged(dir.path(), run, "111111111111");
-        let (bad, bad_record) = staged(dir.path(), run, "222222222222");
+        let bad_record = PartitionRecord::started(
+            run,
+            "222222222222",
+            "222222222222",
+            "us-east-1",
+            "owned",
+            false,
+        );
+        let bad = staged_listing_in_file(dir.path(), &bad_record, &images("222222222222"));
         std::fs::write(bad.path(), b"not parquet").unwrap();
         let (good_done, mut good_answer) = oneshot::channel();
         let (bad_done, mut bad_answer) = oneshot::channel();

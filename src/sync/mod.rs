@@ -21,8 +21,8 @@ use crate::batch::{PageOrigin, to_record_batch};
 use crate::config::{AccountConfig, Regions, SyncConfig};
 use crate::plan::{Dataset, Listing, Partition, ResolvedAccount, Scope, plan};
 use crate::store::{
-    MergeCounts, PartitionRecord, PartitionStage, PartitionStatus, RecordStage, RunStatus,
-    StagedPartition, StagedRecords, StoreError, StoreSettings,
+    HOLD_BUDGET, HoldBudget, MergeCounts, PartitionRecord, PartitionStage, PartitionStatus,
+    RecordStage, RunStatus, StagedPartition, StagedRecords, StoreError, StoreSettings,
 };
 use asked::AskedIds;
 use merger::Merger;
@@ -195,14 +195,11 @@ pub async fn run_sync(
         ..FetchSettings::default()
     };
     let limit = Arc::new(Semaphore::new(config.concurrency));
-    // Partitions being fetched or waiting for their merge, each with a staging file:
-    // twice the fetch slots, so fetching goes on while merges wait for the lock, and the
-    // staging files on disk stay bounded however long they wait.
-    let staging = Arc::new(Semaphore::new(config.concurrency.saturating_mul(2)));
     let run = Arc::new(RunShared {
         run_id,
         fetch: fetch_settings,
         staging_dir: config.staging_dir.clone(),
+        hold: HoldBudget::new(HOLD_BUDGET),
         merger: merger.clone(),
         progress: progress.clone(),
         reference_version_depth: config.reference_version_depth,
@@ -214,10 +211,12 @@ pub async fn run_sync(
     // megabytes (docs/decisions/0012-first-merges-together.md). A partition that waits
     // for image ids waits for listings of its own account and region, a few places
     // before or after it in the plan, so the window always holds what it waits for.
+    // What is not fetching waits for the writer: fetching goes on while a round
+    // merges, and the next round takes all that finished, up to three times the fetch
+    // slots (docs/decisions/0014-small-listings-one-file-a-round.md).
     let window = config.concurrency.saturating_mul(4).max(256);
     let launch = Launch {
         limit,
-        staging,
         sessions: Arc::new(sessions),
         run: run.clone(),
     };
@@ -277,8 +276,6 @@ pub async fn run_sync(
 struct Launch {
     /// Fetch slots.
     limit: Arc<Semaphore>,
-    /// Slots of partitions holding a staging file.
-    staging: Arc<Semaphore>,
     sessions: Arc<Vec<Option<AccountSession>>>,
     run: Arc<RunShared>,
 }
@@ -291,7 +288,7 @@ impl Launch {
         partition: Partition,
         ids: asked::Pending,
     ) {
-        let (limit, staging) = (self.limit.clone(), self.staging.clone());
+        let limit = self.limit.clone();
         let (sessions, run) = (self.sessions.clone(), self.run.clone());
         tasks.spawn(async move {
             // A references or lineage partition first waits for the image ids it asks
@@ -313,10 +310,6 @@ impl Launch {
                     return record_unfetched(&run, index, &partition, status, reason).await;
                 }
             };
-            let _staged = staging
-                .acquire_owned()
-                .await
-                .expect("semaphore is never closed");
             let fetching = limit
                 .acquire_owned()
                 .await
@@ -484,6 +477,8 @@ struct RunShared {
     run_id: i64,
     fetch: FetchSettings,
     staging_dir: Option<std::path::PathBuf>,
+    /// What small listings may hold in memory while they wait for the writer.
+    hold: HoldBudget,
     merger: Arc<Merger>,
     progress: Arc<dyn Progress>,
     reference_version_depth: u32,
@@ -644,8 +639,7 @@ async fn fetch(
         scope: scope.to_string(),
     };
     let client = session.ec2(&partition.region);
-    let mut stage =
-        PartitionStage::create(run.staging_dir.as_deref()).map_err(|e| e.to_string())?;
+    let mut stage = PartitionStage::create(run.staging_dir.as_deref(), &run.hold);
     crate::aws::fetch_pages(
         &client,
         &scope.request(),
