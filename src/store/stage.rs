@@ -43,7 +43,7 @@ const SWEEP_MIN_AGE: Duration = Duration::from_secs(60);
 /// written to a file of its own beyond: a file's footer costs little beside its rows.
 pub const HOLD_BYTES: usize = 256 * 1024;
 
-/// What the held listings of a sync may take together, by default.
+/// What the held listings of a sync may take together.
 pub const HOLD_BUDGET: usize = 64 * 1024 * 1024;
 
 /// Bytes left for held pages, shared by a sync's listings: a listing holds its pages
