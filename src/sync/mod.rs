@@ -212,8 +212,8 @@ pub async fn run_sync(
     // for image ids waits for listings of its own account and region, a few places
     // before or after it in the plan, so the window always holds what it waits for.
     // What is not fetching waits for the writer: fetching goes on while a round
-    // merges, and the next round takes all that finished, up to three times the fetch
-    // slots (docs/decisions/0014-small-listings-one-file-a-round.md).
+    // merges, and the next round takes all that finished, as much of the window as the
+    // fetch slots leave (docs/decisions/0014-small-listings-one-file-a-round.md).
     let window = config.concurrency.saturating_mul(4).max(256);
     let launch = Launch {
         limit,
