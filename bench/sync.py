@@ -11,7 +11,7 @@ Each part can run alone:
     python3 bench/sync.py compare old=/tmp/amiq-old new=target/release/amiq [--rounds 3] [--fake /tmp/amiq-old]
     python3 bench/sync.py partitions [--owned 20] [old=/tmp/amiq-old new=target/release/amiq]
     python3 bench/sync.py datasets [--images 1000000 --instances 100000 --launch-templates 2000]
-    python3 bench/sync.py organization [--accounts 1000 --latency-ms 50 --concurrency 64]
+    python3 bench/sync.py organization [--accounts 1000 --latency-ms 50 --concurrency 64] [old=/tmp/amiq-old new=target/release/amiq --rounds 2]
 
 Build first: cargo build --release (the binary is target/release/amiq, or under
 CARGO_TARGET_DIR when it is set).
@@ -272,7 +272,9 @@ def organization(args):
     Organizations, each in 17 regions, owned and shared listings of about `--owned`
     images, plus the amazon catalog once per region. A first run into an empty store,
     an unchanged second run, then (with `--latency-ms`) a run against the bound that
-    latency and concurrency set: every call's latency spread over the concurrent slots."""
+    latency and concurrency set: every call's latency spread over the concurrent slots.
+    With several builds, they alternate over `--rounds` against the same endpoints."""
+    builds = named_builds(args.builds) or [["amiq", AMIQ]]
     regions = SEVENTEEN_REGIONS
     with tempfile.TemporaryDirectory() as tmp:
         def config_for(url, db, concurrency):
@@ -299,16 +301,20 @@ def organization(args):
         fake = Fake(accounts=args.accounts, regions=",".join(regions), owned=args.owned,
                     amazon=args.amazon, marketplace=0, share_rate=share_rate)
         try:
-            db = os.path.join(tmp, "org.duckdb")
-            config = config_for(fake.url, db, args.concurrency)
-            first = run_amiq_sync(config)
-            print(f"{args.accounts} accounts x {len(regions)} regions, first run: {first.seconds:.1f} s, "
-                  f"peak RSS {first.rss_mb:.0f} MB, CPU {first.cpu_seconds:.1f} s", flush=True)
-            second = run_amiq_sync(config)
-            print(f"second run (unchanged): {second.seconds:.1f} s, peak RSS {second.rss_mb:.0f} MB, "
-                  f"CPU {second.cpu_seconds:.1f} s", flush=True)
-            print(ledger(db))
-            print(f"store: {os.path.getsize(db) / 2**20:.0f} MiB")
+            for rnd, (name, path) in alternating(builds, args.rounds):
+                db = os.path.join(tmp, "org.duckdb")
+                config = config_for(fake.url, db, args.concurrency)
+                first = run_amiq_sync(config, path)
+                print(f"{name}: {args.accounts} accounts x {len(regions)} regions, first run: "
+                      f"{first.seconds:.1f} s, peak RSS {first.rss_mb:.0f} MB, CPU {first.cpu_seconds:.1f} s",
+                      flush=True)
+                second = run_amiq_sync(config, path)
+                print(f"{name}: second run (unchanged): {second.seconds:.1f} s, peak RSS "
+                      f"{second.rss_mb:.0f} MB, CPU {second.cpu_seconds:.1f} s", flush=True)
+                if rnd == 0:
+                    print(ledger(db))
+                    print(f"store: {os.path.getsize(db) / 2**20:.0f} MiB")
+                os.remove(db)
         finally:
             fake.stop()
         if args.latency_ms:
@@ -316,14 +322,17 @@ def organization(args):
                         amazon=args.amazon, marketplace=0, latency_ms=args.latency_ms,
                         share_rate=share_rate)
             try:
-                db = os.path.join(tmp, "latency.duckdb")
-                config = config_for(fake.url, db, args.concurrency)
-                run = run_amiq_sync(config)
-                pages = int(ledger(db).splitlines()[1].split(",")[2])
-                bound = pages * args.latency_ms / 1000 / args.concurrency
-                print(f"{args.latency_ms} ms per page, concurrency {args.concurrency}: {run.seconds:.1f} s, "
-                      f"peak RSS {run.rss_mb:.0f} MB; bound {pages} pages x {args.latency_ms} ms / "
-                      f"{args.concurrency} = {bound:.1f} s: {run.seconds / bound:.2f}x")
+                for _, (name, path) in alternating(builds, args.rounds):
+                    db = os.path.join(tmp, "latency.duckdb")
+                    config = config_for(fake.url, db, args.concurrency)
+                    run = run_amiq_sync(config, path)
+                    pages = int(ledger(db).splitlines()[1].split(",")[2])
+                    os.remove(db)
+                    bound = pages * args.latency_ms / 1000 / args.concurrency
+                    print(f"{name}: {args.latency_ms} ms per page, concurrency {args.concurrency}: "
+                          f"{run.seconds:.1f} s, peak RSS {run.rss_mb:.0f} MB; bound {pages} pages x "
+                          f"{args.latency_ms} ms / {args.concurrency} = {bound:.1f} s: "
+                          f"{run.seconds / bound:.2f}x", flush=True)
             finally:
                 fake.stop()
 
@@ -439,6 +448,8 @@ def main():
     pa.add_argument("--owned", type=int, default=20)
     pa.add_argument("--rounds", type=int, default=3)
     o = sub.add_parser("organization", help="every account of an organization: 1,000 accounts x 17 regions")
+    o.add_argument("builds", nargs="*", metavar="NAME=PATH", help="amiq binaries to alternate (default: this build)")
+    o.add_argument("--rounds", type=int, default=1)
     o.add_argument("--accounts", type=int, default=1000)
     o.add_argument("--owned", type=int, default=20, help="images each account owns per region")
     o.add_argument("--shared", type=float, default=20, help="images shared into each account per region, on average")

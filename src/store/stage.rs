@@ -369,6 +369,7 @@ pub struct Source {
 /// merges, written together, each a range of its rows.
 #[derive(Default)]
 pub struct RoundStage {
+    /// Kept for the round, deleted with it.
     file: Option<StagedFile>,
     sources: std::collections::HashMap<usize, Source>,
 }
