@@ -89,7 +89,8 @@ WITH args AS (
       /* row filters */
 )
 -- The answer's order, outermost: describe_answer keeps it, and its rowid is then an
--- image's place (src/describe/found.rs relies on it).
+-- image's place (src/describe/found.rs relies on it). None when only the answer's
+-- size is asked: query.rs then counts these rows.
 SELECT caller, region, image_id, version_row, sighting_row FROM answer
-ORDER BY /* order */
+/* order by */
 /* limit */

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::describe::print::{Format, PrintError, Printing, print};
-use crate::describe::{AsOf, DescribeError, DescribeRequest, QuestionMark, answer, cli_args};
+use crate::describe::{AsOf, DescribeError, DescribeRequest, QuestionMark, answer_for, cli_args};
 use crate::store::{Store, StoreSettings};
 
 /// Arguments of `amiq describe-images`: the AWS CLI's, plus where and when to answer.
@@ -176,10 +176,15 @@ pub fn run(args: &DescribeImagesArgs) -> ExitCode {
         Err(e) => return super::report_store_error(&e),
     };
     tracing::debug!("store opened");
-    let answer = match answer(&store, &request) {
+    // What the printing reads of the answer: the answer is found to fit it.
+    let reading = crate::describe::print::reading(query.as_ref());
+    let answer = match answer_for(&store, &request, &reading) {
         Ok(a) => a,
         Err(e) => return report_describe_error(e),
     };
+    if let Err(e) = answer.found.limit_reading(args.memory_limit.bytes) {
+        return report_describe_error(e);
+    }
     for warning in &answer.warnings {
         eprintln!("amiq: warning: {warning}");
     }

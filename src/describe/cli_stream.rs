@@ -77,6 +77,18 @@ pub trait Elements {
     fn known_scalars(&self) -> bool {
         false
     }
+
+    /// When every element is an object: writes each as `format_text(element,
+    /// identifier, keys)` would, in order, without making it a [`Value`] where it can.
+    /// None: the elements are only to be had as values.
+    fn write_text_objects(
+        &self,
+        _identifier: Option<&str>,
+        _keys: &[&str],
+        _out: &mut dyn Write,
+    ) -> Option<Result<(), Self::Error>> {
+        None
+    }
 }
 
 /// Where an element stands in the list: elements sort by it.
@@ -264,6 +276,9 @@ fn write_text_list<E: Elements>(
             return Ok(());
         }
         let keys: Vec<&str> = survey.scalar_keys.iter().map(String::as_str).collect();
+        if let Some(written) = elements.write_text_objects(identifier, &keys, out) {
+            return written;
+        }
         return write_each(elements, out, |element, text| {
             format_text(element, identifier, Some(&keys), text)
         });

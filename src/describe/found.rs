@@ -10,9 +10,9 @@ use std::sync::{Arc, LazyLock};
 use arrow::array::{Array, ArrayRef, AsArray, StructArray};
 use serde_json::{Map, Value};
 
-use super::cli_stream::Flow;
-use super::image_json;
+use super::cli_stream::{Flow, ObjectKeys};
 use super::{DescribeError, FoundImage};
+use super::{image_json, image_text};
 use crate::shape::{IMAGE, Kind, Seen};
 use crate::store::Store;
 
@@ -68,7 +68,19 @@ pub struct Found<'s> {
     pub len: usize,
     /// Whether the views table is made: only a reader of the images needs it.
     views: std::cell::Cell<bool>,
+    /// While DuckDB reads the images under a lower memory limit than the store was
+    /// opened with (see [`Found::limit_reading`]): that limit, in bytes.
+    full_limit: std::cell::Cell<Option<u64>>,
+    /// Whether the images are in the tables, or were only counted.
+    kept: bool,
 }
+
+/// DuckDB's memory while an answer's images are read, per image of the answer, and
+/// at least: the read's join holds about 300 bytes an image, and anything more holds
+/// only blocks already read, which one pass over the answer never reads again
+/// (docs/decisions/0015-text-and-memory-of-long-answers.md).
+const READ_BYTES_PER_IMAGE: u64 = 384;
+const READ_LIMIT_FLOOR: u64 = 128 << 20;
 
 /// Which of an image's members to read: all, or only those named (API names); the
 /// elements the reader did not know are always read, as they may belong to any.
@@ -223,6 +235,37 @@ impl ImageRows {
         }
     }
 
+    /// The image at `row` as the AWS CLI's text under the scalar `keys` (upper-cased
+    /// identifier `upper`), laid out straight from the columns with the batch's
+    /// `layout` (made here when it is another batch's); None where only its JSON can
+    /// be laid out (see image_text.rs).
+    pub fn text(
+        &self,
+        row: usize,
+        keys: &[&str],
+        with_origin: bool,
+        upper: Option<&str>,
+        layout: &mut Option<(*const StructArray, image_text::Layout)>,
+    ) -> Option<String> {
+        let batch = Arc::as_ptr(&self.images);
+        if layout
+            .as_ref()
+            .is_none_or(|(made_for, _)| *made_for != batch)
+        {
+            *layout = Some((
+                batch,
+                image_text::Layout::new(&self.images, keys, with_origin),
+            ));
+        }
+        let (_, layout) = layout.as_ref()?;
+        let (region, caller) = (str_at(&self.regions, row), str_at(&self.callers, row));
+        let mut text = String::new();
+        layout
+            .write(&self.images, row, (region, caller), upper, &mut text)
+            .ok()
+            .map(|()| text)
+    }
+
     /// The image's place in the answer.
     pub fn pos(&self, row: usize) -> usize {
         self.positions
@@ -282,19 +325,102 @@ impl<'s> Found<'s> {
             store,
             len,
             views: std::cell::Cell::new(false),
+            full_limit: std::cell::Cell::new(None),
+            kept: true,
         }
+    }
+
+    /// An answer of `len` images that were counted, not kept: only its size can be
+    /// read.
+    pub(super) fn counted(store: &'s Store, len: usize) -> Found<'s> {
+        let mut found = Found::new(store, len);
+        found.kept = false;
+        found
+    }
+
+    /// Lowers DuckDB's memory limit (`limit` bytes, what the store was opened with)
+    /// to what reading this answer's images needs. A read that runs out of memory
+    /// before it has given any image is run again at `limit`.
+    pub fn limit_reading(&self, limit: u64) -> Result<(), DescribeError> {
+        let reading = (self.len as u64)
+            .saturating_mul(READ_BYTES_PER_IMAGE)
+            .max(READ_LIMIT_FLOOR);
+        if reading >= limit {
+            return Ok(());
+        }
+        self.lower_limit(reading, limit);
+        Ok(())
+    }
+
+    /// Lowers DuckDB's memory limit to `reading` bytes from `full`; where DuckDB
+    /// cannot free enough for it, the limit stays as it was.
+    fn lower_limit(&self, reading: u64, full: u64) {
+        match self.set_limit(reading) {
+            Ok(()) => {
+                self.full_limit.set(Some(full));
+                tracing::debug!(bytes = reading, "memory limit while the images are read");
+            }
+            Err(e) => tracing::debug!(error = %e, "memory limit kept while the images are read"),
+        }
+    }
+
+    /// [`Found::limit_reading`] at `headroom` bytes over what DuckDB holds now.
+    #[cfg(test)]
+    pub fn limit_reading_to_headroom(&self, headroom: u64, full: u64) {
+        let held: i64 = self
+            .store
+            .connection()
+            .query_row(
+                "SELECT sum(memory_usage_bytes)::BIGINT FROM duckdb_memory()",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        self.lower_limit(held as u64 + headroom, full);
+    }
+
+    /// Whether DuckDB reads under the lowered limit.
+    #[cfg(test)]
+    pub fn reading_limited(&self) -> bool {
+        self.full_limit.get().is_some()
+    }
+
+    fn set_limit(&self, bytes: u64) -> Result<(), DescribeError> {
+        self.store
+            .connection()
+            .execute_batch(&format!("SET memory_limit = '{}KiB'", bytes.div_ceil(1024)))
+            .map_err(|e| self.store.error(e).into())
+    }
+
+    /// Whether `e` is DuckDB running out of a lowered limit: the limit is then raised
+    /// back to the store's, and the statement can be run again.
+    fn raised_after(&self, e: &duckdb::Error) -> Result<bool, DescribeError> {
+        let Some(full) = self.full_limit.get() else {
+            return Ok(false);
+        };
+        if crate::store::failure(e) != crate::store::Failure::OutOfMemory {
+            return Ok(false);
+        }
+        self.full_limit.set(None);
+        self.set_limit(full)?;
+        tracing::debug!("out of the lowered memory limit: read again at the store's");
+        Ok(true)
     }
 
     /// Makes the views table (views.sql): the answer with what each caller was shown.
     fn views(&self) -> Result<(), DescribeError> {
         if !self.views.get() {
             let started = std::time::Instant::now();
-            self.store
-                .connection()
-                .execute_batch(&format!(
+            let make = || {
+                self.store.connection().execute_batch(&format!(
                     "CREATE OR REPLACE TEMPORARY TABLE {VIEWS_TABLE} AS\n{VIEWS_SQL}"
                 ))
-                .map_err(|e| self.store.error(e))?;
+            };
+            match make() {
+                Err(e) if self.raised_after(&e)? => make(),
+                made => made,
+            }
+            .map_err(|e| self.store.error(e))?;
             self.views.set(true);
             tracing::debug!(
                 elapsed_ms = started.elapsed().as_millis() as u64,
@@ -411,6 +537,12 @@ impl<'s> Found<'s> {
             // Nothing to read: the read would still set up its scans of both tables.
             return Ok(());
         }
+        if !self.kept {
+            return Err(DescribeError::Input(
+                "the answer was counted, not kept: its images cannot be read".into(),
+            )
+            .into());
+        }
         let store = self.store;
         let conn = store.connection();
         let table = match pick {
@@ -433,32 +565,48 @@ impl<'s> Found<'s> {
             sql = sql.replace(ORDER, "");
         }
         let started = std::time::Instant::now();
-        let mut stmt = conn.prepare(&sql).map_err(|e| store.error(e).into())?;
-        // Streamed: each chunk comes as DuckDB makes it, not after it has first copied
-        // the whole result into a collection of its own.
-        let batches = stmt
-            .stream_arrow([])
-            .map_err(|e| DescribeError::from(store.error(e)))?;
         let mut read = 0;
-        for batch in batches {
-            let batch = batch.map_err(|e| DescribeError::from(store.error(e)))?;
-            let images = image_json::ec2_members(batch.column(3));
-            let Some(images) = images.as_struct_opt() else {
-                return Err(DescribeError::Input(format!(
-                    "the store returned images of type {}, not a struct",
-                    batch.column(3).data_type()
-                ))
-                .into());
+        let mut again = true;
+        while std::mem::take(&mut again) {
+            let mut stmt = conn.prepare(&sql).map_err(|e| store.error(e).into())?;
+            // Streamed: each chunk comes as DuckDB makes it, not after it has first copied
+            // the whole result into a collection of its own.
+            let batches = match stmt.stream_arrow([]) {
+                Ok(batches) => batches,
+                Err(e) if self.raised_after(&e)? => {
+                    again = true;
+                    continue;
+                }
+                Err(e) => return Err(DescribeError::from(store.error(e)).into()),
             };
-            let rows = ImageRows {
-                callers: batch.column(0).clone(),
-                regions: batch.column(1).clone(),
-                ids: batch.column(2).clone(),
-                images: Arc::new(images.clone()),
-                positions: batch.column(4).clone(),
-            };
-            read += rows.len();
-            each(&rows)?;
+            for batch in batches {
+                let batch = match batch {
+                    Ok(batch) => batch,
+                    // Out of memory before any image was given: nothing was written yet.
+                    Err(e) if read == 0 && self.raised_after(&e)? => {
+                        again = true;
+                        break;
+                    }
+                    Err(e) => return Err(DescribeError::from(store.error(e)).into()),
+                };
+                let images = image_json::ec2_members(batch.column(3));
+                let Some(images) = images.as_struct_opt() else {
+                    return Err(DescribeError::Input(format!(
+                        "the store returned images of type {}, not a struct",
+                        batch.column(3).data_type()
+                    ))
+                    .into());
+                };
+                let rows = ImageRows {
+                    callers: batch.column(0).clone(),
+                    regions: batch.column(1).clone(),
+                    ids: batch.column(2).clone(),
+                    images: Arc::new(images.clone()),
+                    positions: batch.column(4).clone(),
+                };
+                read += rows.len();
+                each(&rows)?;
+            }
         }
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -467,6 +615,71 @@ impl<'s> Found<'s> {
             "images read"
         );
         Ok(())
+    }
+
+    /// The members some image of the page holds, by what they hold (scalars, and
+    /// structs or lists), as [`ImageRows::add_keys`] finds them, counted in SQL
+    /// without reading the images; None where an image has elements the reader did not
+    /// know, which may add members of their own.
+    pub fn keys(
+        &self,
+        members: &Members,
+        with_origin: bool,
+    ) -> Result<Option<ObjectKeys>, DescribeError> {
+        let (mut scalar, mut container) = (BTreeSet::new(), BTreeSet::new());
+        if self.len == 0 {
+            return Ok(Some(ObjectKeys::default()));
+        }
+        let asked: Vec<_> = IMAGE.iter().filter(|m| members.has(m.api)).collect();
+        if asked.iter().any(|m| m.seen == Seen::ByViewer) {
+            self.views()?;
+        }
+        let table = if self.views.get() {
+            VIEWS_TABLE
+        } else {
+            ANSWER_TABLE
+        };
+        let counts: String = asked
+            .iter()
+            .map(|m| match m.seen {
+                Seen::ByEveryone => format!("count(v.{}), ", m.column),
+                Seen::ByViewer => format!("count(w.{}), ", m.column),
+            })
+            .collect();
+        let sql = format!(
+            "SELECT {counts}count(v.unknown_members) FROM {table} w \
+             JOIN image_versions v ON v.rowid = w.version_row"
+        );
+        let conn = self.store.connection();
+        let counted: Vec<i64> = conn
+            .query_row(&sql, [], |r| {
+                (0..=asked.len()).map(|i| r.get::<_, i64>(i)).collect()
+            })
+            .map_err(|e| self.store.error(e))?;
+        if counted[asked.len()] > 0 {
+            return Ok(None);
+        }
+        for (member, count) in asked.iter().zip(&counted) {
+            if *count == 0 {
+                continue;
+            }
+            match member.kind {
+                Kind::Struct(_) | Kind::List(_) => container.insert(member.api.to_string()),
+                _ => scalar.insert(member.api.to_string()),
+            };
+        }
+        if with_origin {
+            for origin in ["Region", "ViewerAccountId"] {
+                if members.has(origin) {
+                    scalar.insert(origin.to_string());
+                }
+            }
+        }
+        Ok(Some(ObjectKeys {
+            count: self.len,
+            scalar,
+            container,
+        }))
     }
 
     /// Every image of the page, read whole: what the tests compare streamed writers
@@ -569,6 +782,19 @@ fn sort_key(api: &str) -> Option<(String, &'static str)> {
         Seen::ByEveryone => (format!("v.{}", member.column), ANSWER_TABLE),
         Seen::ByViewer => (format!("w.{}", member.column), VIEWS_TABLE),
     })
+}
+
+/// The text at `row` of a column of text, empty where it is null.
+fn str_at(array: &ArrayRef, row: usize) -> &str {
+    if array.is_null(row) {
+        return "";
+    }
+    match array.data_type() {
+        arrow::datatypes::DataType::Utf8 => array.as_string::<i32>().value(row),
+        arrow::datatypes::DataType::LargeUtf8 => array.as_string::<i64>().value(row),
+        arrow::datatypes::DataType::Utf8View => array.as_string_view().value(row),
+        _ => "",
+    }
 }
 
 /// images.sql reading `members` from `table`: the struct's lines of the other members

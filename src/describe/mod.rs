@@ -14,9 +14,11 @@ pub mod coverage;
 pub mod filter;
 pub mod found;
 mod image_json;
+mod image_text;
 pub mod output;
 pub mod print;
 mod query;
+pub mod query_filter;
 mod token;
 
 #[cfg(test)]
@@ -217,6 +219,33 @@ pub fn answer<'s>(
     store: &'s Store,
     request: &DescribeRequest,
 ) -> Result<StoredAnswer<'s>, DescribeError> {
+    answer_for(store, request, &Reading::default())
+}
+
+/// What a printer reads of an answer (`print::reading`), which the answer is then
+/// found to fit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reading {
+    /// A test of the versions the printer applies to every image anyway
+    /// (`query_filter::narrowing`): only the images that pass it are kept.
+    pub narrowing: Option<filter::Sql>,
+    /// Only the answer's size is read (`length(Images)`): its images are counted, not
+    /// kept.
+    pub count_only: bool,
+}
+
+/// [`answer`], found as `reading` says when the answer is not paged: a page's bounds
+/// and its `NextToken` are the whole answer's, and named image ids are checked on it.
+pub fn answer_for<'s>(
+    store: &'s Store,
+    request: &DescribeRequest,
+    reading: &Reading,
+) -> Result<StoredAnswer<'s>, DescribeError> {
+    let whole = request.max_results.is_none()
+        && request.next_token.is_none()
+        && request.image_ids.is_empty();
+    let plain = Reading::default();
+    let reading = if whole { reading } else { &plain };
     let started = std::time::Instant::now();
     validate(request)?;
     let caller = match &request.account {
@@ -251,7 +280,8 @@ pub fn answer<'s>(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "request resolved"
     );
-    let grouping = query::Grouping::for_request(request, caller.as_deref());
+    let grouping =
+        query::Grouping::for_request(request, caller.as_deref(), reading.narrowing.is_some());
     let page = query::prepare(
         store,
         request,
@@ -259,7 +289,11 @@ pub fn answer<'s>(
         as_of,
         position.as_ref().map(|p| &p.after),
         grouping,
+        reading,
     )?;
+    if reading.narrowing.is_some() {
+        tracing::debug!("the --query's filter was applied with the request's");
+    }
     tracing::debug!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         images = page.found.len,

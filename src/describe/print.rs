@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::cli_query::{self, Plan, Step};
 use super::cli_stream::{self, Elements, Flow, ObjectKeys, Place};
 use super::found::{Found, Image, ImageRows, Members};
-use super::{DescribeError, StoredAnswer, image_json, output};
+use super::{DescribeError, Reading, StoredAnswer, image_json, output, query_filter};
 use crate::shape::Kind;
 use awscli_output as cli_output;
 use jmespath::ast::Ast;
@@ -52,6 +52,19 @@ pub struct Printing<'q> {
     pub with_origin: bool,
     /// What a `--query` that needs the whole answer may hold, in bytes.
     pub memory_budget: u64,
+}
+
+/// What printing the answer with `query` reads of it, for the answer to be found to
+/// fit: a leading filter SQL applies (`query_filter.rs`), or only its size.
+pub fn reading(query: Option<&Expression<'_>>) -> Reading {
+    let Some(query) = query else {
+        return Reading::default();
+    };
+    let plan = cli_query::plan(query.as_ast());
+    Reading {
+        narrowing: query_filter::narrowing(&plan),
+        count_only: matches!(plan, Plan::Count { steps: None, .. }),
+    }
 }
 
 /// Prints `answer` to `out`.
@@ -475,6 +488,12 @@ impl Elements for Images<'_> {
             count: self.found.len,
             ..ObjectKeys::default()
         };
+        match self.found.keys(&self.members, self.with_origin) {
+            Ok(Some(counted)) => return Some(Ok(counted)),
+            Ok(None) => {}
+            Err(e) => return Some(Err(e.into())),
+        }
+        // Elements the reader did not know: every image is read to find its keys.
         let read = self
             .found
             .for_each_batch_in_any_order(&self.members, |rows| {
@@ -498,6 +517,59 @@ impl Elements for Images<'_> {
                 let image = rows.json(row, self.with_origin, &self.members);
                 each(Value::Object(image), (rows.pos(row), 0))
             })
+    }
+
+    fn write_text_objects(
+        &self,
+        identifier: Option<&str>,
+        keys: &[&str],
+        out: &mut dyn Write,
+    ) -> Option<Result<(), PrintError>> {
+        if self.members != Members::All {
+            return None;
+        }
+        let upper = identifier.map(cli_output::py_upper);
+        // Each batch's layout, made at its first image.
+        let layout = std::cell::RefCell::new(None);
+        let keep = |rows: &ImageRows, row: usize, laid_out: &mut Vec<u8>| {
+            let mut layout = layout.borrow_mut();
+            let text = rows.text(row, keys, self.with_origin, upper.as_deref(), &mut layout);
+            match text {
+                Some(text) => {
+                    laid_out.extend_from_slice(text.as_bytes());
+                    Flow::More
+                }
+                None => {
+                    // Laid out as JSON, as the AWS CLI would, stopping where it raises.
+                    let image = Value::Object(rows.json(row, self.with_origin, &self.members));
+                    let mut text = String::new();
+                    let formatted =
+                        cli_output::format_text(&image, identifier, Some(keys), &mut text);
+                    laid_out.extend_from_slice(text.as_bytes());
+                    if formatted.is_ok() {
+                        Flow::More
+                    } else {
+                        Flow::Done
+                    }
+                }
+            }
+        };
+        let mut laid_out = Vec::new();
+        Some(
+            self.found
+                .for_each_image(&self.members, &keep, &mut |image| match image {
+                    Image::Row(rows, row) => {
+                        laid_out.clear();
+                        let flow = keep(rows, row, &mut laid_out);
+                        out.write_all(&laid_out)?;
+                        Ok(flow)
+                    }
+                    Image::Kept(laid_out, flow) => {
+                        out.write_all(laid_out)?;
+                        Ok(flow)
+                    }
+                }),
+        )
     }
 }
 

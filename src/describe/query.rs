@@ -14,7 +14,7 @@ use super::FoundImage;
 use super::filter::{self, Side, Sql};
 use super::found::{ANSWER_TABLE, Found};
 use super::token::RowKey;
-use super::{DescribeError, DescribeRequest};
+use super::{DescribeError, DescribeRequest, Reading};
 use crate::store::Store;
 
 const ANSWER_SQL: &str = include_str!("../../sql/describe/answer.sql");
@@ -34,7 +34,15 @@ pub(super) fn run_grouped(
     after: Option<&RowKey>,
     grouping: Grouping,
 ) -> Result<(Vec<FoundImage>, Option<RowKey>), DescribeError> {
-    let page = prepare(store, request, caller, as_of, after, grouping)?;
+    let page = prepare(
+        store,
+        request,
+        caller,
+        as_of,
+        after,
+        grouping,
+        &Reading::default(),
+    )?;
     Ok((page.found.collect()?, page.more_after))
 }
 
@@ -48,7 +56,9 @@ pub struct Page<'s> {
 }
 
 /// Finds the answer to `request` and keeps it in temporary tables (see [`Found`]),
-/// one page of it when the request asks for one.
+/// one page of it when the request asks for one, read as `reading` says: only its
+/// images that pass a test of their version as well (see `query_filter.rs`), or only
+/// counted.
 pub(super) fn prepare<'s>(
     store: &'s Store,
     request: &DescribeRequest,
@@ -56,6 +66,7 @@ pub(super) fn prepare<'s>(
     as_of: DateTime<Utc>,
     after: Option<&RowKey>,
     grouping: Grouping,
+    reading: &Reading,
 ) -> Result<Page<'s>, DescribeError> {
     let viewers = viewers(store, request, caller)?;
     let (text, params) = build(
@@ -64,13 +75,28 @@ pub(super) fn prepare<'s>(
         viewers,
         as_of,
         after,
-        Mode::Answer(grouping),
+        Mode::Answer(grouping, reading.narrowing.as_ref(), !reading.count_only),
     );
     tracing::debug!(sql = %text, params = ?params, "describe-images query");
     let conn = store.connection();
     let started = std::time::Instant::now();
     let elapsed_ms = || started.elapsed().as_millis() as u64;
     let err = |e| DescribeError::from(store.error(e));
+    if reading.count_only {
+        let rows: i64 = conn
+            .query_row(
+                &format!("SELECT count(*) FROM (\n{text}\n)"),
+                duckdb::params_from_iter(params),
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        tracing::debug!(rows, elapsed_ms = elapsed_ms(), "answer counted");
+        return Ok(Page {
+            found: Found::counted(store, rows as usize),
+            more_after: None,
+            named_found: Vec::new(),
+        });
+    }
     let rows = conn
         .execute(
             &format!("CREATE OR REPLACE TEMPORARY TABLE {ANSWER_TABLE} AS\n{text}"),
@@ -174,9 +200,10 @@ fn viewers(
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// The request's answer.
-    Answer(Grouping),
+enum Mode<'n> {
+    /// The request's answer, narrowed by a test of the versions if any, in its order
+    /// or not.
+    Answer(Grouping, Option<&'n Sql>, bool),
     /// Only the named ids, with nothing else applied.
     Existence,
 }
@@ -197,11 +224,16 @@ impl Grouping {
     /// answer needs only the version and the arguments: one caller in one region
     /// (whose owner and deprecation tests name the caller as an argument) and no
     /// ExecutableUsers (whose test needs the grouped views).
-    pub(super) fn for_request(request: &DescribeRequest, caller: Option<&str>) -> Grouping {
-        let filters_versions = request
-            .filters
-            .iter()
-            .any(|f| filter::side(&f.name) == Side::Version);
+    pub(super) fn for_request(
+        request: &DescribeRequest,
+        caller: Option<&str>,
+        narrowed: bool,
+    ) -> Grouping {
+        let filters_versions = narrowed
+            || request
+                .filters
+                .iter()
+                .any(|f| filter::side(&f.name) == Side::Version);
         if filters_versions && Grouping::versions_before_fits(request, caller) {
             Grouping::VersionsBefore
         } else {
@@ -222,11 +254,11 @@ fn build(
     viewers: Option<Vec<String>>,
     as_of: DateTime<Utc>,
     after: Option<&RowKey>,
-    mode: Mode,
+    mode: Mode<'_>,
 ) -> (String, Vec<Value>) {
     let key = Key::new(caller.is_some() && request.region.is_some());
     let grouping = match mode {
-        Mode::Answer(g) if Grouping::versions_before_fits(request, caller) => g,
+        Mode::Answer(g, ..) if Grouping::versions_before_fits(request, caller) => g,
         _ => Grouping::VersionsAfter,
     };
     let mut version = Clauses::default();
@@ -249,7 +281,10 @@ fn build(
         let marks = vec!["?"; viewers.len()].join(", ");
         sighting.push(format!("g.viewer_account_id IN ({marks})"), viewers);
     }
-    if let Mode::Answer(_) = mode {
+    if let Mode::Answer(_, narrowing, _) = mode {
+        if let Some(Sql { text, params }) = narrowing {
+            version.push(text.clone(), params.iter().cloned());
+        }
         if !request.include_disabled {
             version.push("v.state IS DISTINCT FROM 'disabled'".into(), []);
         }
@@ -296,7 +331,7 @@ fn build(
     }
 
     let limit = match (mode, request.max_results) {
-        (Mode::Answer(_), Some(max)) => format!("LIMIT {}", max + 1),
+        (Mode::Answer(..), Some(max)) => format!("LIMIT {}", max + 1),
         _ => String::new(),
     };
     let versions_join = format!("JOIN versions v ON {}", key.version_join);
@@ -309,7 +344,10 @@ fn build(
             "",
         ),
     };
-    let order = key.order.replace("w.", "");
+    let order_by = match mode {
+        Mode::Answer(_, _, false) => String::new(),
+        _ => format!("ORDER BY {}", key.order.replace("w.", "")),
+    };
     let (versions, views, sightings, rows) =
         (version.sql(), view.conjunction(), sighting.sql(), row.sql());
     let materialized = if request.image_ids.is_empty() {
@@ -328,7 +366,7 @@ fn build(
             ("/* versions before grouping */", before_grouping),
             ("/* answer's version row */", version_row),
             ("/* versions after grouping */", after_grouping),
-            ("/* order */", &order),
+            ("/* order by */", &order_by),
             ("/* version filters */", &versions),
             ("/* view filters */", &views),
             ("/* sighting filters */", &sightings),
@@ -520,8 +558,9 @@ mod tests {
         for request in [&plain, &named] {
             for caller in [None, Some("111111111111")] {
                 for mode in [
-                    Mode::Answer(Grouping::VersionsAfter),
-                    Mode::Answer(Grouping::VersionsBefore),
+                    Mode::Answer(Grouping::VersionsAfter, None, true),
+                    Mode::Answer(Grouping::VersionsBefore, None, true),
+                    Mode::Answer(Grouping::VersionsBefore, None, false),
                     Mode::Existence,
                 ] {
                     let (text, _) = build(request, caller, None, Utc::now(), None, mode);

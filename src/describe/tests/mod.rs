@@ -382,7 +382,9 @@ fn printed(
     request: &DescribeRequest,
     how: &print::Printing<'_>,
 ) -> Result<Vec<u8>, String> {
-    let answer = super::answer(&f.store, request).map_err(|e| e.to_string())?;
+    // As the command does: the answer is found to fit what the printing reads.
+    let answer = super::answer_for(&f.store, request, &print::reading(how.query))
+        .map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     match print::print(&answer, how, &mut out) {
         Ok(()) => Ok(out),

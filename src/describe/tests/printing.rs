@@ -128,6 +128,11 @@ fn every_output_and_query_prints_what_the_whole_answer_printed() {
         Some("Images[::0]"),
         Some("sort_by(Images, &Public)[0].ImageId"),
         Some("Images[?FutureTop].[ImageId, FutureTop]"),
+        // Filters SQL applies with the request's (query_filter.rs).
+        Some("Images[?State == 'available' && !Description].ImageId"),
+        Some("Images[?Name != 'img-001' || Public].Name"),
+        Some("Images[?Name == `null`] | [-1]"),
+        Some("length(Images[?!Public])"),
     ];
     // Answered at one instant, so that both sides' NextTokens name the same one.
     let mine = || DescribeRequest {
@@ -208,6 +213,103 @@ fn every_output_and_query_prints_what_the_whole_answer_printed() {
         }
     }
     assert_eq!(compared, requests.len() * queries.len() * formats.len());
+}
+
+#[test]
+fn a_leading_filter_narrows_and_a_length_counts_only_an_answer_that_is_not_paged() {
+    let f = Fixture::new(&[Listing {
+        viewer: ME,
+        scope: "owned",
+        catalog: false,
+        images: varied(40, ME, 1),
+    }]);
+    let query = jmespath::compile("Images[?Public].[ImageId,Name]").unwrap();
+    let reading = print::reading(Some(&query));
+    assert!(reading.narrowing.is_some() && !reading.count_only);
+    let found = |request: &DescribeRequest| {
+        super::answer_for(&f.store, request, &reading)
+            .unwrap()
+            .found
+            .len
+    };
+    // varied() makes every fourth image public.
+    assert_eq!(found(&mine()), 10);
+    let paged = DescribeRequest {
+        max_results: Some(30),
+        ..mine()
+    };
+    assert_eq!(found(&paged), 30);
+    let named = DescribeRequest {
+        image_ids: vec![format!("ami-{:08x}", 1), format!("ami-{:08x}", 4)],
+        ..mine()
+    };
+    assert_eq!(found(&named), 2);
+    // `length(Images)` counts the answer and keeps none of it, unless it is paged.
+    let length = jmespath::compile("length(Images)").unwrap();
+    let reading = print::reading(Some(&length));
+    assert!(reading.count_only && reading.narrowing.is_none());
+    let counted = super::answer_for(&f.store, &mine(), &reading).unwrap();
+    assert_eq!(counted.found.len, 40);
+    let read = counted
+        .found
+        .for_each(&found::Members::All, None, |_| Ok::<(), DescribeError>(()));
+    assert!(read.is_err(), "a counted answer has no images to read");
+    let page = super::answer_for(&f.store, &paged, &reading).unwrap();
+    assert_eq!(page.found.len, 30);
+    assert!(page.next_token.is_some());
+}
+
+#[test]
+fn text_laid_out_from_the_columns_is_the_aws_clis_for_every_member() {
+    // Every kind of member: structs, lists of structs inside structs, lists of
+    // scalars, empty lists, one image of each account, and as many accounts' answer.
+    let f = owned_catalog();
+    for request in [
+        mine(),
+        DescribeRequest {
+            account: None,
+            ..mine()
+        },
+    ] {
+        let how = print::Printing {
+            format: print::Format::Text,
+            query: None,
+            with_origin: request.account.is_none(),
+            memory_budget: 1 << 30,
+        };
+        let whole = print::reference(f.ask(&request).unwrap(), &how).unwrap();
+        let streamed = printed(&f, &request, &how).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            String::from_utf8(whole).unwrap()
+        );
+    }
+}
+
+#[test]
+fn a_read_out_of_its_lowered_memory_limit_runs_again_at_the_stores() {
+    let f = Fixture::new(&[Listing {
+        viewer: ME,
+        scope: "owned",
+        catalog: false,
+        images: varied(300, ME, 1),
+    }]);
+    let how = print::Printing {
+        format: print::Format::Json,
+        query: None,
+        with_origin: false,
+        memory_budget: 1 << 30,
+    };
+    let whole = printed(&f, &mine(), &how).unwrap();
+    let answer = super::answer(&f.store, &mine()).unwrap();
+    answer.found.limit_reading_to_headroom(256 << 10, 1 << 30);
+    assert!(answer.found.reading_limited());
+    let mut out = Vec::new();
+    print::print(&answer, &how, &mut out).unwrap();
+    assert_eq!(out, whole);
+    // Reading 300 images needs more than 256 KiB over what DuckDB held: the read ran
+    // out of memory and ran again at the store's limit.
+    assert!(!answer.found.reading_limited());
 }
 
 #[test]

@@ -104,7 +104,7 @@ fn versions_before_or_after_grouping_give_one_answer() {
                             image_ids: image_ids.iter().map(|s| s.to_string()).collect(),
                             ..mine()
                         };
-                        let chosen = query::Grouping::for_request(&request, Some(account));
+                        let chosen = query::Grouping::for_request(&request, Some(account), false);
                         assert_eq!(chosen, query::Grouping::VersionsBefore, "{request:?}");
                         let pages = |grouping| {
                             let mut pages = Vec::new();
