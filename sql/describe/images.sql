@@ -55,4 +55,5 @@ SELECT w.caller, w.region, w.image_id,
        w.pos
 FROM describe_views w
 JOIN image_versions v ON v.rowid = w.version_row
-ORDER BY w.caller, w.region, w.image_id
+-- pos is the answer's order (caller, region, image id): one integer to sort by.
+ORDER BY pos

@@ -18,13 +18,14 @@ use crate::store::Store;
 
 const IMAGES_SQL: &str = include_str!("../../sql/describe/images.sql");
 const VIEWS_SQL: &str = include_str!("../../sql/describe/views.sql");
+const IDS_SQL: &str = include_str!("../../sql/describe/image_ids.sql");
 /// The temporary tables the answer lives in (see query.rs), and the few images a
 /// `--query` needs picked from them.
 pub(super) const ANSWER_TABLE: &str = "describe_answer";
 pub(super) const VIEWS_TABLE: &str = "describe_views";
 const PICK_TABLE: &str = "describe_pick";
 /// images.sql's order, left out when [`Found::for_each_image`] orders the images.
-const ORDER: &str = "ORDER BY w.caller, w.region, w.image_id";
+const ORDER: &str = "ORDER BY pos";
 /// Answers up to this long are put in order by DuckDB, sooner than through the
 /// temporary file but holding more; longer ones of wide images by
 /// [`Found::for_each_image`] (docs/decisions/0003-streamed-answers.md). In tests, most
@@ -557,7 +558,17 @@ impl<'s> Found<'s> {
                 PICK_TABLE
             }
         };
-        let mut sql = images_sql(members, table);
+        let in_the_answer = match members {
+            Members::Only(names) => names
+                .iter()
+                .all(|n| ["ImageId", "Region", "ViewerAccountId"].contains(&n.as_str())),
+            Members::All => false,
+        };
+        let mut sql = if in_the_answer && !self.any_unknown()? {
+            IDS_SQL.replace(&format!("FROM {VIEWS_TABLE} w"), &format!("FROM {table} w"))
+        } else {
+            images_sql(members, table)
+        };
         if table == ANSWER_TABLE {
             sql = sql.replace("w.pos", "w.rowid AS pos");
         }
@@ -680,6 +691,18 @@ impl<'s> Found<'s> {
             scalar,
             container,
         }))
+    }
+
+    /// Whether any version in the store holds elements the reader did not know.
+    fn any_unknown(&self) -> Result<bool, DescribeError> {
+        self.store
+            .connection()
+            .query_row(
+                "SELECT count(unknown_members) > 0 FROM image_versions",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.store.error(e).into())
     }
 
     /// Every image of the page, read whole: what the tests compare streamed writers

@@ -287,6 +287,54 @@ fn text_laid_out_from_the_columns_is_the_aws_clis_for_every_member() {
 }
 
 #[test]
+fn image_ids_read_from_the_answer_alone_print_as_the_whole_answer_did() {
+    // No element the reader did not know: the ids come from the answer, unjoined.
+    let f = Fixture::new(&[
+        Listing {
+            viewer: ME,
+            scope: "owned",
+            catalog: false,
+            images: varied(60, ME, 1),
+        },
+        Listing {
+            viewer: OTHER,
+            scope: "owned",
+            catalog: false,
+            images: varied(20, OTHER, 500),
+        },
+    ]);
+    let everyone = DescribeRequest {
+        account: None,
+        region: None,
+        ..mine()
+    };
+    for request in [mine(), everyone] {
+        for query in [
+            "Images[].ImageId",
+            "Images[].[ImageId, Region, ViewerAccountId]",
+            "Images[?ImageId > 'ami-00000010'].ImageId | [-2]",
+        ] {
+            let compiled = jmespath::compile(query).unwrap();
+            for format in [print::Format::Json, print::Format::Text] {
+                let how = print::Printing {
+                    format,
+                    query: Some(&compiled),
+                    with_origin: request.account.is_none(),
+                    memory_budget: 1 << 30,
+                };
+                let whole = print::reference(f.ask(&request).unwrap(), &how).unwrap();
+                let streamed = printed(&f, &request, &how).unwrap();
+                assert_eq!(
+                    String::from_utf8(streamed).unwrap(),
+                    String::from_utf8(whole).unwrap(),
+                    "{query} {format:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn a_read_out_of_its_lowered_memory_limit_runs_again_at_the_stores() {
     let f = Fixture::new(&[Listing {
         viewer: ME,
