@@ -340,9 +340,14 @@ impl<'s> Found<'s> {
     }
 
     /// Lowers DuckDB's memory limit (`limit` bytes, what the store was opened with)
-    /// to what reading this answer's images needs. A read that runs out of memory
-    /// before it has given any image is run again at `limit`.
+    /// to what reading this answer's images needs, when it is long enough to be read
+    /// unsorted: DuckDB's sort of a shorter one holds every member of every image.
+    /// A read that runs out of memory before it has given any image is run again at
+    /// `limit`.
     pub fn limit_reading(&self, limit: u64) -> Result<(), DescribeError> {
+        if self.len <= SORTED_BY_DUCKDB {
+            return Ok(());
+        }
         let reading = (self.len as u64)
             .saturating_mul(READ_BYTES_PER_IMAGE)
             .max(READ_LIMIT_FLOOR);
