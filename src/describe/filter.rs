@@ -332,6 +332,8 @@ fn matchers(
     match plain.len() {
         0 => {}
         1 => sql.push(format!("{subject} = ?")),
+        // DuckDB answers `IN` on a struct's field with every row (docs/decisions/0016-in-on-struct-fields.md).
+        n if is_struct_field(subject) => sql.push(vec![format!("{subject} = ?"); n].join(" OR ")),
         n => sql.push(format!("{subject} IN ({})", vec!["?"; n].join(", "))),
     }
     sql.extend(
@@ -342,6 +344,11 @@ fn matchers(
     params.extend(plain);
     params.extend(regexes);
     sql.join(" OR ")
+}
+
+/// Whether `subject` is a field of a struct column (`v.state_reason.message`).
+fn is_struct_field(subject: &str) -> bool {
+    subject.matches('.').count() > 1
 }
 
 /// A filter value read as a wildcard pattern.

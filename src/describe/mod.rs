@@ -18,7 +18,7 @@ mod image_text;
 pub mod output;
 pub mod print;
 mod query;
-pub mod query_filter;
+mod query_filter;
 mod token;
 
 #[cfg(test)]

@@ -351,3 +351,39 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn several_values_of_a_filter_on_a_structs_field_keep_only_the_images_they_name() {
+    // Found by `sql_answers_as_the_documented_rules_say`: as `IN (?, ?)`, DuckDB
+    // kept every image (docs/decisions/0016-in-on-struct-fields.md).
+    let mut images: Vec<Image> = (0..12usize)
+        .map(|i| Image {
+            state_reason: Some(StateReason {
+                code: None,
+                message: None,
+            }),
+            ..image(&format!("ami-{i:08x}"))
+        })
+        .collect();
+    images[11].state_reason = Some(StateReason {
+        code: Some("c".into()),
+        message: Some("it's".into()),
+    });
+    let f = Fixture::new(&[Listing {
+        viewer: ME,
+        scope: "owned",
+        catalog: false,
+        images,
+    }]);
+    for (name, values) in [
+        ("state-reason-message", vec!["it's", "it's"]),
+        ("state-reason-message", vec!["other", "it's"]),
+        ("state-reason-code", vec!["c", "d", "e"]),
+    ] {
+        let ids = f.ids(&DescribeRequest {
+            filters: vec![Filter::new(name, &values)],
+            ..mine()
+        });
+        assert_eq!(ids, ["ami-0000000b"], "{name} {values:?}");
+    }
+}
