@@ -463,24 +463,13 @@ impl Elements for Images<'_> {
     ) -> Result<(), PrintError> {
         // Kept aside, an image is kept as it will be printed.
         let render = std::cell::RefCell::new(render);
-        let keep = |rows: &ImageRows, row: usize, laid_out: &mut Vec<u8>| {
-            let image = Value::Object(rows.json(row, self.with_origin, &self.members));
-            (render.borrow_mut())(&image, laid_out)
-        };
-        let mut laid_out = Vec::new();
-        self.found
-            .for_each_image(&self.members, &keep, &mut |image| match image {
-                Image::Row(rows, row) => {
-                    laid_out.clear();
-                    let flow = keep(rows, row, &mut laid_out);
-                    out.write_all(&laid_out)?;
-                    Ok(flow)
-                }
-                Image::Kept(laid_out, flow) => {
-                    out.write_all(laid_out)?;
-                    Ok(flow)
-                }
-            })
+        self.write_laid_out(
+            &|rows, row, laid_out| {
+                let image = Value::Object(rows.json(row, self.with_origin, &self.members));
+                (render.borrow_mut())(&image, laid_out)
+            },
+            out,
+        )
     }
 
     fn object_keys(&self) -> Option<Result<ObjectKeys, PrintError>> {
@@ -554,26 +543,34 @@ impl Elements for Images<'_> {
                 }
             }
         };
-        let mut laid_out = Vec::new();
-        Some(
-            self.found
-                .for_each_image(&self.members, &keep, &mut |image| match image {
-                    Image::Row(rows, row) => {
-                        laid_out.clear();
-                        let flow = keep(rows, row, &mut laid_out);
-                        out.write_all(&laid_out)?;
-                        Ok(flow)
-                    }
-                    Image::Kept(laid_out, flow) => {
-                        out.write_all(laid_out)?;
-                        Ok(flow)
-                    }
-                }),
-        )
+        Some(self.write_laid_out(&keep, out))
     }
 }
 
 impl Images<'_> {
+    /// Writes each image to `out` in order as `keep` lays it out (also when it is kept
+    /// aside), stopping after the first it answers [`Flow::Done`] for.
+    fn write_laid_out(
+        &self,
+        keep: &dyn Fn(&ImageRows, usize, &mut Vec<u8>) -> Flow,
+        out: &mut dyn Write,
+    ) -> Result<(), PrintError> {
+        let mut laid_out = Vec::new();
+        self.found
+            .for_each_image(&self.members, keep, &mut |image| match image {
+                Image::Row(rows, row) => {
+                    laid_out.clear();
+                    let flow = keep(rows, row, &mut laid_out);
+                    out.write_all(&laid_out)?;
+                    Ok(flow)
+                }
+                Image::Kept(laid_out, flow) => {
+                    out.write_all(laid_out)?;
+                    Ok(flow)
+                }
+            })
+    }
+
     /// [`Elements::each`], each image made the interpreter's value straight from its
     /// columns (a streamed `--query` reads it as that).
     fn each_variable(

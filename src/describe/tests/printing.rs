@@ -46,6 +46,16 @@ fn varied(n: usize, owner: &str, first: usize) -> Vec<Image> {
         .collect()
 }
 
+/// A store of the caller's own `images`.
+fn owned(images: Vec<Image>) -> Fixture {
+    Fixture::new(&[Listing {
+        viewer: ME,
+        scope: "owned",
+        catalog: false,
+        images,
+    }])
+}
+
 #[test]
 fn every_output_and_query_prints_what_the_whole_answer_printed() {
     let mut mine_images = varied(320, ME, 1);
@@ -217,12 +227,7 @@ fn every_output_and_query_prints_what_the_whole_answer_printed() {
 
 #[test]
 fn a_leading_filter_narrows_and_a_length_counts_only_an_answer_that_is_not_paged() {
-    let f = Fixture::new(&[Listing {
-        viewer: ME,
-        scope: "owned",
-        catalog: false,
-        images: varied(40, ME, 1),
-    }]);
+    let f = owned(varied(40, ME, 1));
     let query = jmespath::compile("Images[?Public].[ImageId,Name]").unwrap();
     let reading = print::reading(Some(&query));
     assert!(reading.narrowing.is_some() && !reading.count_only);
@@ -271,19 +276,31 @@ fn text_laid_out_from_the_columns_is_the_aws_clis_for_every_member() {
             ..mine()
         },
     ] {
-        let how = print::Printing {
-            format: print::Format::Text,
-            query: None,
-            with_origin: request.account.is_none(),
-            memory_budget: 1 << 30,
-        };
-        let whole = print::reference(f.ask(&request).unwrap(), &how).unwrap();
-        let streamed = printed(&f, &request, &how).unwrap();
-        assert_eq!(
-            String::from_utf8(streamed).unwrap(),
-            String::from_utf8(whole).unwrap()
-        );
+        assert_prints_as_the_whole_answer(&f, &request, print::Format::Text, None);
     }
+}
+
+/// Checks that `request` printed as `format` with `query` is the whole answer's print.
+fn assert_prints_as_the_whole_answer(
+    f: &Fixture,
+    request: &DescribeRequest,
+    format: print::Format,
+    query: Option<&jmespath::Expression<'_>>,
+) {
+    let how = print::Printing {
+        format,
+        query,
+        with_origin: request.account.is_none(),
+        memory_budget: 1 << 30,
+    };
+    let whole = print::reference(f.ask(request).unwrap(), &how).unwrap();
+    let streamed = printed(f, request, &how).unwrap();
+    assert_eq!(
+        String::from_utf8(streamed).unwrap(),
+        String::from_utf8(whole).unwrap(),
+        "{:?} {format:?}",
+        query.map(|q| q.as_str())
+    );
 }
 
 #[test]
@@ -316,19 +333,7 @@ fn image_ids_read_from_the_answer_alone_print_as_the_whole_answer_did() {
         ] {
             let compiled = jmespath::compile(query).unwrap();
             for format in [print::Format::Json, print::Format::Text] {
-                let how = print::Printing {
-                    format,
-                    query: Some(&compiled),
-                    with_origin: request.account.is_none(),
-                    memory_budget: 1 << 30,
-                };
-                let whole = print::reference(f.ask(&request).unwrap(), &how).unwrap();
-                let streamed = printed(&f, &request, &how).unwrap();
-                assert_eq!(
-                    String::from_utf8(streamed).unwrap(),
-                    String::from_utf8(whole).unwrap(),
-                    "{query} {format:?}"
-                );
+                assert_prints_as_the_whole_answer(&f, &request, format, Some(&compiled));
             }
         }
     }
@@ -336,12 +341,7 @@ fn image_ids_read_from_the_answer_alone_print_as_the_whole_answer_did() {
 
 #[test]
 fn a_read_out_of_its_lowered_memory_limit_runs_again_at_the_stores() {
-    let f = Fixture::new(&[Listing {
-        viewer: ME,
-        scope: "owned",
-        catalog: false,
-        images: varied(300, ME, 1),
-    }]);
+    let f = owned(varied(300, ME, 1));
     let how = print::Printing {
         format: print::Format::Json,
         query: None,
@@ -362,12 +362,7 @@ fn a_read_out_of_its_lowered_memory_limit_runs_again_at_the_stores() {
 
 #[test]
 fn a_query_needing_the_whole_answer_stops_at_the_memory_budget() {
-    let f = Fixture::new(&[Listing {
-        viewer: ME,
-        scope: "owned",
-        catalog: false,
-        images: varied(50, ME, 1),
-    }]);
+    let f = owned(varied(50, ME, 1));
     let query = jmespath::compile("Images[].ImageId | sort(@)").unwrap();
     let how = |budget| print::Printing {
         format: print::Format::Json,
