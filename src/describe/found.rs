@@ -413,20 +413,25 @@ impl<'s> Found<'s> {
         Ok(true)
     }
 
+    /// Runs `statement`, and once more at the store's memory limit if it ran out of
+    /// the lowered one (it has given nothing yet).
+    fn with_room<T>(&self, statement: impl Fn() -> duckdb::Result<T>) -> Result<T, DescribeError> {
+        match statement() {
+            Err(e) if self.raised_after(&e)? => statement(),
+            done => done,
+        }
+        .map_err(|e| self.store.error(e).into())
+    }
+
     /// Makes the views table (views.sql): the answer with what each caller was shown.
     fn views(&self) -> Result<(), DescribeError> {
         if !self.views.get() {
             let started = std::time::Instant::now();
-            let make = || {
+            self.with_room(|| {
                 self.store.connection().execute_batch(&format!(
                     "CREATE OR REPLACE TEMPORARY TABLE {VIEWS_TABLE} AS\n{VIEWS_SQL}"
                 ))
-            };
-            match make() {
-                Err(e) if self.raised_after(&e)? => make(),
-                made => made,
-            }
-            .map_err(|e| self.store.error(e))?;
+            })?;
             self.views.set(true);
             tracing::debug!(
                 elapsed_ms = started.elapsed().as_millis() as u64,
@@ -667,11 +672,11 @@ impl<'s> Found<'s> {
              JOIN image_versions v ON v.rowid = w.version_row"
         );
         let conn = self.store.connection();
-        let counted: Vec<i64> = conn
-            .query_row(&sql, [], |r| {
+        let counted: Vec<i64> = self.with_room(|| {
+            conn.query_row(&sql, [], |r| {
                 (0..=asked.len()).map(|i| r.get::<_, i64>(i)).collect()
             })
-            .map_err(|e| self.store.error(e))?;
+        })?;
         if counted[asked.len()] > 0 {
             return Ok(None);
         }
@@ -735,16 +740,11 @@ impl<'s> Found<'s> {
             self.views()?;
         }
         let conn = self.store.connection();
-        let nulls: i64 = conn
-            .query_row(
-                &format!(
-                    "SELECT count(*) FROM {table} w JOIN image_versions v ON v.rowid = w.version_row
-                     WHERE {column} IS NULL"
-                ),
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.store.error(e))?;
+        let sql = format!(
+            "SELECT count(*) FROM {table} w JOIN image_versions v ON v.rowid = w.version_row
+             WHERE {column} IS NULL"
+        );
+        let nulls: i64 = self.with_room(|| conn.query_row(&sql, [], |r| r.get(0)))?;
         Ok(nulls == 0)
     }
 
@@ -782,10 +782,7 @@ impl<'s> Found<'s> {
             )
         };
         tracing::debug!(sql = %sql, "images picked for --query");
-        self.store
-            .connection()
-            .execute_batch(&sql)
-            .map_err(|e| self.store.error(e).into())
+        self.with_room(|| self.store.connection().execute_batch(&sql))
     }
 }
 
