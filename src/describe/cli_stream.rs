@@ -15,9 +15,9 @@ use serde_json::Value;
 
 use super::image_json::Pretty;
 use awscli_output::{
-    Raised, Section, Sink, format_text, is_container, line_break, list_element_map, push_line,
-    push_repeat, py_str, py_upper, render_head, render_row, render_section, table_list_element,
-    table_row_of_item,
+    Raised, Section, Sink, format_text, is_container, list_element_map, push_line_break,
+    push_repeat, py_str, py_upper, render_head, render_measured_row, render_row,
+    table_list_element, table_row_of_item, text_length,
 };
 
 /// Whether a reader wants more elements.
@@ -89,6 +89,32 @@ pub trait Elements {
     ) -> Option<Result<(), Self::Error>> {
         None
     }
+
+    /// When every element is an object: calls `each` with each one's table events in
+    /// order, as a [`Recorder`] records `table_list_element(element, first: false,
+    /// headers, more, title, indent_level)`, until it answers [`Flow::Done`]. None:
+    /// the elements are only to be had as values. A table calls it twice with the same
+    /// `table`, to measure then to write: the events of the first call may be kept
+    /// for the second.
+    fn table_objects(
+        &self,
+        _table: &TableOfObjects<'_>,
+        _each: &mut EachEvents<'_, Self::Error>,
+    ) -> Option<Result<(), Self::Error>> {
+        None
+    }
+}
+
+/// What is called with each element's recorded table events (see [`Recorder`]).
+pub type EachEvents<'a, E> = dyn FnMut(&[u8]) -> Result<Flow, E> + 'a;
+
+/// What a table of objects lays each element out under: the sorted union of their
+/// scalar keys (`headers`) and of their other keys (`more`), and the list's section.
+pub struct TableOfObjects<'a> {
+    pub headers: &'a [&'a str],
+    pub more: &'a [&'a str],
+    pub title: Option<&'a str>,
+    pub indent_level: usize,
 }
 
 /// Where an element stands in the list: elements sort by it.
@@ -172,9 +198,7 @@ pub fn table_response<E: Elements>(
         // non-scalar (the list) a section of its own.
         sink.new_section(Some(title), 0);
         if let Some(token) = next_token
-            && sink
-                .add_row(vec!["NextToken".to_string(), token.to_string()])
-                .is_err()
+            && sink.add_row(&["NextToken", token]).is_err()
         {
             return Ok(Err(Raised));
         }
@@ -359,20 +383,33 @@ fn list_events<S: Sink + ?Sized, E: Elements>(
         }
         let headers: Vec<&str> = survey.scalar_keys.iter().map(String::as_str).collect();
         let more: Vec<&str> = survey.container_keys.iter().map(String::as_str).collect();
-        if sink
-            .add_row_header(headers.iter().map(|h| h.to_string()).collect())
-            .is_err()
-        {
+        if sink.add_row_header(&headers).is_err() {
             return Ok(Err(Raised));
         }
         let mut first = true;
-        elements.each(&mut |element| {
-            let added =
-                table_list_element(sink, &element, first, &headers, &more, title, indent_level);
+        let table = TableOfObjects {
+            headers: &headers,
+            more: &more,
+            title,
+            indent_level,
+        };
+        let recorded = elements.table_objects(&table, &mut |events| {
+            // The list's section and header, already made, stand for the first's.
+            let skip = if first && !more.is_empty() { 2 } else { 0 };
             first = false;
-            raised = added.is_err();
+            raised = replay(events, skip, &headers, sink).is_err();
             Ok(if raised { Flow::Done } else { Flow::More })
-        })?;
+        });
+        match recorded {
+            Some(done) => done?,
+            None => elements.each(&mut |element| {
+                let added =
+                    table_list_element(sink, &element, first, &headers, &more, title, indent_level);
+                first = false;
+                raised = added.is_err();
+                Ok(if raised { Flow::Done } else { Flow::More })
+            })?,
+        }
     } else {
         elements.each(&mut |element| {
             raised = table_row_of_item(sink, &element).is_err();
@@ -413,6 +450,7 @@ fn write_table<E: Elements, W: Write>(
         index: 0,
         current: None,
         streamed: None,
+        rows: Rows::default(),
         text: String::new(),
         failed: None,
     };
@@ -429,11 +467,13 @@ fn write_table<E: Elements, W: Write>(
 }
 
 /// Measures the sections as they are made: their widths, as rendered and turned
-/// vertical, and the column widths of the long ones. Keeps one row of each.
+/// vertical, and the column widths of the long ones. Keeps no row.
 #[derive(Default)]
 struct Measure {
     current: Option<Section>,
     rows: usize,
+    /// The widths of the current section's first row's cells.
+    first_row: Vec<usize>,
     /// The current section's place (1-based).
     index: usize,
     widest: usize,
@@ -443,13 +483,13 @@ struct Measure {
 
 impl Measure {
     fn close(&mut self) {
-        let Some(mut section) = self.current.take() else {
+        let Some(section) = self.current.take() else {
             return;
         };
         let width = section.total_width();
         self.widest = self.widest.max(width);
         let vertical = if self.rows == 1 && !section.headers.is_empty() {
-            section.vertical().total_width()
+            self.vertical_width(&section)
         } else {
             width
         };
@@ -457,6 +497,19 @@ impl Measure {
         if self.rows > KEPT_ROWS {
             self.long.insert(self.index, section.max_widths);
         }
+    }
+
+    /// `section.vertical().total_width()`: its `header | value` pairs of the first row.
+    fn vertical_width(&self, section: &Section) -> usize {
+        let pairs = section.headers.len().min(self.first_row.len());
+        let mut columns = 0;
+        if pairs > 0 {
+            let headers = section.headers[..pairs].iter().map(|h| text_length(h));
+            let values = self.first_row[..pairs].iter().copied();
+            columns = headers.max().unwrap_or(0) + values.max().unwrap_or(0) + 8;
+        }
+        let outer = 2 * section.indent_level;
+        (section.title_length() + 2 + outer).max(columns + 2 + outer)
     }
 
     fn section(&mut self) -> Result<&mut Section, Raised> {
@@ -476,14 +529,17 @@ impl Sink for Measure {
         });
     }
 
-    fn add_row_header(&mut self, headers: Vec<String>) -> Result<(), Raised> {
+    fn add_row_header(&mut self, headers: &[&str]) -> Result<(), Raised> {
         self.section()?.add_header(headers)
     }
 
-    fn add_row(&mut self, row: Vec<String>) -> Result<(), Raised> {
-        let section = self.section()?;
-        section.add_row(row)?;
-        section.rows.truncate(1);
+    fn add_row(&mut self, row: &[&str]) -> Result<(), Raised> {
+        self.section()?.count_row(row)?;
+        if self.rows == 0 {
+            self.first_row.clear();
+            self.first_row
+                .extend(row.iter().map(|cell| text_length(cell)));
+        }
         self.rows += 1;
         Ok(())
     }
@@ -496,31 +552,126 @@ struct Render<'o, W: Write> {
     vertical: bool,
     long: HashMap<usize, Vec<usize>>,
     index: usize,
+    /// The current section, without its rows.
     current: Option<Section>,
     /// For a long section: its rows' widths once its head is written.
     streamed: Option<Option<Vec<usize>>>,
+    /// The rows of the current section, when it is kept until complete.
+    rows: Rows,
     text: String,
     failed: Option<std::io::Error>,
 }
 
+/// The rows of a section, their cells one after the other, each with its text length
+/// (measured once).
+#[derive(Default)]
+struct Rows {
+    count: usize,
+    text: String,
+    /// Where each cell ends in `text`, and its text length.
+    cells: Vec<(usize, usize)>,
+    widths: Vec<usize>,
+}
+
+impl Rows {
+    fn clear(&mut self) {
+        self.count = 0;
+        self.text.clear();
+        self.cells.clear();
+    }
+
+    /// Adds `row` to `section`'s rows.
+    fn add(&mut self, section: &mut Section, row: &[&str]) -> Result<(), Raised> {
+        self.widths.clear();
+        self.widths.extend(row.iter().map(|cell| text_length(cell)));
+        section.count_widths(&self.widths)?;
+        for (cell, &width) in row.iter().zip(&self.widths) {
+            self.text.push_str(cell);
+            self.cells.push((self.text.len(), width));
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    /// The cells of row `row`, of `columns` cells each, with their text lengths.
+    fn row(&self, row: usize, columns: usize) -> impl Iterator<Item = (&str, usize)> {
+        let cells = &self.cells[row * columns..(row + 1) * columns];
+        let start = if row * columns == 0 {
+            0
+        } else {
+            self.cells[row * columns - 1].0
+        };
+        cells.iter().scan(start, |start, &(end, width)| {
+            let text = &self.text[*start..end];
+            *start = end;
+            Some((text, width))
+        })
+    }
+
+    /// `render_section` of `section` with these rows.
+    fn render(&self, section: &Section, max_width: usize, out: &mut String) {
+        if let Some(widths) = render_head(section, self.count > 0, max_width, out) {
+            let columns = self.cells.len() / self.count;
+            for row in 0..self.count {
+                render_measured_row(section.indent_level, &widths, self.row(row, columns), out);
+            }
+            push_line_break(out, section.indent_level, &widths);
+        }
+    }
+
+    /// `render_section` of `section.vertical()`, `section` having a header and this one row.
+    fn render_vertical(&self, section: &Section, max_width: usize, out: &mut String) {
+        let pairs = section.headers.len().min(self.cells.len());
+        let headers: Vec<usize> = section.headers[..pairs]
+            .iter()
+            .map(|h| text_length(h))
+            .collect();
+        let mut vertical = Section {
+            title: section.title.clone(),
+            indent_level: section.indent_level,
+            ..Section::default()
+        };
+        if pairs > 0 {
+            vertical.num_cols = Some(2);
+            let values = self
+                .row(0, self.cells.len())
+                .take(pairs)
+                .map(|(_, width)| width);
+            vertical.max_widths = vec![
+                headers.iter().copied().max().unwrap_or(0),
+                values.max().unwrap_or(0),
+            ];
+        }
+        if let Some(widths) = render_head(&vertical, pairs > 0, max_width, out) {
+            let values = self.row(0, self.cells.len());
+            for ((header, &header_len), value) in section.headers.iter().zip(&headers).zip(values) {
+                let cells = [(header.as_str(), header_len), value].into_iter();
+                render_measured_row(section.indent_level, &widths, cells, out);
+            }
+            push_line_break(out, section.indent_level, &widths);
+        }
+    }
+}
+
 impl<W: Write> Render<'_, W> {
     fn close(&mut self) {
-        let Some(mut section) = self.current.take() else {
+        let Some(section) = self.current.take() else {
             return;
         };
         self.text.clear();
         match self.streamed.take() {
-            Some(Some(widths)) => {
-                push_line(&mut self.text, section.indent_level, &line_break(&widths))
-            }
+            Some(Some(widths)) => push_line_break(&mut self.text, section.indent_level, &widths),
             Some(None) => {}
             None => {
-                if self.vertical && section.is_vertical_candidate() {
-                    section = section.vertical();
+                if self.vertical && self.rows.count == 1 && !section.headers.is_empty() {
+                    self.rows
+                        .render_vertical(&section, self.max_width, &mut self.text);
+                } else {
+                    self.rows.render(&section, self.max_width, &mut self.text);
                 }
-                render_section(&section, self.max_width, &mut self.text);
             }
         }
+        self.rows.clear();
         self.flush();
     }
 
@@ -550,11 +701,11 @@ impl<W: Write> Sink for Render<'_, W> {
         self.current = Some(section);
     }
 
-    fn add_row_header(&mut self, headers: Vec<String>) -> Result<(), Raised> {
+    fn add_row_header(&mut self, headers: &[&str]) -> Result<(), Raised> {
         self.current.as_mut().ok_or(Raised)?.add_header(headers)
     }
 
-    fn add_row(&mut self, row: Vec<String>) -> Result<(), Raised> {
+    fn add_row(&mut self, row: &[&str]) -> Result<(), Raised> {
         if self.failed.is_some() {
             // Stops the events (a closed pipe); the error is reported after them.
             return Err(Raised);
@@ -562,22 +713,23 @@ impl<W: Write> Sink for Render<'_, W> {
         let Render {
             current,
             streamed,
+            rows,
             text,
             max_width,
             ..
         } = self;
         let section = current.as_mut().ok_or(Raised)?;
         let Some(streamed) = streamed else {
-            return section.add_row(row);
+            return rows.add(section, row);
         };
         if section.rows.is_empty() {
             // The head, once: the widths are the measuring pass's. Without columns
             // awscli prints no rows either.
-            section.add_row(row.clone())?;
+            section.add_row(row)?;
             *streamed = render_head(section, true, *max_width, text);
         }
         if let Some(widths) = streamed.as_ref() {
-            render_row(section.indent_level, widths, &row, text);
+            render_row(section.indent_level, widths, row, text);
         }
         self.flush();
         if self.failed.is_some() {
@@ -586,4 +738,168 @@ impl<W: Write> Sink for Render<'_, W> {
         }
         Ok(())
     }
+}
+
+/// Records table events (a [`Sink`]'s calls) to be sent to another sink later, in a
+/// compact form: a list's elements are laid out once and measured and written from
+/// there.
+pub struct Recorder<'a> {
+    out: &'a mut Vec<u8>,
+    /// Where the open row's cell count stands, and its count so far.
+    row: Option<(usize, u32)>,
+}
+
+const SECTION: u8 = 0;
+const HEADER: u8 = 1;
+const ROW: u8 = 2;
+const RAISED: u8 = 3;
+/// A header of the list's own keys, which every element of a list of objects with
+/// containers repeats: recorded as this alone.
+const LIST_HEADER: u8 = 4;
+const NO_TITLE: u32 = u32::MAX;
+
+impl<'a> Recorder<'a> {
+    pub fn new(out: &'a mut Vec<u8>) -> Recorder<'a> {
+        Recorder { out, row: None }
+    }
+
+    fn number(&mut self, n: u32) {
+        self.out.extend_from_slice(&n.to_le_bytes());
+    }
+
+    fn text(&mut self, text: &str) {
+        self.number(text.len() as u32);
+        self.out.extend_from_slice(text.as_bytes());
+    }
+
+    pub fn section(&mut self, title: Option<&str>, indent_level: usize) {
+        self.out.push(SECTION);
+        self.number(indent_level as u32);
+        match title {
+            Some(title) => self.text(title),
+            None => self.number(NO_TITLE),
+        }
+    }
+
+    /// Opens a header (or a row), whose cells follow until [`Recorder::end`].
+    pub fn begin(&mut self, header: bool) {
+        self.out.push(if header { HEADER } else { ROW });
+        self.row = Some((self.out.len(), 0));
+        self.number(0);
+    }
+
+    pub fn cell(&mut self, text: &str) {
+        if let Some((_, cells)) = &mut self.row {
+            *cells += 1;
+        }
+        self.text(text);
+    }
+
+    /// A cell whose text `write` appends to the recording.
+    pub fn cell_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        if let Some((_, cells)) = &mut self.row {
+            *cells += 1;
+        }
+        let at = self.out.len();
+        self.number(0);
+        write(self.out);
+        let len = (self.out.len() - at - 4) as u32;
+        self.out[at..at + 4].copy_from_slice(&len.to_le_bytes());
+    }
+
+    pub fn end(&mut self) {
+        if let Some((at, cells)) = self.row.take() {
+            self.out[at..at + 4].copy_from_slice(&cells.to_le_bytes());
+        }
+    }
+
+    /// The header of the list's keys (see [`TableOfObjects::headers`]).
+    pub fn list_header(&mut self) {
+        self.out.push(LIST_HEADER);
+    }
+
+    /// Where awscli raised: a replay stops there, raising too.
+    pub fn raised(&mut self) {
+        self.out.push(RAISED);
+    }
+
+    fn cells(&mut self, header: bool, cells: &[&str]) {
+        self.begin(header);
+        for cell in cells {
+            self.cell(cell);
+        }
+        self.end();
+    }
+}
+
+impl Sink for Recorder<'_> {
+    fn new_section(&mut self, title: Option<&str>, indent_level: usize) {
+        self.section(title, indent_level);
+    }
+
+    fn add_row_header(&mut self, headers: &[&str]) -> Result<(), Raised> {
+        self.cells(true, headers);
+        Ok(())
+    }
+
+    fn add_row(&mut self, row: &[&str]) -> Result<(), Raised> {
+        self.cells(false, row);
+        Ok(())
+    }
+}
+
+/// Sends the events a [`Recorder`] recorded to `sink`, but for the first `skip`;
+/// `list_headers` are the list's keys.
+fn replay<S: Sink + ?Sized>(
+    recorded: &[u8],
+    skip: usize,
+    list_headers: &[&str],
+    sink: &mut S,
+) -> Result<(), Raised> {
+    let mut at = 0;
+    let number = |at: &mut usize| -> Result<u32, Raised> {
+        let bytes = recorded.get(*at..*at + 4).ok_or(Raised)?;
+        *at += 4;
+        Ok(u32::from_le_bytes(bytes.try_into().map_err(|_| Raised)?))
+    };
+    let text = |at: &mut usize, len: u32| -> Result<&str, Raised> {
+        let bytes = recorded.get(*at..*at + len as usize).ok_or(Raised)?;
+        *at += len as usize;
+        std::str::from_utf8(bytes).map_err(|_| Raised)
+    };
+    let mut cells: Vec<&str> = Vec::new();
+    let mut event = 0;
+    while let Some(&op) = recorded.get(at) {
+        at += 1;
+        let send = event >= skip;
+        event += 1;
+        match op {
+            SECTION => {
+                let indent_level = number(&mut at)? as usize;
+                let title = match number(&mut at)? {
+                    NO_TITLE => None,
+                    len => Some(text(&mut at, len)?),
+                };
+                if send {
+                    sink.new_section(title, indent_level);
+                }
+            }
+            HEADER | ROW => {
+                cells.clear();
+                for _ in 0..number(&mut at)? {
+                    let len = number(&mut at)?;
+                    cells.push(text(&mut at, len)?);
+                }
+                match (send, op) {
+                    (false, _) => {}
+                    (true, HEADER) => sink.add_row_header(&cells)?,
+                    (true, _) => sink.add_row(&cells)?,
+                }
+            }
+            LIST_HEADER if send => sink.add_row_header(list_headers)?,
+            LIST_HEADER => {}
+            _ => return Err(Raised),
+        }
+    }
+    Ok(())
 }

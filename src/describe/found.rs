@@ -10,9 +10,9 @@ use std::sync::{Arc, LazyLock};
 use arrow::array::{Array, ArrayRef, AsArray, StructArray};
 use serde_json::{Map, Value};
 
-use super::cli_stream::{Flow, ObjectKeys};
+use super::cli_stream::{Flow, ObjectKeys, TableOfObjects};
 use super::{DescribeError, FoundImage};
-use super::{image_json, image_text};
+use super::{image_json, image_table, image_text};
 use crate::shape::{IMAGE, Kind, Seen};
 use crate::store::Store;
 
@@ -31,6 +31,33 @@ const ORDER: &str = "ORDER BY pos";
 /// [`Found::for_each_image`] (docs/decisions/0003-streamed-answers.md). In tests, most
 /// answers go through the file, so that both ways are compared.
 const SORTED_BY_DUCKDB: usize = if cfg!(test) { 16 } else { 65_536 };
+
+/// What is called with each image's kept bytes and what `keep` answered for it.
+pub type EachKept<'a, E> = dyn FnMut(&[u8], Flow) -> Result<Flow, E> + 'a;
+
+/// The images of a long answer as [`Found::keep_images`] kept them, given in the
+/// answer's order as many times as asked.
+pub struct KeptImages {
+    file: std::fs::File,
+    places: Vec<(u64, u32, Flow)>,
+}
+
+impl KeptImages {
+    /// Calls `each` with every image's bytes in order and whether its reader stopped
+    /// after it, until `each` answers [`Flow::Done`].
+    pub fn each<E: From<DescribeError>>(&self, each: &mut EachKept<'_, E>) -> Result<(), E> {
+        let mut laid_out = Vec::new();
+        for &(offset, len, flow) in &self.places {
+            laid_out.resize(len as usize, 0);
+            std::os::unix::fs::FileExt::read_exact_at(&self.file, &mut laid_out, offset)
+                .map_err(|e| E::from(DescribeError::Spill(e)))?;
+            if each(&laid_out, flow)? == Flow::Done {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
 
 /// An image of the answer as a reader gets it: a row of a batch read in order, or
 /// the bytes it was kept as (see [`Found::for_each_image`]).
@@ -267,6 +294,34 @@ impl ImageRows {
             .map(|()| text)
     }
 
+    /// Records the table events of the image at `row` under `table` (see
+    /// [`image_table::Layout::record`]) with the layout kept in `layout` for its batch;
+    /// false when only its JSON can be laid out.
+    pub fn table(
+        &self,
+        row: usize,
+        table: &TableOfObjects<'_>,
+        with_origin: bool,
+        layout: &mut Option<(*const StructArray, image_table::Layout)>,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        let batch = Arc::as_ptr(&self.images);
+        if layout
+            .as_ref()
+            .is_none_or(|(made_for, _)| *made_for != batch)
+        {
+            *layout = Some((
+                batch,
+                image_table::Layout::new(&self.images, table, with_origin),
+            ));
+        }
+        let Some((_, layout)) = layout.as_ref() else {
+            return false;
+        };
+        let origin = (str_at(&self.regions, row), str_at(&self.callers, row));
+        layout.record(&self.images, row, origin, table, out).is_ok()
+    }
+
     /// The image's place in the answer.
     pub fn pos(&self, row: usize) -> usize {
         self.positions
@@ -463,8 +518,22 @@ impl<'s> Found<'s> {
         keep: &dyn Fn(&ImageRows, usize, &mut Vec<u8>) -> Flow,
         each: &mut dyn FnMut(Image<'_>) -> Result<Flow, E>,
     ) -> Result<(), E> {
+        match self.keep_images(members, keep)? {
+            None => self.each_row(members, true, &mut |rows, row| each(Image::Row(rows, row))),
+            Some(kept) => kept.each(&mut |laid_out, flow| each(Image::Kept(laid_out, flow))),
+        }
+    }
+
+    /// A long answer of wide images read in whatever order DuckDB makes it, each image
+    /// kept in a temporary file as `keep` lays it out; None for an answer read in
+    /// order straight from DuckDB (see [`Found::for_each_image`]).
+    pub fn keep_images<E: From<DescribeError>>(
+        &self,
+        members: &Members,
+        keep: &dyn Fn(&ImageRows, usize, &mut Vec<u8>) -> Flow,
+    ) -> Result<Option<KeptImages>, E> {
         if self.len <= SORTED_BY_DUCKDB || !members.is_wide() {
-            return self.each_row(members, true, &mut |rows, row| each(Image::Row(rows, row)));
+            return Ok(None);
         }
         let spill = |e: std::io::Error| E::from(DescribeError::Spill(e));
         let file = tempfile::tempfile().map_err(spill)?;
@@ -489,15 +558,7 @@ impl<'s> Found<'s> {
         })
         .or_else(Stop::ended)?;
         let file = file.into_inner().map_err(|e| spill(e.into_error()))?;
-        for (offset, len, flow) in places {
-            laid_out.resize(len as usize, 0);
-            std::os::unix::fs::FileExt::read_exact_at(&file, &mut laid_out, offset)
-                .map_err(spill)?;
-            if each(Image::Kept(&laid_out, flow))? == Flow::Done {
-                break;
-            }
-        }
-        Ok(())
+        Ok(Some(KeptImages { file, places }))
     }
 
     /// Every batch of the page's images in whatever order DuckDB makes them.

@@ -21,7 +21,7 @@ pub struct Unsupported;
 /// Where a member of the image is: a column of the batch, or the origin members a
 /// response of many accounts or regions adds.
 #[derive(Debug, Clone, Copy)]
-enum Source {
+pub(super) enum Source {
     Column(usize),
     Region,
     Caller,
@@ -43,25 +43,7 @@ impl Layout {
     /// The layout of `images` (the shaped image column of a batch) under scalar
     /// `keys` (sorted), with `Region` and `ViewerAccountId` when `with_origin`.
     pub fn new(images: &StructArray, keys: &[&str], with_origin: bool) -> Layout {
-        let mut members: Vec<(&str, Source)> = Vec::new();
-        let mut unknown = None;
-        for (i, (field, column)) in images.fields().iter().zip(images.columns()).enumerate() {
-            if field.name() == UNKNOWN_KEY {
-                unknown = Some(i);
-            } else if column.data_type() != &DataType::Null {
-                members.push((field.name().as_str(), Source::Column(i)));
-            }
-        }
-        if with_origin {
-            members.push(("Region", Source::Region));
-            members.push(("ViewerAccountId", Source::Caller));
-        }
-        let find = |key: &str| {
-            members
-                .iter()
-                .find(|(name, _)| *name == key)
-                .map_or(Source::Missing, |(_, source)| *source)
-        };
+        let Sources { members, unknown } = Sources::of(images, with_origin);
         let mut rest: Vec<(String, Source)> = members
             .iter()
             .filter(|(name, _)| keys.binary_search(name).is_err())
@@ -69,7 +51,7 @@ impl Layout {
             .collect();
         rest.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         Layout {
-            keys: keys.iter().map(|key| find(key)).collect(),
+            keys: keys.iter().map(|key| find(&members, key)).collect(),
             rest,
             unknown,
         }
@@ -143,12 +125,47 @@ impl Layout {
     }
 }
 
+/// The members of a batch's images, where each is, and the column of the elements the
+/// reader did not know.
+pub(super) struct Sources<'a> {
+    pub members: Vec<(&'a str, Source)>,
+    pub unknown: Option<usize>,
+}
+
+impl Sources<'_> {
+    /// Those of `images`, with `Region` and `ViewerAccountId` when `with_origin`.
+    pub fn of(images: &StructArray, with_origin: bool) -> Sources<'_> {
+        let mut members: Vec<(&str, Source)> = Vec::new();
+        let mut unknown = None;
+        for (i, (field, column)) in images.fields().iter().zip(images.columns()).enumerate() {
+            if field.name() == UNKNOWN_KEY {
+                unknown = Some(i);
+            } else if column.data_type() != &DataType::Null {
+                members.push((field.name().as_str(), Source::Column(i)));
+            }
+        }
+        if with_origin {
+            members.push(("Region", Source::Region));
+            members.push(("ViewerAccountId", Source::Caller));
+        }
+        Sources { members, unknown }
+    }
+}
+
+/// Where the member `key` is.
+pub(super) fn find(members: &[(&str, Source)], key: &str) -> Source {
+    members
+        .iter()
+        .find(|(name, _)| *name == key)
+        .map_or(Source::Missing, |(_, source)| *source)
+}
+
 fn line(text: &str, out: &mut String) {
     out.push_str(text);
     out.push('\n');
 }
 
-fn is_container(array: &ArrayRef) -> bool {
+pub(super) fn is_container(array: &ArrayRef) -> bool {
     matches!(
         array.data_type(),
         DataType::Struct(_) | DataType::List(_) | DataType::LargeList(_)
@@ -179,7 +196,7 @@ fn value(
 }
 
 /// The members of the struct at `row` that hold a value, sorted by name.
-fn present(s: &StructArray, row: usize) -> Vec<(&str, &ArrayRef)> {
+pub(super) fn present(s: &StructArray, row: usize) -> Vec<(&str, &ArrayRef)> {
     let mut members: Vec<(&str, &ArrayRef)> = s
         .fields()
         .iter()
@@ -302,7 +319,7 @@ fn push_upper(identifier: &str, out: &mut String) {
 }
 
 /// Python's `str()` of the non-null scalar at `row`.
-fn scalar(array: &ArrayRef, row: usize, out: &mut String) -> Result<(), Unsupported> {
+pub(super) fn scalar(array: &ArrayRef, row: usize, out: &mut String) -> Result<(), Unsupported> {
     let text = match array.data_type() {
         DataType::Utf8 => array.as_string::<i32>().value(row),
         DataType::LargeUtf8 => array.as_string::<i64>().value(row),

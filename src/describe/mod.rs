@@ -14,6 +14,7 @@ pub mod coverage;
 pub mod filter;
 pub mod found;
 mod image_json;
+mod image_table;
 mod image_text;
 pub mod output;
 pub mod print;

@@ -9,8 +9,10 @@ use jmespath::{Expression, Rcvar, Variable};
 use serde_json::Value;
 
 use super::cli_query::{self, Plan, Step};
-use super::cli_stream::{self, Elements, Flow, ObjectKeys, Place};
-use super::found::{Found, Image, ImageRows, Members};
+use super::cli_stream::{
+    self, EachEvents, Elements, Flow, ObjectKeys, Place, Recorder, TableOfObjects,
+};
+use super::found::{Found, Image, ImageRows, KeptImages, Members};
 use super::{DescribeError, Reading, StoredAnswer, image_json, output, query_filter};
 use crate::shape::Kind;
 use awscli_output as cli_output;
@@ -78,6 +80,7 @@ pub fn print(
         found: &answer.found,
         with_origin: how.with_origin,
         members,
+        table: Default::default(),
     };
     let Some(query) = how.query else {
         return match how.format {
@@ -432,6 +435,8 @@ struct Images<'a> {
     found: &'a Found<'a>,
     with_origin: bool,
     members: Members,
+    /// A long answer's table events, kept by the measuring pass for the writing one.
+    table: std::cell::OnceCell<Option<KeptImages>>,
 }
 
 impl Elements for Images<'_> {
@@ -545,9 +550,70 @@ impl Elements for Images<'_> {
         };
         Some(self.write_laid_out(&keep, out))
     }
+
+    fn table_objects(
+        &self,
+        table: &TableOfObjects<'_>,
+        each: &mut EachEvents<'_, PrintError>,
+    ) -> Option<Result<(), PrintError>> {
+        (self.members == Members::All).then(|| self.table_events(table, each))
+    }
 }
 
 impl Images<'_> {
+    /// [`Elements::table_objects`]: each image's events recorded from its columns,
+    /// or from its JSON where only that can be laid out. A long answer is read once:
+    /// the first call keeps its events in a temporary file, and later calls read them
+    /// from there.
+    fn table_events(
+        &self,
+        table: &TableOfObjects<'_>,
+        each: &mut EachEvents<'_, PrintError>,
+    ) -> Result<(), PrintError> {
+        // Each batch's layout, made at its first image.
+        let layout = std::cell::RefCell::new(None);
+        let keep = |rows: &ImageRows, row: usize, laid_out: &mut Vec<u8>| {
+            let mut layout = layout.borrow_mut();
+            if rows.table(row, table, self.with_origin, &mut layout, laid_out) {
+                return Flow::More;
+            }
+            let image = Value::Object(rows.json(row, self.with_origin, &self.members));
+            let mut recorder = Recorder::new(laid_out);
+            let recorded = cli_output::table_list_element(
+                &mut recorder,
+                &image,
+                false,
+                table.headers,
+                table.more,
+                table.title,
+                table.indent_level,
+            );
+            if recorded.is_ok() {
+                Flow::More
+            } else {
+                recorder.raised();
+                Flow::Done
+            }
+        };
+        if self.table.get().is_none() {
+            let kept = self.found.keep_images::<PrintError>(&self.members, &keep)?;
+            let _ = self.table.set(kept);
+        }
+        if let Some(Some(kept)) = self.table.get() {
+            return kept.each(&mut |events, _| each(events));
+        }
+        let mut laid_out = Vec::new();
+        self.found
+            .for_each_image(&self.members, &keep, &mut |image| match image {
+                Image::Row(rows, row) => {
+                    laid_out.clear();
+                    keep(rows, row, &mut laid_out);
+                    each(&laid_out)
+                }
+                Image::Kept(laid_out, _) => each(laid_out),
+            })
+    }
+
     /// Writes each image to `out` in order as `keep` lays it out (also when it is kept
     /// aside), stopping after the first it answers [`Flow::Done`] for.
     fn write_laid_out(

@@ -331,13 +331,36 @@ pub fn text_length(s: &str) -> usize {
         return s.len();
     }
     s.chars()
-        .map(|c| if in_ranges(&WIDE, c as u32) { 2 } else { 1 })
+        .map(|c| {
+            if (c as u32) < WIDE[0] || !in_ranges(&WIDE, c as u32) {
+                1
+            } else {
+                2
+            }
+        })
         .sum()
 }
 
 /// `' ' * n` (empty when `n` is negative).
 pub fn push_repeat(out: &mut String, c: char, n: i64) {
     let n = n.max(0) as usize;
+    // A table's padding and rules, most of its bytes, are copied a block at a time.
+    let block = match c {
+        ' ' => "                                                                ",
+        '-' => "----------------------------------------------------------------",
+        '|' => "||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||",
+        _ => "",
+    };
+    if !block.is_empty() {
+        out.reserve(n);
+        let mut left = n;
+        while left > 0 {
+            let take = left.min(block.len());
+            out.push_str(&block[..take]);
+            left -= take;
+        }
+        return;
+    }
     out.reserve(n * c.len_utf8());
     out.extend(std::iter::repeat_n(c, n));
 }
@@ -527,11 +550,12 @@ pub fn table_row_of_item<S: Sink + ?Sized>(table: &mut S, item: &Value) -> Resul
             build_table(table, None, item, 0)?;
         }
         Value::Array(elements) => {
-            table.add_row(elements.iter().map(py_str).collect())?;
+            let cells: Vec<String> = elements.iter().map(py_str).collect();
+            table.add_row(&borrowed(&cells))?;
         }
         // Iterating over a dict yields its keys, all scalar.
-        Value::Object(map) => table.add_row(map.keys().cloned().collect())?,
-        scalar => table.add_row(vec![py_str(scalar)])?,
+        Value::Object(map) => table.add_row(&map.keys().map(String::as_str).collect::<Vec<_>>())?,
+        scalar => table.add_row(&[py_str(scalar).as_str()])?,
     }
     Ok(())
 }
@@ -543,10 +567,11 @@ fn build_sub_table_from_dict<S: Sink + ?Sized>(
 ) -> Result<()> {
     let (headers, more) = group_scalar_keys(map);
     if headers.len() == 1 {
-        table.add_row(vec![headers[0].to_string(), py_str(&map[headers[0]])])?;
+        table.add_row(&[headers[0], py_str(&map[headers[0]]).as_str()])?;
     } else if !headers.is_empty() {
-        table.add_row_header(headers.iter().map(|h| h.to_string()).collect())?;
-        table.add_row(headers.iter().map(|h| py_str(&map[*h])).collect())?;
+        table.add_row_header(&headers)?;
+        let cells: Vec<String> = headers.iter().map(|h| py_str(&map[*h])).collect();
+        table.add_row(&borrowed(&cells))?;
     }
     for key in more {
         build_table(table, Some(key), &map[key], indent_level + 1)?;
@@ -573,7 +598,7 @@ fn build_sub_table_from_list<S: Sink + ?Sized>(
     headers.dedup();
     more.sort_unstable();
     more.dedup();
-    table.add_row_header(headers.iter().map(|h| h.to_string()).collect())?;
+    table.add_row_header(&headers)?;
     for (i, element) in list.iter().enumerate() {
         table_list_element(table, element, i == 0, &headers, &more, title, indent_level)?;
     }
@@ -607,7 +632,7 @@ pub fn table_list_element<S: Sink + ?Sized>(
 ) -> Result<()> {
     if !first && !more.is_empty() {
         table.new_section(title, indent_level);
-        table.add_row_header(headers.iter().map(|h| h.to_string()).collect())?;
+        table.add_row_header(headers)?;
     }
     let Some(map) = list_element_map(element)? else {
         // `element.get` on a list or string raises, unless there is no
@@ -615,7 +640,7 @@ pub fn table_list_element<S: Sink + ?Sized>(
         if !headers.is_empty() {
             return Err(Raised);
         }
-        table.add_row(Vec::new())?;
+        table.add_row(&[])?;
         // `key in element` is false for an empty list, and for an empty
         // string unless the key is empty too (then `""[""]` raises).
         if element.is_string() && more.contains(&"") {
@@ -623,12 +648,11 @@ pub fn table_list_element<S: Sink + ?Sized>(
         }
         return Ok(());
     };
-    table.add_row(
-        headers
-            .iter()
-            .map(|h| map.get(*h).map(py_str).unwrap_or_default())
-            .collect(),
-    )?;
+    let cells: Vec<String> = headers
+        .iter()
+        .map(|h| map.get(*h).map(py_str).unwrap_or_default())
+        .collect();
+    table.add_row(&borrowed(&cells))?;
     for key in more {
         if let Some(value) = map.get(*key) {
             build_table(table, Some(key), value, indent_level + 1)?;
@@ -659,34 +683,56 @@ impl Section {
         text_length(self.title.as_deref().unwrap_or("None"))
     }
 
-    pub fn add_header(&mut self, headers: Vec<String>) -> Result<()> {
-        self.update_max_widths(&headers)?;
+    pub fn add_header(&mut self, headers: &[&str]) -> Result<()> {
+        self.update_max_widths(headers)?;
         if self.num_cols.is_none() {
             self.num_cols = Some(headers.len());
         }
-        self.headers = headers;
+        self.headers = owned(headers);
         Ok(())
     }
 
-    pub fn add_row(&mut self, row: Vec<String>) -> Result<()> {
+    pub fn add_row(&mut self, row: &[&str]) -> Result<()> {
+        self.count_row(row)?;
+        self.rows.push(owned(row));
+        Ok(())
+    }
+
+    /// [`Section::add_row`] without keeping the row: its checks and widths.
+    pub fn count_row(&mut self, row: &[&str]) -> Result<()> {
         let num_cols = *self.num_cols.get_or_insert(row.len());
         if row.len() != num_cols {
             // ValueError: Row should have N elements, instead it has M
             return Err(Raised);
         }
-        self.update_max_widths(&row)?;
-        self.rows.push(row);
+        self.update_max_widths(row)
+    }
+
+    /// [`Section::count_row`] of a row whose cells' text lengths are `widths`.
+    pub fn count_widths(&mut self, widths: &[usize]) -> Result<()> {
+        let num_cols = *self.num_cols.get_or_insert(widths.len());
+        if widths.len() != num_cols {
+            return Err(Raised);
+        }
+        if self.max_widths.is_empty() {
+            self.max_widths = widths.to_vec();
+        } else {
+            for (i, &width) in widths.iter().enumerate() {
+                let max = self.max_widths.get_mut(i).ok_or(Raised)?;
+                *max = (*max).max(width);
+            }
+        }
         Ok(())
     }
 
-    pub fn update_max_widths(&mut self, row: &[String]) -> Result<()> {
+    pub fn update_max_widths<S: AsRef<str>>(&mut self, row: &[S]) -> Result<()> {
         if self.max_widths.is_empty() {
-            self.max_widths = row.iter().map(|el| text_length(el)).collect();
+            self.max_widths = row.iter().map(|el| text_length(el.as_ref())).collect();
         } else {
             for (i, el) in row.iter().enumerate() {
                 // IndexError when the row is longer than the first one.
                 let width = self.max_widths.get_mut(i).ok_or(Raised)?;
-                *width = (*width).max(text_length(el));
+                *width = (*width).max(text_length(el.as_ref()));
             }
         }
         Ok(())
@@ -738,8 +784,17 @@ impl Section {
 /// What the table builders write to: awscli's `MultiTable` calls.
 pub trait Sink {
     fn new_section(&mut self, title: Option<&str>, indent_level: usize);
-    fn add_row_header(&mut self, headers: Vec<String>) -> Result<()>;
-    fn add_row(&mut self, row: Vec<String>) -> Result<()>;
+    fn add_row_header(&mut self, headers: &[&str]) -> Result<()>;
+    fn add_row(&mut self, row: &[&str]) -> Result<()>;
+}
+
+/// The cells of a row as the [`Sink`] takes them.
+pub fn borrowed(cells: &[String]) -> Vec<&str> {
+    cells.iter().map(String::as_str).collect()
+}
+
+fn owned(cells: &[&str]) -> Vec<String> {
+    cells.iter().map(|c| c.to_string()).collect()
 }
 
 impl Sink for MultiTable {
@@ -751,11 +806,11 @@ impl Sink for MultiTable {
         });
     }
 
-    fn add_row_header(&mut self, headers: Vec<String>) -> Result<()> {
+    fn add_row_header(&mut self, headers: &[&str]) -> Result<()> {
         self.current()?.add_header(headers)
     }
 
-    fn add_row(&mut self, row: Vec<String>) -> Result<()> {
+    fn add_row(&mut self, row: &[&str]) -> Result<()> {
         self.current()?.add_row(row)
     }
 }
@@ -830,7 +885,7 @@ impl Section {
         };
         for (header, element) in self.headers.iter().zip(&self.rows[0]) {
             // Two-element rows never fail.
-            let _ = vertical.add_row(vec![header.clone(), element.clone()]);
+            let _ = vertical.add_row(&[header.as_str(), element.as_str()]);
         }
         vertical
     }
@@ -841,6 +896,11 @@ impl Section {
 pub fn push_line(out: &mut String, indent_level: usize, line: &str) {
     push_repeat(out, '|', indent_level as i64);
     out.push_str(line);
+    end_line(out, indent_level);
+}
+
+/// The right side of a line [`push_line`] writes, after its text.
+fn end_line(out: &mut String, indent_level: usize) {
     push_repeat(out, '|', indent_level as i64);
     out.push('\n');
 }
@@ -850,7 +910,7 @@ pub fn render_section(section: &Section, max_width: usize, out: &mut String) {
         for row in &section.rows {
             render_row(section.indent_level, &widths, row, out);
         }
-        push_line(out, section.indent_level, &line_break(&widths));
+        push_line_break(out, section.indent_level, &widths);
     }
 }
 
@@ -866,24 +926,27 @@ pub fn render_head(
     let max_width = max_width.saturating_sub(indent * 2);
     // Title.
     if let Some(title) = section.title.as_deref().filter(|t| !t.is_empty()) {
-        push_line(out, indent, &center_text(title, max_width, "|", "|"));
+        push_repeat(out, '|', indent as i64);
+        push_centered(out, title, max_width, "|", "|");
+        end_line(out, indent);
         if section.headers.is_empty() && !has_rows {
-            let mut border = String::from("+");
-            push_repeat(&mut border, '-', max_width as i64 - 2);
-            border.push('+');
-            push_line(out, indent, &border);
+            push_repeat(out, '|', indent as i64);
+            out.push('+');
+            push_repeat(out, '-', max_width as i64 - 2);
+            out.push('+');
+            end_line(out, indent);
         }
     }
     // Column titles.
     if !section.headers.is_empty() {
         let widths = section.column_widths(4, max_width);
-        let mut line = String::new();
+        push_line_break(out, indent, &widths);
+        push_repeat(out, '|', indent as i64);
         for (i, (&width, header)) in widths.iter().zip(&section.headers).enumerate() {
             let left_edge = if i == 0 { "|" } else { "" };
-            line.push_str(&center_text(header, width, left_edge, "|"));
+            push_centered(out, header, width, left_edge, "|");
         }
-        push_line(out, indent, &line_break(&widths));
-        push_line(out, indent, &line);
+        end_line(out, indent);
     }
     if !has_rows {
         return None;
@@ -892,68 +955,136 @@ pub fn render_head(
     if widths.is_empty() {
         return None;
     }
-    push_line(out, indent, &line_break(&widths));
+    push_line_break(out, indent, &widths);
     Some(widths)
 }
 
 /// One row of a section whose rows have `widths`; the rows end with `line_break`.
-pub fn render_row(indent_level: usize, widths: &[usize], row: &[String], out: &mut String) {
-    let mut line = String::new();
-    for (i, (&width, element)) in widths.iter().zip(row).enumerate() {
+pub fn render_row<S: AsRef<str>>(
+    indent_level: usize,
+    widths: &[usize],
+    row: &[S],
+    out: &mut String,
+) {
+    let cells = row.iter().map(|c| (c.as_ref(), text_length(c.as_ref())));
+    render_measured_row(indent_level, widths, cells, out);
+}
+
+/// [`render_row`] of cells given with their text lengths.
+pub fn render_measured_row<'a>(
+    indent_level: usize,
+    widths: &[usize],
+    cells: impl Iterator<Item = (&'a str, usize)>,
+    out: &mut String,
+) {
+    push_repeat(out, '|', indent_level as i64);
+    for (i, (&width, (text, text_len))) in widths.iter().zip(cells).enumerate() {
         let left_edge = if i == 0 { "|" } else { "" };
-        line.push_str(&align_left(element, width, left_edge, "|"));
+        push_measured_left(out, text, text_len, width, left_edge, "|");
     }
-    push_line(out, indent_level, &line);
+    end_line(out, indent_level);
+}
+
+/// `_write_line_break` through the `IndentedStream`: `+-----+------+`.
+pub fn push_line_break(out: &mut String, indent_level: usize, widths: &[usize]) {
+    push_repeat(out, '|', indent_level as i64);
+    for (i, &width) in widths.iter().enumerate() {
+        if i == 0 {
+            out.push('+');
+            push_repeat(out, '-', width as i64 - 2);
+        } else {
+            push_repeat(out, '-', width as i64 - 1);
+        }
+        out.push('+');
+    }
+    end_line(out, indent_level);
 }
 
 /// `_write_line_break`: `+-----+------+`.
 pub fn line_break(widths: &[usize]) -> String {
     let mut line = String::new();
-    for (i, &width) in widths.iter().enumerate() {
-        if i == 0 {
-            line.push('+');
-            push_repeat(&mut line, '-', width as i64 - 2);
-        } else {
-            push_repeat(&mut line, '-', width as i64 - 1);
-        }
-        line.push('+');
-    }
+    push_line_break(&mut line, 0, widths);
+    line.pop();
     line
 }
 
 /// `awscli.table.center_text`.
 pub fn center_text(text: &str, length: usize, left_edge: &str, right_edge: &str) -> String {
+    let mut out = String::new();
+    push_centered(&mut out, text, length, left_edge, right_edge);
+    out
+}
+
+/// [`center_text`], appended to `out`.
+pub fn push_centered(
+    out: &mut String,
+    text: &str,
+    length: usize,
+    left_edge: &str,
+    right_edge: &str,
+) {
     let length = length as i64;
     let text_len = text_length(text) as i64;
     let char_start = length.div_euclid(2) - text_len.div_euclid(2) - 1;
-    let mut out = String::from(left_edge);
-    push_repeat(&mut out, ' ', char_start);
+    out.push_str(left_edge);
+    push_repeat(out, ' ', char_start);
     out.push_str(text);
     let length_so_far = text_length(left_edge) as i64 + char_start + text_len;
     let right_side_spaces = length - text_length(right_edge) as i64 - length_so_far;
-    push_repeat(&mut out, ' ', right_side_spaces);
+    push_repeat(out, ' ', right_side_spaces);
     out.push_str(right_edge);
-    out
 }
 
 /// `awscli.table.align_left` with its default left padding of two spaces
 /// (dropped when the text does not fit).
 pub fn align_left(text: &str, length: usize, left_edge: &str, right_edge: &str) -> String {
+    let mut out = String::new();
+    push_aligned_left(&mut out, text, length, left_edge, right_edge);
+    out
+}
+
+/// [`align_left`], appended to `out`.
+pub fn push_aligned_left(
+    out: &mut String,
+    text: &str,
+    length: usize,
+    left_edge: &str,
+    right_edge: &str,
+) {
+    push_measured_left(out, text, text_length(text), length, left_edge, right_edge);
+}
+
+/// [`push_aligned_left`] of a text whose [`text_length`] is `text_len`.
+fn push_measured_left(
+    out: &mut String,
+    text: &str,
+    text_len: usize,
+    length: usize,
+    left_edge: &str,
+    right_edge: &str,
+) {
     let length = length as i64;
-    let text_len = text_length(text) as i64;
-    let left_len = left_edge.chars().count() as i64;
-    let right_len = right_edge.chars().count() as i64;
+    let text_len = text_len as i64;
+    // Python's len(): characters.
+    let chars = |edge: &str| {
+        if edge.is_ascii() {
+            edge.len() as i64
+        } else {
+            edge.chars().count() as i64
+        }
+    };
+    let left_len = chars(left_edge);
+    let right_len = chars(right_edge);
     let computed_length =
         text_len + 2 + text_length(left_edge) as i64 + text_length(right_edge) as i64;
     let padding = if length - computed_length >= 0 { 2 } else { 0 };
-    let mut out = String::from(left_edge);
-    push_repeat(&mut out, ' ', padding);
+    out.push_str(left_edge);
+    push_repeat(out, ' ', padding);
     out.push_str(text);
     push_repeat(
-        &mut out,
+        out,
         ' ',
         length - (left_len + padding + text_len) - right_len,
     );
     out.push_str(right_edge);
-    out
 }

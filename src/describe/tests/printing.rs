@@ -265,9 +265,10 @@ fn a_leading_filter_narrows_and_a_length_counts_only_an_answer_that_is_not_paged
 }
 
 #[test]
-fn text_laid_out_from_the_columns_is_the_aws_clis_for_every_member() {
+fn text_and_tables_laid_out_from_the_columns_are_the_aws_clis_for_every_member() {
     // Every kind of member: structs, lists of structs inside structs, lists of
-    // scalars, empty lists, one image of each account, and as many accounts' answer.
+    // scalars, empty lists, one image of each account, and as many accounts' answer;
+    // tables turned vertical at 80 columns, and not at 4,000.
     let f = owned_catalog();
     for request in [
         mine(),
@@ -276,7 +277,13 @@ fn text_laid_out_from_the_columns_is_the_aws_clis_for_every_member() {
             ..mine()
         },
     ] {
-        assert_prints_as_the_whole_answer(&f, &request, print::Format::Text, None);
+        for format in [
+            print::Format::Text,
+            print::Format::Table(80),
+            print::Format::Table(4000),
+        ] {
+            assert_prints_as_the_whole_answer(&f, &request, format, None);
+        }
     }
 }
 
