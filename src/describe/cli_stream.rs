@@ -795,18 +795,6 @@ impl<'a> Recorder<'a> {
         self.text(text);
     }
 
-    /// A cell whose text `write` appends to the recording.
-    pub fn cell_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
-        if let Some((_, cells)) = &mut self.row {
-            *cells += 1;
-        }
-        let at = self.out.len();
-        self.number(0);
-        write(self.out);
-        let len = (self.out.len() - at - 4) as u32;
-        self.out[at..at + 4].copy_from_slice(&len.to_le_bytes());
-    }
-
     pub fn end(&mut self) {
         if let Some((at, cells)) = self.row.take() {
             self.out[at..at + 4].copy_from_slice(&cells.to_le_bytes());

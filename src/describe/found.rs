@@ -295,8 +295,8 @@ impl ImageRows {
     }
 
     /// Records the table events of the image at `row` under `table` (see
-    /// [`image_table::Layout::record`]) with the layout kept in `layout` for its batch;
-    /// false when only its JSON can be laid out.
+    /// image_table.rs) with the layout kept in `layout` for its batch; false when only
+    /// its JSON can be laid out.
     pub fn table(
         &self,
         row: usize,
