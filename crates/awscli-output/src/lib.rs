@@ -891,15 +891,8 @@ impl Section {
     }
 }
 
-/// Writes one line of a section through awscli's `IndentedStream`: one `|`
-/// per indentation level on each side.
-pub fn push_line(out: &mut String, indent_level: usize, line: &str) {
-    push_repeat(out, '|', indent_level as i64);
-    out.push_str(line);
-    end_line(out, indent_level);
-}
-
-/// The right side of a line [`push_line`] writes, after its text.
+/// The right side of a line through awscli's `IndentedStream` (one `|` per
+/// indentation level on each side), after its text.
 fn end_line(out: &mut String, indent_level: usize) {
     push_repeat(out, '|', indent_level as i64);
     out.push('\n');
@@ -959,7 +952,7 @@ pub fn render_head(
     Some(widths)
 }
 
-/// One row of a section whose rows have `widths`; the rows end with `line_break`.
+/// One row of a section whose rows have `widths`; the rows end with [`push_line_break`].
 pub fn render_row<S: AsRef<str>>(
     indent_level: usize,
     widths: &[usize],
@@ -1000,29 +993,8 @@ pub fn push_line_break(out: &mut String, indent_level: usize, widths: &[usize]) 
     end_line(out, indent_level);
 }
 
-/// `_write_line_break`: `+-----+------+`.
-pub fn line_break(widths: &[usize]) -> String {
-    let mut line = String::new();
-    push_line_break(&mut line, 0, widths);
-    line.pop();
-    line
-}
-
-/// `awscli.table.center_text`.
-pub fn center_text(text: &str, length: usize, left_edge: &str, right_edge: &str) -> String {
-    let mut out = String::new();
-    push_centered(&mut out, text, length, left_edge, right_edge);
-    out
-}
-
-/// [`center_text`], appended to `out`.
-pub fn push_centered(
-    out: &mut String,
-    text: &str,
-    length: usize,
-    left_edge: &str,
-    right_edge: &str,
-) {
+/// `awscli.table.center_text`, appended to `out`.
+fn push_centered(out: &mut String, text: &str, length: usize, left_edge: &str, right_edge: &str) {
     let length = length as i64;
     let text_len = text_length(text) as i64;
     let char_start = length.div_euclid(2) - text_len.div_euclid(2) - 1;
@@ -1035,26 +1007,9 @@ pub fn push_centered(
     out.push_str(right_edge);
 }
 
-/// `awscli.table.align_left` with its default left padding of two spaces
-/// (dropped when the text does not fit).
-pub fn align_left(text: &str, length: usize, left_edge: &str, right_edge: &str) -> String {
-    let mut out = String::new();
-    push_aligned_left(&mut out, text, length, left_edge, right_edge);
-    out
-}
-
-/// [`align_left`], appended to `out`.
-pub fn push_aligned_left(
-    out: &mut String,
-    text: &str,
-    length: usize,
-    left_edge: &str,
-    right_edge: &str,
-) {
-    push_measured_left(out, text, text_length(text), length, left_edge, right_edge);
-}
-
-/// [`push_aligned_left`] of a text whose [`text_length`] is `text_len`.
+/// `awscli.table.align_left` with its default left padding of two spaces (dropped
+/// when the text does not fit), appended to `out`, of a text whose [`text_length`] is
+/// `text_len`.
 fn push_measured_left(
     out: &mut String,
     text: &str,
