@@ -275,17 +275,9 @@ impl ImageRows {
         upper: Option<&str>,
         layout: &mut Option<(*const StructArray, image_text::Layout)>,
     ) -> Option<String> {
-        let batch = Arc::as_ptr(&self.images);
-        if layout
-            .as_ref()
-            .is_none_or(|(made_for, _)| *made_for != batch)
-        {
-            *layout = Some((
-                batch,
-                image_text::Layout::new(&self.images, keys, with_origin),
-            ));
-        }
-        let (_, layout) = layout.as_ref()?;
+        let layout = self.layout(layout, |images| {
+            image_text::Layout::new(images, keys, with_origin)
+        });
         let (region, caller) = (str_at(&self.regions, row), str_at(&self.callers, row));
         let mut text = String::new();
         layout
@@ -305,21 +297,28 @@ impl ImageRows {
         layout: &mut Option<(*const StructArray, image_table::Layout)>,
         out: &mut Vec<u8>,
     ) -> bool {
-        let batch = Arc::as_ptr(&self.images);
-        if layout
-            .as_ref()
-            .is_none_or(|(made_for, _)| *made_for != batch)
-        {
-            *layout = Some((
-                batch,
-                image_table::Layout::new(&self.images, table, with_origin),
-            ));
-        }
-        let Some((_, layout)) = layout.as_ref() else {
-            return false;
-        };
+        let layout = self.layout(layout, |images| {
+            image_table::Layout::new(images, table, with_origin)
+        });
         let origin = (str_at(&self.regions, row), str_at(&self.callers, row));
         layout.record(&self.images, row, origin, table, out).is_ok()
+    }
+
+    /// The layout kept in `kept`, made again by `make` when it was made for another
+    /// batch: a layout depends on the batch's columns alone.
+    fn layout<'k, L>(
+        &self,
+        kept: &'k mut Option<(*const StructArray, L)>,
+        make: impl FnOnce(&StructArray) -> L,
+    ) -> &'k L {
+        let batch = Arc::as_ptr(&self.images);
+        if kept
+            .as_ref()
+            .is_some_and(|(made_for, _)| *made_for != batch)
+        {
+            *kept = None;
+        }
+        &kept.get_or_insert_with(|| (batch, make(&self.images))).1
     }
 
     /// The image's place in the answer.

@@ -700,39 +700,35 @@ impl Section {
 
     /// [`Section::add_row`] without keeping the row: its checks and widths.
     pub fn count_row(&mut self, row: &[&str]) -> Result<()> {
-        let num_cols = *self.num_cols.get_or_insert(row.len());
-        if row.len() != num_cols {
-            // ValueError: Row should have N elements, instead it has M
-            return Err(Raised);
-        }
-        self.update_max_widths(row)
+        self.count(row.iter().map(|cell| text_length(cell)))
     }
 
     /// [`Section::count_row`] of a row whose cells' text lengths are `widths`.
     pub fn count_widths(&mut self, widths: &[usize]) -> Result<()> {
+        self.count(widths.iter().copied())
+    }
+
+    fn count(&mut self, widths: impl ExactSizeIterator<Item = usize>) -> Result<()> {
         let num_cols = *self.num_cols.get_or_insert(widths.len());
         if widths.len() != num_cols {
+            // ValueError: Row should have N elements, instead it has M
             return Err(Raised);
         }
-        if self.max_widths.is_empty() {
-            self.max_widths = widths.to_vec();
-        } else {
-            for (i, &width) in widths.iter().enumerate() {
-                let max = self.max_widths.get_mut(i).ok_or(Raised)?;
-                *max = (*max).max(width);
-            }
-        }
-        Ok(())
+        self.widen(widths)
     }
 
     pub fn update_max_widths<S: AsRef<str>>(&mut self, row: &[S]) -> Result<()> {
+        self.widen(row.iter().map(|el| text_length(el.as_ref())))
+    }
+
+    fn widen(&mut self, widths: impl Iterator<Item = usize>) -> Result<()> {
         if self.max_widths.is_empty() {
-            self.max_widths = row.iter().map(|el| text_length(el.as_ref())).collect();
+            self.max_widths = widths.collect();
         } else {
-            for (i, el) in row.iter().enumerate() {
+            for (i, width) in widths.enumerate() {
                 // IndexError when the row is longer than the first one.
-                let width = self.max_widths.get_mut(i).ok_or(Raised)?;
-                *width = (*width).max(text_length(el.as_ref()));
+                let max = self.max_widths.get_mut(i).ok_or(Raised)?;
+                *max = (*max).max(width);
             }
         }
         Ok(())
