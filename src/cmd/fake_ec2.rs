@@ -22,6 +22,10 @@ pub struct FakeEc2Args {
     /// Regions that exist but are not enabled (opt-in).
     #[arg(long, value_delimiter = ',')]
     pub disabled_regions: Vec<String>,
+    /// An account that opted in to one of the --disabled-regions, as REGION:ACCOUNT
+    /// (comma-separated or repeated): the region is enabled for that account alone.
+    #[arg(long, value_delimiter = ',', value_name = "REGION:ACCOUNT")]
+    pub opted_in: Vec<String>,
     /// Images each account owns in each region.
     #[arg(long, default_value_t = 1000)]
     pub owned: usize,
@@ -97,21 +101,50 @@ pub fn account_ids(n: usize) -> Vec<String> {
 }
 
 pub async fn run(args: &FakeEc2Args) -> ExitCode {
+    let accounts = account_ids(args.accounts);
+    let mut opted_in: Vec<(String, String)> = Vec::new();
+    for pair in &args.opted_in {
+        match pair.split_once(':') {
+            Some((region, account))
+                if args.disabled_regions.iter().any(|r| r == region)
+                    && accounts.iter().any(|a| a == account) =>
+            {
+                opted_in.push((region.to_string(), account.to_string()));
+            }
+            _ => {
+                eprintln!(
+                    "amiq fake-ec2: --opted-in {pair:?} must be REGION:ACCOUNT, with a region of \
+                     --disabled-regions and one of the {} accounts (111111111111, \
+                     222222222222, ...; see --accounts)",
+                    accounts.len()
+                );
+                return ExitCode::from(super::exit::BAD_CONFIG);
+            }
+        }
+    }
     let mut regions: Vec<FakeRegion> = args
         .regions
         .iter()
         .map(|name| FakeRegion {
             name: name.clone(),
             enabled: true,
+            opted_in: Vec::new(),
         })
         .collect();
-    regions.extend(args.disabled_regions.iter().map(|name| FakeRegion {
-        name: name.clone(),
-        enabled: false,
+    regions.extend(args.disabled_regions.iter().map(|name| {
+        FakeRegion {
+            name: name.clone(),
+            enabled: false,
+            opted_in: opted_in
+                .iter()
+                .filter(|(region, _)| region == name)
+                .map(|(_, account)| account.clone())
+                .collect(),
+        }
     }));
     let config = FakeConfig {
         seed: args.seed,
-        accounts: account_ids(args.accounts),
+        accounts,
         regions,
         owned_per_account_region: args.owned,
         amazon_per_region: args.amazon,

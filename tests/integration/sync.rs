@@ -517,6 +517,64 @@ async fn every_member_and_every_unknown_element_survives_the_trip() {
     }
 }
 
+/// An opt-in region is each account's own: with `regions = ["all"]`, the account that
+/// opted in to it lists its images there (and takes the region's public catalog), and
+/// the account that did not is recorded as skipped there, not failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_opt_in_region_is_listed_for_the_account_that_opted_in_and_skipped_for_the_other() {
+    let mut catalog = small_catalog();
+    let opt_in = catalog.regions.iter_mut().find(|r| !r.enabled).unwrap();
+    opt_in.opted_in = vec![B.to_string()];
+    let region = opt_in.name.clone();
+    let (owned, amazon) = (catalog.owned_per_account_region, catalog.amazon_per_region);
+    let env = Env::start(catalog).await;
+    let mut config = env.config(&["owned", "amazon"]);
+    config.regions = amiq::config::Regions::All;
+    let outcome = env.sync(&config).await;
+    assert_eq!(
+        outcome.status,
+        RunStatus::Completed,
+        "{:?}",
+        outcome.partitions
+    );
+    assert_eq!(outcome.failed().count(), 0, "{:?}", outcome.partitions);
+    let there: Vec<_> = outcome
+        .partitions
+        .iter()
+        .filter(|p| p.region == region)
+        .collect();
+    let find = |account: &str, scope: &str| {
+        let found: Vec<_> = there
+            .iter()
+            .filter(|p| p.account_id == account && p.scope == scope)
+            .collect();
+        assert_eq!(found.len(), 1, "{account} {scope}: {there:?}");
+        found[0]
+    };
+    let skipped = find(A, "owned");
+    assert_eq!(skipped.status, PartitionStatus::Skipped, "{skipped:?}");
+    assert!(
+        skipped.error.as_deref().unwrap().contains("not enabled"),
+        "{skipped:?}"
+    );
+    let listed = find(B, "owned");
+    assert_eq!(
+        (listed.status, listed.images),
+        (PartitionStatus::Completed, owned as u64)
+    );
+    let catalog = find(B, "amazon");
+    assert_eq!(
+        (catalog.status, catalog.images),
+        (PartitionStatus::Completed, amazon as u64)
+    );
+    assert!(catalog.catalog);
+    assert_eq!(there.len(), 3, "{there:?}");
+
+    let truth = keyed(&env.truth(B, &region, "owned"));
+    assert_eq!(truth.len(), owned);
+    assert_eq!(stored(&env.store(), B, &region, "owned", "now()"), truth);
+}
+
 /// `regions = ["all"]` lists each account's enabled regions; a region not enabled is
 /// recorded as skipped, not failed, whether listed by name or by `all`, and a
 /// question about it warns of nothing missing.

@@ -68,10 +68,7 @@ pub(crate) fn answer(
     region: &str,
     request: &AncestryRequest,
 ) -> Result<Vec<ImageAncestryEntry>, ApiError> {
-    let region = world
-        .region(region)
-        .filter(|r| r.enabled)
-        .ok_or_else(ApiError::auth_failure)?;
+    let region = world.region_for(region, caller)?;
     let Some(id) = request.image_id.as_deref().filter(|id| !id.is_empty()) else {
         return Err(ApiError::new(
             400,
@@ -181,6 +178,7 @@ mod tests {
         let region = |name: &str, enabled| FakeRegion {
             name: name.into(),
             enabled,
+            opted_in: Vec::new(),
         };
         FakeConfig {
             seed,

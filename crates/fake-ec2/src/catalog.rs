@@ -16,10 +16,12 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::caller::Caller;
 use super::config::{AMAZON_OWNER_ID, FakeConfig, FakeResources, MARKETPLACE_OWNER_ID};
 use super::dice::{Dice, mix};
 use super::estate::{self, Estate};
 use super::generate::{Places, revision_seed, ssm_candidate, traits};
+use super::request::ApiError;
 use super::sharing::{self, Outsiders};
 use super::usage_reports;
 
@@ -110,12 +112,16 @@ impl Catalog {
     }
 }
 
-/// One region and its catalogs (none when the region is not enabled).
+/// One region and its catalogs (none when the region is not enabled for any account).
 #[derive(Debug, Clone)]
 pub(crate) struct Region {
     pub name: String,
     pub ordinal: u16,
+    /// Enabled for at least one account: it has catalogs and estates.
     pub enabled: bool,
+    /// `None` when the region needs no opt-in; else the owner ordinals of the accounts
+    /// that opted in to it, the only ones it serves.
+    pub opted_in: Option<Vec<u16>>,
     /// Indexed by owner ordinal.
     pub catalogs: Vec<Catalog>,
     /// Indexed by account ordinal (the configured accounts are the first owners).
@@ -123,6 +129,20 @@ pub(crate) struct Region {
 }
 
 impl Region {
+    /// Whether `caller` may call EC2 here: the region is enabled for its account.
+    pub(crate) fn enabled_for(&self, caller: &Caller) -> bool {
+        self.enabled && self.opted_in_by(caller.ordinal)
+    }
+
+    /// Whether the account of this owner ordinal (`None`: an account the fake does not
+    /// know) can use the region as far as opt-in goes.
+    pub(crate) fn opted_in_by(&self, owner: Option<u16>) -> bool {
+        match &self.opted_in {
+            None => true,
+            Some(accounts) => owner.is_some_and(|o| accounts.contains(&o)),
+        }
+    }
+
     /// What `account` (an owner ordinal) has here besides images, if it is a configured
     /// account and the region is enabled.
     pub(crate) fn estate(&self, account: Option<u16>) -> Option<&Estate> {
@@ -204,7 +224,7 @@ impl World {
             regions: config
                 .regions
                 .iter()
-                .map(|r| (r.name.clone(), r.enabled))
+                .map(|r| (r.name.clone(), r.enabled || !r.opted_in.is_empty()))
                 .collect(),
             amazon: (amazon, config.amazon_per_region as u32),
         };
@@ -225,12 +245,29 @@ impl World {
         };
         for (ordinal, region) in config.regions.iter().enumerate() {
             let ordinal = ordinal as u16;
-            let catalogs = if region.enabled {
+            let opted_in = (!region.enabled).then(|| {
+                world
+                    .owners
+                    .iter()
+                    .filter(|o| region.opted_in.contains(&o.id))
+                    .map(|o| o.ordinal)
+                    .collect::<Vec<u16>>()
+            });
+            let enabled = opted_in.as_ref().is_none_or(|o| !o.is_empty());
+            let catalogs = if enabled {
                 world
                     .owners
                     .iter()
                     .map(|owner| {
                         let size = match owner.kind {
+                            // An account that did not opt in owns nothing here.
+                            OwnerKind::Account
+                                if opted_in
+                                    .as_ref()
+                                    .is_some_and(|o| !o.contains(&owner.ordinal)) =>
+                            {
+                                0
+                            }
                             OwnerKind::Account => config.owned_per_account_region,
                             OwnerKind::Amazon => config.amazon_per_region,
                             OwnerKind::Marketplace => config.marketplace_per_region,
@@ -251,7 +288,8 @@ impl World {
             world.regions.push(Region {
                 name: region.name.clone(),
                 ordinal,
-                enabled: region.enabled,
+                enabled,
+                opted_in,
                 catalogs,
                 estates: Vec::new(),
             });
@@ -264,7 +302,13 @@ impl World {
                     .owners
                     .iter()
                     .filter(|o| o.kind == OwnerKind::Account)
-                    .map(|account| Estate::generate(&world, region, account, resources))
+                    .map(|account| {
+                        if region.opted_in_by(Some(account.ordinal)) {
+                            Estate::generate(&world, region, account, resources)
+                        } else {
+                            Estate::default()
+                        }
+                    })
                     .collect()
             } else {
                 Vec::new()
@@ -282,6 +326,14 @@ impl World {
 
     pub(crate) fn region(&self, name: &str) -> Option<&Region> {
         self.regions.iter().find(|r| r.name == name)
+    }
+
+    /// The region `caller` asks about, or EC2's AuthFailure when the region is not
+    /// enabled for its account (or does not exist).
+    pub(crate) fn region_for(&self, name: &str, caller: &Caller) -> Result<&Region, ApiError> {
+        self.region(name)
+            .filter(|r| r.enabled_for(caller))
+            .ok_or_else(ApiError::auth_failure)
     }
 
     pub(crate) fn owner_by_id(&self, id: &str) -> Option<&Owner> {
@@ -421,10 +473,12 @@ mod tests {
                 FakeRegion {
                     name: "us-east-1".into(),
                     enabled: true,
+                    opted_in: Vec::new(),
                 },
                 FakeRegion {
                     name: "me-central-1".into(),
                     enabled: false,
+                    opted_in: Vec::new(),
                 },
             ],
             owned_per_account_region: 600,

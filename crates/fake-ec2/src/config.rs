@@ -39,9 +39,14 @@ pub struct FakeConfig {
 #[derive(Debug, Clone)]
 pub struct FakeRegion {
     pub name: String,
-    /// `false` models an opt-in region the accounts have not opted in to: it is listed
-    /// by `DescribeRegions AllRegions=true` and answers DescribeImages with AuthFailure.
+    /// `false` models an opt-in region: for an account that has not opted in to it, it
+    /// is listed by `DescribeRegions AllRegions=true` as `not-opted-in` and answers
+    /// every EC2 call with AuthFailure.
     pub enabled: bool,
+    /// Of an opt-in region (`enabled: false`), the accounts that opted in to it: for
+    /// them alone it is `opted-in` and served, with their own images there and the
+    /// public catalogs; the other accounts own nothing there.
+    pub opted_in: Vec<String>,
 }
 
 /// Failures the endpoint injects so clients can prove their retries and resumption.
@@ -94,6 +99,7 @@ impl FakeConfig {
         let region = |name: &str, enabled| FakeRegion {
             name: name.to_string(),
             enabled,
+            opted_in: Vec::new(),
         };
         FakeConfig {
             seed: 20241010,

@@ -69,10 +69,7 @@ pub(crate) fn page(
     region: &str,
     request: &DescribeRequest,
 ) -> Result<Page, ApiError> {
-    let region = world
-        .region(region)
-        .filter(|r| r.enabled)
-        .ok_or_else(ApiError::auth_failure)?;
+    let region = world.region_for(region, caller)?;
     if !request.image_ids.is_empty() && request.max_results.is_some() {
         return Err(ApiError::new(
             400,

@@ -96,10 +96,7 @@ pub(crate) fn answer(
     region: &str,
     request: &AttributeRequest,
 ) -> Result<Answer, ApiError> {
-    let region = world
-        .region(region)
-        .filter(|r| r.enabled)
-        .ok_or_else(ApiError::auth_failure)?;
+    let region = world.region_for(region, caller)?;
     let id = request
         .image_id
         .as_deref()

@@ -400,6 +400,7 @@ mod tests {
             regions: vec![FakeRegion {
                 name: "us-east-1".into(),
                 enabled: true,
+                opted_in: Vec::new(),
             }],
             owned_per_account_region: 5,
             amazon_per_region: 5,

@@ -113,10 +113,7 @@ pub(crate) fn page(
     region: &str,
     request: &BinRequest,
 ) -> Result<Page<RecycleBinImage>, ApiError> {
-    let region = world
-        .region(region)
-        .filter(|r| r.enabled)
-        .ok_or_else(ApiError::auth_failure)?;
+    let region = world.region_for(region, caller)?;
     check_max_results(request.max_results, RECYCLE_BIN_MAX_RESULTS)?;
     if request.image_ids.len() > RECYCLE_BIN_MAX_IDS {
         return Err(ApiError::invalid_value(format!(

@@ -364,10 +364,7 @@ pub(crate) fn page(
     region: &str,
     request: &ReferencesRequest,
 ) -> Result<Page<ImageReference>, ApiError> {
-    let region = world
-        .region(region)
-        .filter(|r| r.enabled)
-        .ok_or_else(ApiError::auth_failure)?;
+    let region = world.region_for(region, caller)?;
     match request.image_ids.len() {
         0 => {
             return Err(ApiError::new(
@@ -522,7 +519,7 @@ pub(crate) fn usage(
 ) -> Vec<ImageUsage> {
     let caller = Caller::new(world, account);
     let (Some(region), Some(owner)) = (
-        world.region(region).filter(|r| r.enabled),
+        world.region(region).filter(|r| r.enabled_for(&caller)),
         caller.ordinal.and_then(|o| world.owner(o)),
     ) else {
         return Vec::new();

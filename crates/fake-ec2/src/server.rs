@@ -192,8 +192,14 @@ async fn handle(
     }
     let result = match action.as_str() {
         "DescribeRegions" => authenticated(&scope)
-            .and_then(|scope| permitted(&fake, scope, session_token.as_deref(), "DescribeRegions"))
-            .map(|_| regions::describe_regions(&fake.world(), &params, &request_id)),
+            .and_then(|scope| {
+                permitted(&fake, scope, session_token.as_deref(), "DescribeRegions").map(|()| scope)
+            })
+            .map(|scope| {
+                let world = fake.world();
+                let caller = Caller::from_access_key(&world, &scope.access_key);
+                regions::describe_regions(&world, &caller, &params, &request_id)
+            }),
         "AssumeRole" => authenticated(&scope).and_then(|scope| {
             let world = fake.world();
             let caller = Caller::from_access_key(&world, &scope.access_key);

@@ -175,10 +175,7 @@ pub(crate) fn block_public_access(
 /// The revisions of `caller`'s settings in `region` (an account the fake does not
 /// know has never changed them), or AuthFailure for a region not enabled.
 fn revisions(world: &World, caller: &Caller, region: &str) -> Result<SettingsRevisions, ApiError> {
-    let region = world
-        .region(region)
-        .filter(|r| r.enabled)
-        .ok_or_else(ApiError::auth_failure)?;
+    let region = world.region_for(region, caller)?;
     Ok(region
         .estate(caller.ordinal)
         .map(|e| e.settings)

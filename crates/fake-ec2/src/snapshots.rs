@@ -495,10 +495,7 @@ pub(crate) fn page(
     region: &str,
     request: &SnapshotsRequest,
 ) -> Result<Page<Snapshot>, ApiError> {
-    let region = world
-        .region(region)
-        .filter(|r| r.enabled)
-        .ok_or_else(ApiError::auth_failure)?;
+    let region = world.region_for(region, caller)?;
     check_max_results(request.max_results, SNAPSHOTS_MAX_RESULTS)?;
     let filters = FieldFilter::parse_all(&request.filters, &FILTERS)?;
     if let Some(bad) = request

@@ -245,10 +245,7 @@ pub(crate) fn page(
     region: &str,
     request: &ReportQuery,
 ) -> Result<Page<UsageReportEntry>, ApiError> {
-    let region = world
-        .region(region)
-        .filter(|r| r.enabled)
-        .ok_or_else(ApiError::auth_failure)?;
+    let region = world.region_for(region, caller)?;
     request.check()?;
     if let Some((name, _)) = request.filters.iter().find(|(n, _)| n.starts_with("tag:")) {
         return Err(ApiError::invalid_value(format!(

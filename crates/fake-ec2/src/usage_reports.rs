@@ -173,13 +173,6 @@ fn today(world: &World) -> i64 {
     instant::Y2025_10 + i64::from(world.clock) * DAY
 }
 
-fn region_of<'w>(world: &'w World, name: &str) -> Result<&'w Region, ApiError> {
-    world
-        .region(name)
-        .filter(|r| r.enabled)
-        .ok_or_else(ApiError::auth_failure)
-}
-
 fn dry_run() -> ApiError {
     ApiError::new(
         412,
@@ -408,7 +401,7 @@ pub(crate) fn page(
     region: &str,
     request: &ReportQuery,
 ) -> Result<(Page<UsageReport>, Vec<u32>), ApiError> {
-    let region = region_of(world, region)?;
+    let region = world.region_for(region, caller)?;
     request.check()?;
     let filters = FieldFilter::parse_all(&request.filters, &FILTERS)?;
     let binding = Binding::new(

@@ -29,6 +29,7 @@ fn config() -> FakeConfig {
     let region = |name: &str, enabled| FakeRegion {
         name: name.into(),
         enabled,
+        opted_in: Vec::new(),
     };
     FakeConfig {
         seed: 99,

@@ -18,14 +18,17 @@ fn world() -> World {
             FakeRegion {
                 name: "us-east-1".into(),
                 enabled: true,
+                opted_in: Vec::new(),
             },
             FakeRegion {
                 name: "eu-west-1".into(),
                 enabled: true,
+                opted_in: Vec::new(),
             },
             FakeRegion {
                 name: "me-central-1".into(),
                 enabled: false,
+                opted_in: Vec::new(),
             },
         ],
         owned_per_account_region: 400,

@@ -14,6 +14,7 @@ fn config() -> FakeConfig {
         regions: vec![FakeRegion {
             name: "us-east-1".into(),
             enabled: true,
+            opted_in: Vec::new(),
         }],
         owned_per_account_region: 300,
         amazon_per_region: 200,

@@ -22,10 +22,12 @@ fn world() -> World {
             FakeRegion {
                 name: REGION.into(),
                 enabled: true,
+                opted_in: Vec::new(),
             },
             FakeRegion {
                 name: "eu-west-1".into(),
                 enabled: true,
+                opted_in: Vec::new(),
             },
         ],
         owned_per_account_region: 800,

@@ -22,10 +22,12 @@ fn config(accounts: &[&str]) -> FakeConfig {
             FakeRegion {
                 name: "us-east-1".into(),
                 enabled: true,
+                opted_in: Vec::new(),
             },
             FakeRegion {
                 name: "eu-west-1".into(),
                 enabled: true,
+                opted_in: Vec::new(),
             },
         ],
         owned_per_account_region: 2_000,

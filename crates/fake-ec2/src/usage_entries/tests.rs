@@ -27,6 +27,7 @@ fn world() -> World {
             regions: vec![FakeRegion {
                 name: REGION.into(),
                 enabled: true,
+                opted_in: Vec::new(),
             }],
             owned_per_account_region: 600,
             amazon_per_region: 100,

@@ -3,7 +3,7 @@
 
 use super::{
     Counted, MAX_PENDING_USAGE_REPORTS, MAX_USAGE_REPORT_CLIENT_TOKEN, Progress, Report,
-    USAGE_REPORT_MAX_IDS, complete, dry_run, missing, region_of, report_id, salt, today,
+    USAGE_REPORT_MAX_IDS, complete, dry_run, missing, report_id, salt, today,
 };
 use crate::caller::{Caller, is_account_id};
 use crate::catalog::World;
@@ -221,7 +221,7 @@ fn prepare(
     region: &str,
     request: &CreateRequest,
 ) -> Result<Creation, ApiError> {
-    let region = region_of(world, region)?;
+    let region = world.region_for(region, caller)?;
     let id = request
         .image_id
         .as_deref()

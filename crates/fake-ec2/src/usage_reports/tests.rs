@@ -21,10 +21,12 @@ fn config() -> FakeConfig {
             FakeRegion {
                 name: REGION.into(),
                 enabled: true,
+                opted_in: Vec::new(),
             },
             FakeRegion {
                 name: "me-central-1".into(),
                 enabled: false,
+                opted_in: Vec::new(),
             },
         ],
         owned_per_account_region: 2_100,
