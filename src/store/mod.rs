@@ -296,6 +296,23 @@ impl Store {
         &self.path
     }
 
+    /// How many threads DuckDB runs this store's statements on.
+    pub fn threads(&self) -> Result<usize, StoreError> {
+        self.conn
+            .query_row("SELECT current_setting('threads')::BIGINT", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n.max(1) as usize)
+            .map_err(|e| self.db_err(e))
+    }
+
+    /// Runs this store's later statements on `threads` threads.
+    pub fn set_threads(&self, threads: usize) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(&format!("SET threads = {}", threads.max(1)))
+            .map_err(|e| self.db_err(e))
+    }
+
     /// A DuckDB error of this store, for the person running amiq.
     pub fn error(&self, source: duckdb::Error) -> StoreError {
         self.db_err(source)

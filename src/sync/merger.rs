@@ -46,6 +46,46 @@ type StoreWork = Box<dyn FnOnce(Result<&Store, StoreError>) + Send>;
 /// pauses of a reader waiting for the lock.
 const LINGER: Duration = Duration::from_millis(25);
 
+/// Rows a round stages below which its merge runs on one DuckDB thread: DuckDB splits
+/// a scan by row groups of this many rows, so a smaller round gains little from a
+/// second thread and pays for scheduling it, while the fetches want that core
+/// (docs/decisions/0018-one-thread-for-small-rounds.md).
+const ONE_THREAD_BELOW_ROWS: u64 = 122_880;
+
+/// DuckDB's threads for the writer: one for a round of small listings, all of them for
+/// a large round and for the checkpoint at close.
+struct Threads {
+    all: usize,
+    now: usize,
+}
+
+impl Threads {
+    fn of(store: &Store) -> Threads {
+        let all = store.threads().unwrap_or(1);
+        Threads { all, now: all }
+    }
+
+    /// Sets the threads for a round that stages `rows` rows.
+    fn for_round(&mut self, store: &Store, rows: u64) {
+        let wanted = if rows < ONE_THREAD_BELOW_ROWS {
+            1
+        } else {
+            self.all
+        };
+        self.set(store, wanted);
+    }
+
+    fn set(&mut self, store: &Store, threads: usize) {
+        if threads == self.now {
+            return;
+        }
+        match store.set_threads(threads) {
+            Ok(()) => self.now = threads,
+            Err(e) => tracing::debug!(error = %e, threads, "cannot set DuckDB's threads"),
+        }
+    }
+}
+
 /// A handle to the writer thread.
 pub struct Merger {
     jobs: Option<mpsc::Sender<Job>>,
@@ -143,10 +183,12 @@ fn run(db: PathBuf, settings: StoreSettings, jobs: mpsc::Receiver<Job>) {
                 continue;
             }
         };
+        let mut threads = Threads::of(&store);
         // Each round takes everything that is waiting when it starts.
         let mut round: Vec<Job> = std::iter::once(first).chain(jobs.try_iter()).collect();
         loop {
             while !round.is_empty() {
+                threads.for_round(&store, staged_rows(&round));
                 work_round(&store, &mut round);
                 round.extend(jobs.try_iter());
             }
@@ -155,7 +197,9 @@ fn run(db: PathBuf, settings: StoreSettings, jobs: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        // Closing releases the file lock (and checkpoints) until more work arrives.
+        // Closing releases the file lock (and checkpoints, on every thread) until more
+        // work arrives.
+        threads.set(&store, threads.all);
         let started = Instant::now();
         drop(store);
         tracing::debug!(
@@ -163,6 +207,18 @@ fn run(db: PathBuf, settings: StoreSettings, jobs: mpsc::Receiver<Job>) {
             "store closed and checkpointed"
         );
     }
+}
+
+/// The rows the merges of a round read from their staging.
+fn staged_rows(round: &[Job]) -> u64 {
+    round
+        .iter()
+        .map(|job| match job {
+            Job::Merge { staged, .. } => staged.rows,
+            Job::MergeRecords { staged, .. } => staged.rows(),
+            Job::Failed { .. } | Job::Call(_) => 0,
+        })
+        .sum()
 }
 
 /// Does the jobs of one round: failures recorded, merges together, then other work.
@@ -378,5 +434,32 @@ mod tests {
             "{refused:?}"
         );
         merger.finish();
+    }
+
+    #[test]
+    fn a_round_under_a_row_group_merges_on_one_thread_and_a_larger_one_on_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::open_write(&dir.path().join("t.duckdb"), &StoreSettings::default()).unwrap();
+        let mut threads = Threads::of(&store);
+        let all = store.threads().unwrap();
+        assert_eq!(threads.all, all);
+        let run = store.begin_run(2).unwrap();
+        let (small, record) = staged(dir.path(), run, "111111111111");
+        let (done, _answer) = oneshot::channel();
+        let round = vec![Job::Merge {
+            staged: small,
+            record: record.clone(),
+            done,
+        }];
+        assert_eq!(staged_rows(&round), 2);
+        threads.for_round(&store, staged_rows(&round));
+        assert_eq!(store.threads().unwrap(), 1);
+        threads.for_round(&store, ONE_THREAD_BELOW_ROWS);
+        assert_eq!(store.threads().unwrap(), all);
+        threads.for_round(&store, 0);
+        assert_eq!(store.threads().unwrap(), 1);
+        threads.set(&store, threads.all);
+        assert_eq!(store.threads().unwrap(), all);
     }
 }
