@@ -17,7 +17,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::caller::Caller;
-use super::config::{AMAZON_OWNER_ID, FakeConfig, FakeResources, MARKETPLACE_OWNER_ID};
+use super::config::{AMAZON_OWNER_ID, FakeConfig, FakeRegion, FakeResources, MARKETPLACE_OWNER_ID};
 use super::dice::{Dice, mix};
 use super::estate::{self, Estate};
 use super::generate::{Places, revision_seed, ssm_candidate, traits};
@@ -150,6 +150,11 @@ impl Region {
     }
 }
 
+/// Whether `region` is enabled for some configured account, and so has images.
+fn served(region: &FakeRegion, config: &FakeConfig) -> bool {
+    region.enabled || region.opted_in.iter().any(|a| config.accounts.contains(a))
+}
+
 /// Everything the fake serves.
 #[derive(Debug, Clone)]
 pub(crate) struct World {
@@ -224,7 +229,7 @@ impl World {
             regions: config
                 .regions
                 .iter()
-                .map(|r| (r.name.clone(), r.enabled || !r.opted_in.is_empty()))
+                .map(|r| (r.name.clone(), served(r, config)))
                 .collect(),
             amazon: (amazon, config.amazon_per_region as u32),
         };
@@ -253,7 +258,7 @@ impl World {
                     .map(|o| o.ordinal)
                     .collect::<Vec<u16>>()
             });
-            let enabled = opted_in.as_ref().is_none_or(|o| !o.is_empty());
+            let enabled = served(region, config);
             let catalogs = if enabled {
                 world
                     .owners
